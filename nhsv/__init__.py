@@ -1,0 +1,1 @@
+"""NHSV monitor: command line and settings shared by the ETL and the dashboard."""
