@@ -1,0 +1,145 @@
+"""Refreshes the derived tables the dashboard reads, for given (gemeente, quarter) pairs, inside the caller's
+transaction. A mart row depends only on the gemeente's active submission of that quarter and the quarter
+before, so a load refreshes the quarters it touched and the quarter after each of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, delete, insert, select, tuple_
+
+from etl import measures, reference, schema
+from etl.domain import PARTNERS, Quarter, quarter_range
+
+Pair = tuple[str, str]  # (municipality_code, quarter code)
+
+
+def pairs_to_refresh(touched: Iterable[tuple[str, Quarter]]) -> set[Pair]:
+    out: set[Pair] = set()
+    for code, q in touched:
+        out.add((code, q.code))
+        out.add((code, q.next().code))
+    return out
+
+
+def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
+    s = schema.submission
+    rows = conn.execute(
+        select(s.c.id, s.c.municipality_code, s.c.quarter, s.c.loaded_at)
+        .where(s.c.status == "active", tuple_(s.c.municipality_code, s.c.quarter).in_(list(pairs)))
+    ).all()
+    return {(r.municipality_code, r.quarter): r._asdict() for r in rows}
+
+
+def refresh(conn: Connection, pairs: set[Pair]) -> None:
+    """Recompute the mart rows of `pairs` (only for NHSV gemeenten, only up to the latest loaded quarter)."""
+    if not pairs:
+        return
+    region = reference.region()
+    latest = conn.execute(select(schema.submission.c.quarter).where(schema.submission.c.status == "active")
+                          .order_by(schema.submission.c.quarter.desc()).limit(1)).scalar()
+    first = conn.execute(select(schema.submission.c.quarter).where(schema.submission.c.status == "active")
+                         .order_by(schema.submission.c.quarter).limit(1)).scalar()
+    pairs = {(c, q) for c, q in pairs if c in region}
+    wanted = {p for p in pairs if latest is not None and first <= p[1] <= latest}
+    # A quarter seen for the first time gets a row for every gemeente, so that "niet aangeleverd" is a row.
+    mq = schema.municipality_quarter
+    for q in {q for _, q in wanted}:
+        have = set(conn.scalars(select(mq.c.municipality_code).where(mq.c.quarter == q)))
+        wanted |= {(c, q) for c in region if c not in have}
+    pairs = pairs | wanted
+    previous_pairs = {(c, Quarter.parse(q).previous().code) for c, q in wanted}
+    active = _active(conn, wanted | previous_pairs)
+    ids = [a["id"] for a in active.values()]
+
+    statuses: dict[int, dict[str, int]] = {}
+    explanations: dict[int, dict[str, str | None]] = {}
+    networks: dict[int, dict[str, bool]] = {}
+    resources: dict[int, dict] = {}
+    signals: dict[int, dict] = {}
+    if ids:
+        for r in conn.execute(select(schema.block_status).where(schema.block_status.c.submission_id.in_(ids))):
+            statuses.setdefault(r.submission_id, {})[r.block_code] = r.status
+            explanations.setdefault(r.submission_id, {})[r.block_code] = r.explanation
+        for r in conn.execute(select(schema.network).where(schema.network.c.submission_id.in_(ids))):
+            networks.setdefault(r.submission_id, {})[r.partner] = r.connected
+        resources = {r.submission_id: r._asdict() for r in
+                     conn.execute(select(schema.resources).where(schema.resources.c.submission_id.in_(ids)))}
+        signals = {r.submission_id: r._asdict() for r in
+                   conn.execute(select(schema.signals).where(schema.signals.c.submission_id.in_(ids)))}
+
+    themes: dict[str, list[str]] = {}
+    for b in reference.blocks():
+        themes.setdefault(b.theme_code, []).append(b.code)
+
+    bq = schema.block_quarter
+    if pairs:
+        keys = list(pairs)
+        conn.execute(delete(mq).where(tuple_(mq.c.municipality_code, mq.c.quarter).in_(keys)))
+        conn.execute(delete(bq).where(tuple_(bq.c.municipality_code, bq.c.quarter).in_(keys)))
+
+    mart_rows, block_rows = [], []
+    for code, q in sorted(wanted):
+        m = region[code]
+        now = active.get((code, q))
+        before = active.get((code, Quarter.parse(q).previous().code))
+        row = dict.fromkeys(mq.c.keys())
+        row.update(municipality_code=code, quarter=q, submission_id=None, submitted=False,
+                   population=m.population, size_class=m.size_class, police_district=m.police_district)
+        if now is not None:
+            sid = now["id"]
+            st = statuses.get(sid, {})
+            st_before = statuses.get(before["id"]) if before else None
+            res, sig, net = resources[sid], signals[sid], networks.get(sid, {})
+            total = sig["radicalisation"] + sig["polarisation"]
+            score = measures.progress_score(st.values())
+            in_order = measures.blocks_in_order(st.values())
+            by_theme = measures.theme_scores(st, themes)
+            budget = res["budget_approach_eur"] + res["budget_interventions_eur"]
+            row.update(
+                submission_id=sid, submitted=True, score=score,
+                **{f"score_{t.lower()}": by_theme.get(t) for t in schema.THEME_CODES},
+                blocks_in_order=in_order,
+                capacity_fte=res["capacity_fte"],
+                fte_per_100k=measures.per_inhabitants(res["capacity_fte"], m.population, 100_000),
+                budget_approach_eur=res["budget_approach_eur"],
+                budget_interventions_eur=res["budget_interventions_eur"],
+                budget_per_1000=measures.per_inhabitants(budget, m.population, 1_000),
+                staff_trained=res["staff_trained"], interventions_active=res["interventions_active"],
+                signals_total=total, signals_radicalisation=sig["radicalisation"],
+                signals_polarisation=sig["polarisation"], signals_from_citizens=sig["from_citizens"],
+                signals_from_professionals=sig["from_professionals"],
+                signals_to_safety_house=sig["to_safety_house"],
+                signals_per_10k=measures.per_inhabitants(total, m.population, 10_000),
+                share_to_safety_house=measures.share(sig["to_safety_house"], total),
+                network_partners=sum(1 for p in PARTNERS if net.get(p)),
+                network_coverage=measures.network_coverage(net),
+                score_change=measures.change(score, measures.progress_score(st_before.values()) if st_before
+                                             else None),
+                blocks_in_order_change=(in_order - measures.blocks_in_order(st_before.values())
+                                        if st_before else None),
+                regressions=measures.regressions(st, st_before),
+                loaded_at=now["loaded_at"],
+            )
+            for block_code, status in st.items():
+                block_rows.append(dict(municipality_code=code, quarter=q, block_code=block_code, status=status,
+                                       previous_status=st_before.get(block_code) if st_before else None,
+                                       explanation=explanations.get(sid, {}).get(block_code)))
+        mart_rows.append(row)
+    if mart_rows:
+        conn.execute(insert(mq), mart_rows)
+    if block_rows:
+        conn.execute(insert(bq), block_rows)
+
+
+def refresh_all(conn: Connection) -> None:
+    """Rebuild the marts from scratch (after a reference change, e.g. new population figures)."""
+    s = schema.submission
+    quarters = sorted({Quarter.parse(q) for q in conn.scalars(select(s.c.quarter).where(s.c.status == "active"))})
+    conn.execute(delete(schema.municipality_quarter))
+    conn.execute(delete(schema.block_quarter))
+    if not quarters:
+        return
+    pairs = {(code, q.code) for code in reference.region() for q in quarter_range(quarters[0], quarters[-1])}
+    refresh(conn, pairs)
+

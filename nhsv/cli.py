@@ -1,0 +1,246 @@
+"""The `nhsv` command: set up the warehouse, load submissions, inspect load runs, run the demo and the app."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from nhsv import settings
+
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+PROGRESS_FROM_FILES = 10
+
+
+def _engine():
+    from etl import db
+
+    return db.engine()
+
+
+def _ensure_schema(engine) -> None:
+    from etl import db
+
+    if db.schema_revision(engine) != db.head_revision():
+        db.init(engine)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def main() -> None:
+    """NHSV-monitor: de regionale monitor van de lokale aanpak van polarisatie en radicalisering.
+
+    \b
+    Snel beginnen:
+      nhsv demo                 demodata maken, laden en het dashboard starten
+      nhsv init                 warehouse aanmaken of bijwerken
+      nhsv load MAP_OF_BESTAND  aanleveringen valideren en laden
+      nhsv runs                 recente laadrondes bekijken
+
+    Het warehouse staat in NHSV_DATABASE_URL (standaard sqlite:///data/warehouse.db).
+    """
+
+
+@main.command()
+def init() -> None:
+    """Warehouse aanmaken of bijwerken en de referentiegegevens laden (veilig om te herhalen)."""
+    from etl import db, marts
+
+    engine = _engine()
+    before = db.schema_revision(engine)
+    db.init(engine)
+    with engine.begin() as conn:
+        marts.refresh_all(conn)
+    after = db.schema_revision(engine)
+    state = "aangemaakt" if before is None else ("bijgewerkt" if before != after else "al actueel")
+    console.print(f"Warehouse {state} (schemaversie {after}): {engine.url.render_as_string(hide_password=True)}")
+
+
+def _print_file(out: Console, report) -> None:
+    from etl.load import OUTCOME_LABELS
+
+    label = OUTCOME_LABELS[report.outcome]
+    what = ", ".join(f"{c} {q} v{v}" for c, q, v in report.submissions)
+    warnings = [f for f in report.findings if not f.is_fatal]
+    extra = f" ({what})" if what else ""
+    if warnings and report.outcome == "loaded":
+        extra += f", {len(warnings)} waarschuwing{'en' if len(warnings) != 1 else ''}"
+    style = {"loaded": "green", "already_loaded": "dim", "rejected": "red", "error": "red"}[report.outcome]
+    out.print(f"[{style}]{label:<11}[/] {report.name}{extra}")
+    for f in report.findings:
+        marker = "fout" if f.is_fatal else "let op"
+        out.print(f"    {marker}: {f.text()}", markup=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Alleen de samenvatting en afgewezen bestanden tonen.")
+def load(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Aanleveringen (Excel-sjablonen of CSV) valideren en laden; PATHS zijn bestanden of mappen.
+
+    Per bestand een regel: geladen, al geladen of afgewezen (met de bevindingen). Afsluitcode 0 als niets is
+    afgewezen, 1 als een bestand is afgewezen (de goede zijn dan wel geladen), 2 bij een verkeerde aanroep.
+    """
+    from etl.load import collect_paths
+
+    try:
+        files = collect_paths(paths)
+    except FileNotFoundError as missing:
+        raise click.UsageError(f"bestand of map bestaat niet: {missing}") from None
+    if not files:
+        raise click.UsageError("geen bestanden gevonden in " + ", ".join(str(p) for p in paths))
+    engine = _engine()
+    _ensure_schema(engine)
+    report = run_load(engine, [str(p) for p in paths], actor=f"{getpass.getuser()} (cli)", channel="cli",
+                      quiet=quiet, total=len(files))
+    sys.exit(1 if report.any_rejected else 0)
+
+
+def run_load(engine, paths: list[str], actor: str, channel: str, quiet: bool = False, total: int = 0):
+    from etl.load import load_paths
+
+    use_bar = total >= PROGRESS_FROM_FILES and err.is_terminal
+    if use_bar:
+        with Progress(TextColumn("Laden"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("laden", total=total)
+
+            def step(file_report):
+                if not quiet or file_report.outcome in ("rejected", "error"):
+                    _print_file(progress.console, file_report)
+                progress.advance(task)
+
+            report = load_paths(engine, paths, actor, channel, progress=step)
+    else:
+        def step(file_report):
+            if not quiet or file_report.outcome in ("rejected", "error"):
+                _print_file(console, file_report)
+
+        report = load_paths(engine, paths, actor, channel, progress=step)
+    rows = sum(f.rows_loaded for f in report.files)
+    console.print(
+        f"\nLaadronde {report.run_id}: {len(report.files)} bestanden — {report.count('loaded')} geladen, "
+        f"{report.count('already_loaded')} al geladen, {report.count('rejected') + report.count('error')} "
+        f"afgewezen; {rows} regels geladen.")
+    if report.any_rejected:
+        console.print(f"Bevindingen nalezen: nhsv runs --findings {report.run_id}")
+    return report
+
+
+@main.command()
+@click.option("--limit", default=10, show_default=True, help="Aantal laadrondes.")
+@click.option("--findings", "run_id", type=int, default=None, metavar="RUN",
+              help="Toon de bestanden en bevindingen van één laadronde.")
+def runs(limit: int, run_id: int | None) -> None:
+    """Recente laadrondes met hun aantallen, of de bevindingen van één ronde."""
+    from sqlalchemy import select
+
+    from etl import schema
+    from etl.load import OUTCOME_LABELS
+
+    engine = _engine()
+    _ensure_schema(engine)
+    lr, sf, fd = schema.load_run, schema.source_file, schema.finding
+    with engine.connect() as conn:
+        if run_id is None:
+            rows = conn.execute(select(lr).order_by(lr.c.id.desc()).limit(limit)).all()
+            if not rows:
+                console.print("Nog geen laadrondes. Laad bestanden met: nhsv load MAP_OF_BESTAND")
+                return
+            table = Table("ronde", "gestart (UTC)", "door", "bestanden", "geladen", "al geladen", "afgewezen",
+                          "regels in = geladen + afgewezen", title="Laadrondes", title_justify="left")
+            for r in rows:
+                table.add_row(str(r.id), f"{r.started_at:%d-%m-%Y %H:%M}", f"{r.actor} ({r.channel})",
+                              str(r.files_offered), str(r.files_loaded), str(r.files_already_loaded),
+                              str(r.files_rejected), f"{r.rows_offered} = {r.rows_loaded} + {r.rows_rejected}")
+            Console(highlight=False, width=max(console.width, 120)).print(table)
+            console.print("Bevindingen van een ronde: nhsv runs --findings RONDE")
+            return
+        run = conn.execute(select(lr).where(lr.c.id == run_id)).first()
+        if run is None:
+            raise click.UsageError(f"laadronde {run_id} bestaat niet; zie nhsv runs")
+        console.print(f"Laadronde {run.id} ({run.started_at:%d-%m-%Y %H:%M} UTC, {run.actor}): "
+                      f"{run.files_offered} bestanden, {run.files_loaded} geladen, {run.files_already_loaded} al "
+                      f"geladen, {run.files_rejected} afgewezen")
+        files = conn.execute(select(sf).where(sf.c.run_id == run_id).order_by(sf.c.id)).all()
+        files.sort(key=lambda f: f.outcome not in ("rejected", "error"))  # rejected files first
+        found = conn.execute(select(fd).where(fd.c.run_id == run_id).order_by(fd.c.id)).all()
+        by_file: dict[int, list] = {}
+        for f in found:
+            by_file.setdefault(f.file_id, []).append(f)
+        shown = 0
+        for f in files:
+            items = by_file.get(f.id, [])
+            if not items:
+                continue
+            shown += 1
+            console.print(f"\n{OUTCOME_LABELS[f.outcome]}: {f.file_name}")
+            for item in items:
+                marker = "fout" if item.severity == "fatal" else "let op"
+                console.print(f"    {marker}: {item.place}: {item.message}", markup=False)
+        if not shown:
+            console.print("Geen bevindingen in deze ronde.")
+
+
+@main.command()
+@click.option("--seed", default=2026, show_default=True, help="Startwaarde van de generator (zelfde waarde, "
+              "zelfde demo).")
+@click.option("--no-serve", is_flag=True, help="Alleen genereren en laden, het dashboard niet starten.")
+@click.option("--reset/--keep", default=True, show_default=True,
+              help="Een bestaand SQLite-warehouse eerst leegmaken.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+def demo(seed: int, no_serve: bool, reset: bool, host: str, port: int) -> None:
+    """Demodata voor de 32 NHSV-gemeenten maken, als bestanden in een inbox zetten en laden zoals nhsv load.
+
+    Van 2024Q1 tot en met het laatst afgesloten kwartaal; met een paar ontbrekende en afgewezen aanleveringen,
+    een dubbel aangeleverd bestand en een correctie. Daarna worden demogebruikers aangemaakt en (zonder
+    --no-serve) het dashboard gestart.
+    """
+    from etl import db
+    from etl import demo as demo_data
+
+    engine = _engine()
+    if reset and engine.dialect.name == "sqlite":
+        engine.dispose()
+        path = Path(engine.url.database or "")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    db.init(engine)
+    inbox = settings.data_dir() / "demo-inbox"
+    console.print(f"Demo-aanleveringen schrijven naar {inbox} (seed {seed}) …")
+    plan = demo_data.generate(inbox, seed=seed)
+    console.print(f"{len(plan.files)} bestanden geschreven; laden …")
+    run_load(engine, [str(inbox)], actor="demo", channel="demo", quiet=True, total=len(plan.files))
+    _demo_users(engine)
+    if no_serve:
+        console.print("Bekijk de laadronde met: nhsv runs")
+        return
+    _serve(host, port, production=False)
+
+
+def _demo_users(engine) -> None:
+    try:
+        from dashboard import auth
+    except ImportError:
+        return
+    for line in auth.create_demo_users(engine):
+        console.print(line)
+
+
+def _serve(host: str, port: int, production: bool) -> None:
+    from dashboard.app import create_app
+
+    app = create_app()
+    console.print(f"Dashboard: http://{host}:{port}/  (stoppen met Ctrl+C)")
+    app.run(host=host, port=port, debug=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
