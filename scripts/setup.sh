@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Creates .venv with the monitor and, with --test, what the tests need (test packages, Debian's Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+if [ "${1:-}" = "--test" ]; then
+  .venv/bin/python -m pip install --quiet -e '.[test]'
+  if ! command -v chromium >/dev/null 2>&1 && [ -z "${NHSV_BROWSER_PATH:-}" ]; then
+    if [ "$(id -u)" = "0" ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+    else
+      echo "Chromium ontbreekt: installeer het (sudo apt-get install chromium) of zet NHSV_BROWSER_PATH." >&2
+      exit 1
+    fi
+  fi
+else
+  .venv/bin/python -m pip install --quiet -e .
+fi
