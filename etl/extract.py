@@ -32,6 +32,7 @@ class Raw:
 
     value: Any
     place: str
+    key_place: str | None = None  # the cell of the key (code, veld, partner), for an unknown key
 
 
 @dataclass
@@ -49,6 +50,8 @@ class RawSubmission:
     kind: str = "xlsx"
     # where to point when something is missing altogether
     places: dict[str, str] = field(default_factory=dict)
+    # sheets whose table could not be read (a column missing): their items are not reported missing one by one
+    unread: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -171,8 +174,9 @@ def _extract_xlsx(data: bytes) -> Extracted:
         try:
             rows = workbook.get_sheet_by_name(names[sheet.lower()]).to_python(skip_empty_area=False)
         except Exception:
-            file_findings.append(F.fatal(F.UNREADABLE, f"tabblad {sheet}", f"het tabblad {sheet} kan niet worden "
-                                         "gelezen; sla het sjabloon opnieuw op als .xlsx"))
+            sub.findings.append(F.fatal(F.UNREADABLE, f"tabblad {sheet}", f"het tabblad {sheet} kan niet worden "
+                                        "gelezen; sla het sjabloon opnieuw op als .xlsx"))
+            sub.unread.add(sheet)
             continue
         if sheet in KEY_VALUE_SHEETS:
             target = {"Gegevens": sub.general, "Middelen": sub.resources, "Signalen": sub.signals}[sheet]
@@ -197,8 +201,9 @@ def _read_table(sheet: str, rows: list[list[Any]], columns: tuple[str, str],
             header_row = r
             break
     if header_row is None:
-        file_findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!A1", f"de kolom '{key_name}' ontbreekt in de "
-                                     f"kopregel van tabblad {sheet}; gebruik het sjabloon van de NHSV-monitor"))
+        sub.findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!A1", f"de kolom '{key_name}' ontbreekt in de "
+                                    f"kopregel van tabblad {sheet}; gebruik het sjabloon van de NHSV-monitor"))
+        sub.unread.add(sheet)
         return
     header = [_norm(c) for c in rows[header_row]]
     wanted = [key_name, value_name] + ([extra[0]] if extra else [])
@@ -207,9 +212,10 @@ def _read_table(sheet: str, rows: list[list[Any]], columns: tuple[str, str],
         if name in header:
             index[name] = header.index(name)
         elif name != (extra[0] if extra else None):
-            file_findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!{col_letter(len(header))}{header_row + 1}",
-                                         f"de kolom '{name}' ontbreekt in de kopregel van tabblad {sheet}; "
-                                         "gebruik het sjabloon van de NHSV-monitor"))
+            sub.findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!{col_letter(len(header))}{header_row + 1}",
+                                        f"de kolom '{name}' ontbreekt in de kopregel van tabblad {sheet}; "
+                                        "gebruik het sjabloon van de NHSV-monitor"))
+            sub.unread.add(sheet)
             return
     sub.places[sheet] = f"{sheet}!{col_letter(index[value_name])}{header_row + 2}"
     seen: dict[str, str] = {}
@@ -236,7 +242,7 @@ def _read_table(sheet: str, rows: list[list[Any]], columns: tuple[str, str],
                                         f"{seen[norm_key]}); laat één regel staan"))
             continue
         seen[norm_key] = key_place
-        target[norm_key] = Raw(value, place)
+        target[norm_key] = Raw(value, place, key_place)
         if extra and extra[0] in index:
             extra[1][norm_key] = Raw(extra_value, f"{sheet}!{col_letter(index[extra[0]])}{r + 1}")
 

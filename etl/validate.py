@@ -132,6 +132,8 @@ def parse_decimal(value: Any) -> float:
         text = text.replace(".", "").replace(",", ".")  # 12.500,50
     elif "," in text:
         text = text.replace(",", ".")  # decimal comma
+    elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")  # Dutch thousands separators: 12.500
     if not re.fullmatch(r"-?\d+(\.\d+)?", text):
         raise ValueProblem("geen getal")
     return float(text)
@@ -188,8 +190,8 @@ def _fields(section: str, sheet: str, specs: tuple[Field, ...], raws: dict[str, 
     known = {s.name for s in specs}
     for name, raw in raws.items():
         if name not in known:
-            out.fatal(F.ITEM_UNKNOWN, raw.place, f"onbekend veld '{name}' op {sheet}; toegestaan zijn: "
-                      + ", ".join(sorted(known)))
+            out.fatal(F.ITEM_UNKNOWN, raw.key_place or raw.place, f"onbekend veld '{name}' op {sheet}; "
+                      "toegestaan zijn: " + ", ".join(sorted(known)))
     for spec in specs:
         raw = raws.get(spec.name)
         if raw is None:
@@ -237,7 +239,7 @@ def validate(raw: RawSubmission, ctx: Context) -> tuple[Submission | None, list[
                 out.fatal(F.ITEM_MISSING, r.place, f"{name} is leeg; vul het in op elke regel")
             else:
                 general[name] = str(r.value).strip()
-    else:
+    elif "Gegevens" not in raw.unread:
         general = _fields("gegevens", "Gegevens", GENERAL_FIELDS, raw.general, general_fallback, out, False)
 
     code = general.get("gemeente_code")
@@ -300,9 +302,9 @@ def validate(raw: RawSubmission, ctx: Context) -> tuple[Submission | None, list[
     blocks_place = raw.places.get("Bouwstenen", "Bouwstenen!C2")
     for block_code, r in raw.blocks.items():
         if block_code not in block_codes:
-            out.fatal(F.ITEM_UNKNOWN, r.place, f"onbekende bouwsteen '{block_code}'; de checklist kent "
-                      + ", ".join(block_codes))
-    for b in ctx.blocks:
+            out.fatal(F.ITEM_UNKNOWN, r.key_place or r.place, f"onbekende bouwsteen '{block_code}'; de checklist "
+                      "kent " + ", ".join(block_codes))
+    for b in ctx.blocks if "Bouwstenen" not in raw.unread else ():
         r = raw.blocks.get(b.code)
         if r is None:
             out.fatal(F.ITEM_MISSING, blocks_place, f"bouwsteen {b.code} ({b.label}) ontbreekt; vul voor alle 18 "
@@ -344,10 +346,13 @@ def validate(raw: RawSubmission, ctx: Context) -> tuple[Submission | None, list[
         explanations[block_code] = text
 
     # Middelen, Signalen
-    resources = _fields("middelen", "Middelen", RESOURCE_FIELDS, raw.resources,
-                        raw.places.get("Middelen", "Middelen!B2"), out, is_csv)
-    signals = _fields("signalen", "Signalen", SIGNAL_FIELDS, raw.signals,
-                      raw.places.get("Signalen", "Signalen!B2"), out, is_csv)
+    # a sheet that could not be read (raw.unread) already has its fatal finding: no missing fields on top of it
+    resources = {} if "Middelen" in raw.unread else _fields(
+        "middelen", "Middelen", RESOURCE_FIELDS, raw.resources, raw.places.get("Middelen", "Middelen!B2"), out,
+        is_csv)
+    signals = {} if "Signalen" in raw.unread else _fields(
+        "signalen", "Signalen", SIGNAL_FIELDS, raw.signals, raw.places.get("Signalen", "Signalen!B2"), out,
+        is_csv)
     if len(signals) == len(SIGNAL_FIELDS):
         total = signals["meldingen_radicalisering"] + signals["meldingen_polarisatie"]
         by_source = signals["meldingen_van_burgers"] + signals["meldingen_van_professionals"]
@@ -365,9 +370,9 @@ def validate(raw: RawSubmission, ctx: Context) -> tuple[Submission | None, list[
     network_place = raw.places.get("Netwerk", "Netwerk!B2")
     for partner, r in raw.network.items():
         if partner not in PARTNERS:
-            out.fatal(F.ITEM_UNKNOWN, r.place, f"onbekende partner '{partner}'; toegestaan zijn: "
+            out.fatal(F.ITEM_UNKNOWN, r.key_place or r.place, f"onbekende partner '{partner}'; toegestaan zijn: "
                       + ", ".join(PARTNERS))
-    for partner in PARTNERS:
+    for partner in PARTNERS if "Netwerk" not in raw.unread else ():
         r = raw.network.get(partner)
         if r is None:
             out.fatal(F.ITEM_MISSING, network_place, f"de partner '{partner}' ontbreekt in het netwerk; vul ja of "
