@@ -1,0 +1,618 @@
+"""The dashboard's one data layer: every function takes the viewer and returns only what that viewer may see.
+
+Scope rules (DOMAIN.md section 5) are applied here, on the server, never in a page: names and exact figures
+for coordinators and admins and for a gemeente's own data; for other gemeenten, as a gemeente user sees them,
+pseudonyms assigned afresh per view and ordered by value, no population or district, no signal counts or
+rates per gemeente, no free text, peer groups of at least 3 others, and the small-count rule on counts.
+Reads only the marts and dimensions that `etl` wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from dashboard import formatting
+from dashboard.disclosure import Cell, protect_count, protect_table, pseudonyms
+from dashboard.metrics import MEASURES, PEER_VISIBLE, THEMES
+from dashboard.viewer import MUNICIPALITY, Viewer
+from etl import db, reference, schema
+from etl.domain import IN_ORDER_FROM, STATUS_LABELS, Quarter, size_class
+from nhsv import settings
+
+MIN_PEERS = 3  # a peer group shown to a non-coordinator has at least 3 gemeenten besides the own
+SOURCE = "Bron: aanleveringen van de NHSV-gemeenten; inwonertal CBS (86247NED, 2026)"
+
+
+class Forbidden(Exception):
+    """The viewer may not see this; the message is Dutch and safe to show."""
+
+
+def _engine(engine: Engine | None) -> Engine:
+    return engine or db.engine()
+
+
+def threshold() -> int:
+    return settings.get_int("NHSV_SMALL_COUNT_THRESHOLD")
+
+
+# --- reference ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Place:
+    code: str
+    name: str
+    district: str
+    size_class: str
+    population: int
+
+
+def region() -> dict[str, Place]:
+    return {code: Place(code, m.name, m.police_district or "", m.size_class, m.population)
+            for code, m in reference.region().items()}
+
+
+def districts() -> list[str]:
+    return sorted({p.district for p in region().values()})
+
+
+@lru_cache(maxsize=1)
+def tile_positions() -> dict[str, tuple[int, int, str]]:
+    with (settings.reference_dir() / "tiles.csv").open(encoding="utf-8") as handle:
+        return {r["cbs_code"]: (int(r["row"]), int(r["col"]), r["short"]) for r in csv.DictReader(handle)}
+
+
+def events() -> pd.DataFrame:
+    """Events for trend annotations, from the coordinators' reference file."""
+    path = settings.reference_dir() / "events.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["date", "title", "description"])
+    frame = pd.read_csv(path, dtype=str).fillna("")
+    frame["date"] = pd.to_datetime(frame["date"], errors="coerce").dt.date
+    return frame.dropna(subset=["date"])
+
+
+# --- quarters -------------------------------------------------------------------------------------
+
+def quarters(engine: Engine | None = None) -> list[str]:
+    """Quarters with data, newest first (not sensitive: the same for every viewer)."""
+    mq = schema.municipality_quarter
+    with _engine(engine).connect() as conn:
+        return list(conn.scalars(select(mq.c.quarter).distinct().order_by(mq.c.quarter.desc())))
+
+
+def resolve_quarter(requested: str | None, engine: Engine | None = None) -> str | None:
+    """The requested quarter if it has data, else the latest; None when the warehouse is empty."""
+    available = quarters(engine)
+    if requested and requested in available:
+        return requested
+    return available[0] if available else None
+
+
+def load_date(quarter: str, engine: Engine | None = None) -> dt.datetime | None:
+    mq = schema.municipality_quarter
+    with _engine(engine).connect() as conn:
+        return conn.execute(select(func.max(mq.c.loaded_at)).where(mq.c.quarter == quarter)).scalar()
+
+
+def caption(quarter: str | None, engine: Engine | None = None, extra: str = "") -> str:
+    """Source, quarter and load date: every chart carries this."""
+    if quarter is None:
+        return SOURCE
+    loaded = load_date(quarter, engine)
+    text = f"{SOURCE}. {formatting.quarter_label(quarter)}"
+    if loaded:
+        text += f", geladen op {formatting.date(loaded)}"
+    return text + (f". {extra}" if extra else ".")
+
+
+# --- the mart, scoped -------------------------------------------------------------------------------
+
+def _mart(engine: Engine | None, quarters_: list[str] | None = None, codes: list[str] | None = None
+          ) -> pd.DataFrame:
+    mq = schema.municipality_quarter
+    stmt = select(mq)
+    if quarters_ is not None:
+        stmt = stmt.where(mq.c.quarter.in_(quarters_))
+    if codes is not None:
+        stmt = stmt.where(mq.c.municipality_code.in_(codes))
+    with _engine(engine).connect() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(mq.c.keys()))
+    places = region()
+    frame["name"] = frame["municipality_code"].map(lambda c: places[c].name if c in places else c)
+    frame["district"] = frame["municipality_code"].map(lambda c: places[c].district if c in places else "")
+    return frame
+
+
+def scope_rows(viewer: Viewer, frame: pd.DataFrame, order_by: str = "score",
+               measures: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per gemeente as this viewer may see it: columns `key` (the code, or None for a pseudonymised
+    gemeente), `label` (name or 'Gemeente A'), `own`, `submitted` and the measures.
+
+    For a gemeente viewer every other gemeente loses code, name, district, population and every count-based
+    measure; pseudonyms are assigned in order of `order_by`, afresh for each call.
+    """
+    wanted = list(measures or [k for k in MEASURES])
+    out = frame.copy()
+    out["own"] = out["municipality_code"] == viewer.municipality_code if viewer.role == MUNICIPALITY else False
+    if viewer.sees_all:
+        out["key"] = out["municipality_code"]
+        out["label"] = out["name"]
+        keep = ["key", "label", "own", "submitted", "district", "size_class", "population", "quarter", *wanted]
+        return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
+
+    own = out[out["own"]].copy()
+    others = out[~out["own"]].copy()
+    if order_by in others.columns:
+        others = others.sort_values([order_by, "municipality_code"], ascending=[False, True], na_position="last")
+    # the shuffle above depends on values only; the code is a tie-breaker and is dropped right after
+    others["label"] = pseudonyms(len(others))
+    others["key"] = None
+    for column in wanted:
+        if column in others.columns and column not in PEER_VISIBLE:
+            others[column] = None
+    own["key"] = own["municipality_code"]
+    own["label"] = own["name"]
+    keep = ["key", "label", "own", "submitted", "quarter", *wanted]
+    if not own.empty:
+        own = own[[c for c in keep if c in own.columns]]
+    others = others[[c for c in keep if c in others.columns]]
+    combined = pd.concat([own, others], ignore_index=True) if not own.empty else others.reset_index(drop=True)
+    return combined
+
+
+def peer_codes(viewer: Viewer, code: str, kind: str, value: str | None = None,
+               selection: list[str] | None = None) -> tuple[list[str], str]:
+    """The other gemeenten of a peer group and its Dutch name. Kinds: regio, district, grootte, selectie
+    (coordinators only). Raises Forbidden when a non-coordinator's group has fewer than 3 others."""
+    places = region()
+    if code not in places:
+        raise Forbidden("Onbekende gemeente.")
+    own = places[code]
+    if kind == "district":
+        district = value if (value in districts() and viewer.sees_all) else own.district
+        codes, name = [c for c, p in places.items() if p.district == district], f"district {district}"
+    elif kind == "grootte":
+        cls = value if (value and viewer.sees_all) else own.size_class
+        codes, name = [c for c, p in places.items() if p.size_class == cls], f"gemeenten met {cls} inwoners"
+    elif kind == "selectie":
+        if not viewer.sees_all:
+            raise Forbidden("Een eigen selectie van gemeenten is alleen beschikbaar voor coördinatoren.")
+        codes, name = [c for c in (selection or []) if c in places], "eigen selectie"
+    else:
+        codes, name = list(places), "de regio (NHSV)"
+    others = [c for c in codes if c != code]
+    if not viewer.sees_all and len(others) < MIN_PEERS:
+        raise Forbidden(f"De vergelijkingsgroep ({name}) heeft minder dan {MIN_PEERS} andere gemeenten en wordt "
+                        "daarom niet getoond.")
+    return others, name
+
+
+def _require_exact(viewer: Viewer, code: str) -> None:
+    if not viewer.may_see_exact(code):
+        raise Forbidden("U heeft geen toegang tot de gegevens van deze gemeente.")
+
+
+def _require_coordinator(viewer: Viewer) -> None:
+    if not viewer.sees_all:
+        raise Forbidden("Deze pagina is alleen beschikbaar voor coördinatoren en beheerders.")
+
+
+# --- Overzicht ------------------------------------------------------------------------------------
+
+@dataclass
+class KeyFigure:
+    label: str
+    value: str
+    change: str
+    help: str
+
+
+def key_figures(viewer: Viewer, quarter: str, district: str | None = None,
+                engine: Engine | None = None) -> list[KeyFigure]:
+    """The quarter's key figures for the region (or a district) and the change since the quarter before.
+    Aggregates over at least 7 gemeenten; the signal total follows the small-count rule for non-coordinators."""
+    previous = Quarter.parse(quarter).previous().code
+    frame = _mart(engine, [quarter, previous])
+    if district:
+        frame = frame[frame["district"] == district]
+    now, before = frame[frame["quarter"] == quarter], frame[frame["quarter"] == previous]
+
+    def stats(f: pd.DataFrame) -> dict:
+        s = f[f["submitted"] == True]  # noqa: E712 - pandas boolean column
+        return {
+            "score": s["score"].mean() if len(s) else None,
+            "in_order": int((s["blocks_in_order"] >= 16).sum()) if len(s) else None,
+            "regressions": int(s["regressions"].fillna(0).sum()) if len(s) else None,
+            "fte": s["fte_per_100k"].median() if len(s) else None,
+            "signals": int(s["signals_total"].sum()) if len(s) else None,
+            "submitted": len(s), "total": len(f),
+        }
+
+    a, b = stats(now), stats(before) if len(before) else {}
+    exact = viewer.sees_all
+    signals_now = a["signals"]
+    signals_text = formatting.number(signals_now) if exact else protect_count(signals_now, threshold()).text
+    signals_change = formatting.signed(signals_now - b["signals"]) if (
+        exact and b.get("signals") is not None and signals_now is not None) else ""
+    return [
+        KeyFigure("Gemiddelde voortgangsscore", formatting.number(a["score"], 1),
+                  _change(a["score"], b.get("score"), 1), MEASURES["score"].description),
+        KeyFigure("Gemeenten met ≥ 16 van 18 op orde", formatting.number(a["in_order"]),
+                  _change(a["in_order"], b.get("in_order")), "Gemeenten met ten minste 16 bouwstenen Gerealiseerd "
+                  "of Geborgd."),
+        KeyFigure("Terugval (bouwstenen)", formatting.number(a["regressions"]),
+                  _change(a["regressions"], b.get("regressions")), MEASURES["regressions"].description),
+        KeyFigure("Mediane capaciteit", formatting.number(a["fte"], 2) + " fte/100.000",
+                  _change(a["fte"], b.get("fte"), 2), MEASURES["fte_per_100k"].description),
+        KeyFigure("Meldingen", signals_text, signals_change, MEASURES["signals_total"].description),
+        KeyFigure("Aangeleverd", f"{a['submitted']} van {a['total']}", "",
+                  "Gemeenten met een geldige aanlevering over dit kwartaal."),
+    ]
+
+
+def _change(now, before, decimals: int = 0) -> str:
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return ""
+    return formatting.signed(now - before, decimals) + " t.o.v. vorig kwartaal"
+
+
+def gemeenten(viewer: Viewer, quarter: str, district: str | None = None, order_by: str = "score",
+              engine: Engine | None = None) -> pd.DataFrame:
+    """One row per gemeente (scoped) for the quarter: the base of map, ranking and heatmap."""
+    frame = _mart(engine, [quarter])
+    if district:
+        frame = frame[frame["district"] == district]
+    return scope_rows(viewer, frame, order_by=order_by)
+
+
+def map_values(viewer: Viewer, quarter: str, measure: str, engine: Engine | None = None) -> pd.DataFrame:
+    """Per gemeente: code, name, value, for the map. A gemeente user gets only the own gemeente: a map
+    would give every pseudonym away by its place."""
+    if measure not in MEASURES:
+        measure = "score"
+    frame = _mart(engine, [quarter])
+    if not viewer.sees_all:
+        frame = frame[frame["municipality_code"] == viewer.municipality_code]
+    out = frame[["municipality_code", "name", "submitted", measure]].rename(
+        columns={"municipality_code": "code", measure: "value"})
+    return out.reset_index(drop=True)
+
+
+def block_matrix(viewer: Viewer, quarter: str, district: str | None = None, sort: str = "score",
+                 engine: Engine | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Gemeenten × 18 blocks (status 0–3, None when not submitted), scoped and sorted; and the block codes.
+    `sort` is 'score' (highest first) or 'naam' (coordinators only; pseudonyms have no meaningful name order)."""
+    rows = gemeenten(viewer, quarter, district, engine=engine)
+    codes = [b.code for b in reference.blocks()]
+    bq = schema.block_quarter
+    frame = _mart(engine, [quarter])
+    if district:
+        frame = frame[frame["district"] == district]
+    with _engine(engine).connect() as conn:
+        statuses = pd.DataFrame(conn.execute(select(bq.c.municipality_code, bq.c.block_code, bq.c.status)
+                                             .where(bq.c.quarter == quarter)).mappings().all())
+    wide = (statuses.pivot(index="municipality_code", columns="block_code", values="status")
+            if not statuses.empty else pd.DataFrame(columns=codes))
+    # attach statuses by the gemeente, then drop its identity again through scope_rows' ordering
+    frame = frame.join(wide, on="municipality_code")
+    scoped = scope_rows(viewer, frame, measures=("score", "blocks_in_order", *codes))
+    for code in codes:
+        if code not in scoped.columns:
+            scoped[code] = None
+    if sort == "naam" and viewer.sees_all:
+        scoped = scoped.sort_values("label")
+    else:
+        scoped = scoped.sort_values(["score", "label"], ascending=[False, True], na_position="last")
+    _ = rows
+    return scoped.reset_index(drop=True), codes
+
+
+# --- Gemeente profile ---------------------------------------------------------------------------
+
+@dataclass
+class Profile:
+    code: str
+    name: str
+    quarter: str
+    district: str
+    size_class: str
+    population: int
+    submitted: bool
+    row: dict
+    checklist: pd.DataFrame  # code, theme, label, description, status, previous_status, explanation
+    theme_scores: pd.DataFrame  # theme, own, median, q1, q3, min, max (peer group)
+    peer_group: str
+    history: pd.DataFrame  # quarter × block status
+    timeline: pd.DataFrame  # quarter, measures (own, exact)
+    summary: str
+    peers_with_block: dict[str, list[str] | int] = field(default_factory=dict)
+
+
+def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = "grootte",
+            engine: Engine | None = None) -> Profile:
+    _require_exact(viewer, code)
+    places = region()
+    if code not in places:
+        raise Forbidden("Onbekende gemeente.")
+    place = places[code]
+    frame = _mart(engine)
+    own_all = frame[frame["municipality_code"] == code].sort_values("quarter")
+    row_frame = own_all[own_all["quarter"] == quarter]
+    row = row_frame.iloc[0].to_dict() if len(row_frame) else {}
+    submitted = bool(row.get("submitted"))
+
+    bq = schema.block_quarter
+    with _engine(engine).connect() as conn:
+        history = pd.DataFrame(conn.execute(select(bq).where(bq.c.municipality_code == code)).mappings().all())
+    blocks = reference.blocks()
+    checklist = pd.DataFrame([dict(code=b.code, theme=b.theme, label=b.label, description=b.description)
+                              for b in blocks])
+    now = history[history["quarter"] == quarter] if not history.empty else pd.DataFrame()
+    if not now.empty:
+        checklist = checklist.merge(now[["block_code", "status", "previous_status", "explanation"]],
+                                    left_on="code", right_on="block_code", how="left").drop(columns="block_code")
+    else:
+        checklist["status"] = None
+        checklist["previous_status"] = None
+        checklist["explanation"] = None
+
+    others, group_name = peer_codes(viewer, code, peer_kind)
+    q_frame = frame[(frame["quarter"] == quarter) & (frame["municipality_code"].isin(others))
+                    & (frame["submitted"] == True)]  # noqa: E712
+    theme_rows = []
+    for t, label in [("score", "Totaal"), *[(f"score_{k.lower()}", v) for k, v in THEMES.items()]]:
+        values = q_frame[t].dropna().tolist()
+        theme_rows.append(dict(
+            measure=t, theme=label, own=row.get(t) if submitted else None,
+            median=statistics.median(values) if values else None,
+            q1=pd.Series(values).quantile(0.25) if values else None,
+            q3=pd.Series(values).quantile(0.75) if values else None,
+            min=min(values) if values else None, max=max(values) if values else None, n=len(values)))
+    theme_scores = pd.DataFrame(theme_rows)
+
+    timeline = own_all[["quarter", "submitted", "score", "blocks_in_order", "capacity_fte", "fte_per_100k",
+                        "budget_approach_eur", "budget_interventions_eur", "budget_per_1000", "staff_trained",
+                        "interventions_active", "signals_total", "signals_radicalisation",
+                        "signals_polarisation", "signals_from_citizens", "signals_from_professionals",
+                        "signals_to_safety_house", "signals_per_10k", "share_to_safety_house",
+                        "network_coverage"]].reset_index(drop=True)
+
+    # comparable gemeenten (the peer group) that have each block in order that this gemeente has not
+    peers_with_block: dict[str, list[str] | int] = {}
+    if submitted and not history.empty:
+        with _engine(engine).connect() as conn:
+            peer_status = pd.DataFrame(conn.execute(select(bq.c.municipality_code, bq.c.block_code, bq.c.status)
+                                                    .where(bq.c.quarter == quarter,
+                                                           bq.c.municipality_code.in_(others))).mappings().all())
+        for _, item in checklist.iterrows():
+            if item["status"] is not None and not pd.isna(item["status"]) and item["status"] < IN_ORDER_FROM:
+                having = [] if peer_status.empty else sorted(
+                    places[c].name for c in peer_status[(peer_status["block_code"] == item["code"])
+                                                        & (peer_status["status"] >= IN_ORDER_FROM)]
+                    ["municipality_code"])
+                peers_with_block[item["code"]] = having if viewer.sees_all else len(having)
+
+    region_median = frame[(frame["quarter"] == quarter) & (frame["submitted"] == True)][  # noqa: E712
+        "blocks_in_order"].median()
+    summary = _summary(place.name, quarter, row, region_median, checklist, submitted)
+    return Profile(code=code, name=place.name, quarter=quarter, district=place.district,
+                   size_class=place.size_class, population=place.population, submitted=submitted, row=row,
+                   checklist=checklist, theme_scores=theme_scores, peer_group=group_name,
+                   history=history, timeline=timeline, summary=summary, peers_with_block=peers_with_block)
+
+
+def _summary(name: str, quarter: str, row: dict, region_median, checklist: pd.DataFrame, submitted: bool) -> str:
+    label = formatting.quarter_label(quarter)
+    if not submitted:
+        return f"{name} heeft over het {label} (nog) geen geldige aanlevering gedaan."
+    in_order = int(row["blocks_in_order"])
+    parts = [f"{name} heeft in het {label} {in_order} van de 18 bouwstenen op orde"]
+    if region_median is not None and not pd.isna(region_median):
+        parts[0] += f"; de regio-mediaan is {formatting.number(region_median, 0 if region_median % 1 == 0 else 1)}"
+    parts[0] += "."
+    change = row.get("blocks_in_order_change")
+    if change is not None and not pd.isna(change):
+        if change > 0:
+            parts.append(f"Dat is {int(change)} meer dan het kwartaal ervoor.")
+        elif change < 0:
+            parts.append(f"Dat is {int(-change)} minder dan het kwartaal ervoor.")
+        else:
+            parts.append("Dat is evenveel als het kwartaal ervoor.")
+    regressions = row.get("regressions")
+    if regressions and not pd.isna(regressions) and regressions > 0:
+        down = checklist[(checklist["previous_status"].notna()) & (checklist["status"] < checklist["previous_status"])]
+        parts.append("Teruggevallen: " + ", ".join(down["code"]) + ".")
+    themes = [(THEMES[k], row.get(f"score_{k.lower()}")) for k in THEMES]
+    themes = [(t, v) for t, v in themes if v is not None and not pd.isna(v)]
+    if themes:
+        weakest = min(themes, key=lambda x: x[1])
+        parts.append(f"Het meeste werk ligt bij {weakest[0]} (score {formatting.number(weakest[1], 0)}).")
+    return " ".join(parts)
+
+
+# --- Vergelijken ------------------------------------------------------------------------------------
+
+def comparison(viewer: Viewer, code: str, quarter: str, kind: str = "regio", value: str | None = None,
+               selection: list[str] | None = None, engine: Engine | None = None
+               ) -> tuple[pd.DataFrame, str]:
+    """The gemeente and its peer group for the quarter, scoped: rows `key`, `label`, `own` and the measures a
+    viewer may see per gemeente. A gemeente viewer always compares the own gemeente."""
+    if viewer.role == MUNICIPALITY:
+        code = viewer.municipality_code or ""
+    others, name = peer_codes(viewer, code, kind, value, selection)
+    frame = _mart(engine, [quarter], [code, *others])
+    if viewer.sees_all:
+        scoped = scope_rows(viewer, frame)
+        scoped["own"] = scoped["key"] == code
+    else:
+        scoped = scope_rows(viewer, frame)
+    return scoped, name
+
+
+# --- Ontwikkeling -----------------------------------------------------------------------------------
+
+def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
+    """Per quarter, the region's and each district's value of a measure: the mean for scores and ratios
+    (over submitted gemeenten), the sum for signals (small-count rule for non-coordinators)."""
+    if measure not in MEASURES:
+        measure = "score"
+    frame = _mart(engine)
+    frame = frame[frame["submitted"] == True]  # noqa: E712
+    rows = []
+    groups = [("Regio NHSV", frame), *[(d, frame[frame["district"] == d]) for d in districts()]]
+    for group, f in groups:
+        for quarter, q in f.groupby("quarter"):
+            if measure == "signals_total":
+                total = int(q["signals_total"].sum())
+                cell = Cell(total, formatting.number(total)) if viewer.sees_all else protect_count(total, threshold())
+                rows.append(dict(group=group, quarter=quarter, value=cell.value, text=cell.text, n=len(q)))
+            elif measure == "signals_per_10k":
+                total, population = int(q["signals_total"].sum()), int(q["population"].sum())
+                cell = Cell(total, "") if viewer.sees_all else protect_count(total, threshold())
+                value = None if cell.hidden else total / population * 10_000
+                rows.append(dict(group=group, quarter=quarter, value=value,
+                                 text=MEASURES[measure].format(value) if value is not None else cell.text, n=len(q)))
+            else:
+                value = q[measure].mean()
+                rows.append(dict(group=group, quarter=quarter, value=value, text=MEASURES[measure].format(value),
+                                 n=len(q)))
+    return pd.DataFrame(rows, columns=["group", "quarter", "value", "text", "n"])
+
+
+# --- Signalen --------------------------------------------------------------------------------------
+
+SIGNAL_PARTS = [("signals_radicalisation", "Radicalisering"), ("signals_polarisation", "Polarisatie")]
+SOURCE_PARTS = [("signals_from_citizens", "Van burgers"), ("signals_from_professionals", "Van professionals")]
+
+
+@dataclass
+class SignalTable:
+    """Counts per quarter (rows) by category (columns) with totals, already protected for the viewer."""
+
+    title: str
+    quarters: list[str]
+    columns: list[str]
+    cells: list[list[Cell]]
+    row_totals: list[Cell]
+    col_totals: list[Cell]
+    grand_total: Cell
+    per_10k: list[str]  # per quarter, only where the total is shown
+    share_zvh: list[str]
+
+
+def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = None,
+                  audience_rounding: int | None = None) -> list[SignalTable]:
+    """Signals per quarter by type and by source, with per 10,000 and the share brought into the ZVH.
+
+    scope 'regio' or a district name: totals of that group (protected for non-coordinators); 'eigen': the
+    viewer's own gemeente (exact). Coordinators see exact figures everywhere."""
+    frame = _mart(engine)
+    frame = frame[frame["submitted"] == True]  # noqa: E712
+    exact = viewer.sees_all and audience_rounding is None
+    if scope == "eigen":
+        if viewer.role != MUNICIPALITY:
+            raise Forbidden("Alleen een gemeentegebruiker heeft een eigen gemeente.")
+        frame = frame[frame["municipality_code"] == viewer.municipality_code]
+        exact = True
+        title = region()[viewer.municipality_code].name  # type: ignore[index]
+    elif scope in districts():
+        frame = frame[frame["district"] == scope]
+        title = f"District {scope}"
+    else:
+        title = "Regio NHSV"
+    grouped = frame.groupby("quarter").agg({c: "sum" for c, _ in SIGNAL_PARTS + SOURCE_PARTS} |
+                                           {"signals_to_safety_house": "sum", "population": "sum"}).sort_index()
+    out = []
+    for parts, label in ((SIGNAL_PARTS, "naar soort"), (SOURCE_PARTS, "naar herkomst")):
+        body = [[int(grouped.loc[q, c]) for c, _ in parts] for q in grouped.index]
+        if exact:
+            table = protect_table(body, threshold=1) if body else None
+        else:
+            table = protect_table(body, threshold=threshold(), rounding=audience_rounding) if body else None
+        quarters_ = list(grouped.index)
+        per_10k, share = [], []
+        for k, q in enumerate(quarters_):
+            total_cell = table.row_totals[k] if table else Cell(None, "–")
+            if total_cell.hidden:
+                per_10k.append("–")
+                share.append("–")
+            else:
+                total = int(grouped.loc[q, parts[0][0]] + grouped.loc[q, parts[1][0]])
+                per_10k.append(formatting.number(total / grouped.loc[q, "population"] * 10_000, 2))
+                zvh = int(grouped.loc[q, "signals_to_safety_house"])
+                zvh_cell = Cell(zvh, "") if exact else protect_count(zvh, threshold())
+                share.append(formatting.percent(zvh / total) if total and not zvh_cell.hidden else "–")
+        out.append(SignalTable(title=f"{title}: meldingen {label}", quarters=quarters_, columns=[n for _, n in parts],
+                               cells=table.cells if table else [], row_totals=table.row_totals if table else [],
+                               col_totals=table.col_totals if table else [],
+                               grand_total=table.grand_total if table else Cell(None, "–"),
+                               per_10k=per_10k, share_zvh=share))
+    return out
+
+
+def signals_by_gemeente(viewer: Viewer, quarter: str, engine: Engine | None = None) -> pd.DataFrame:
+    """Per gemeente signal counts: coordinators and admins only (never per other gemeente for others)."""
+    _require_coordinator(viewer)
+    frame = _mart(engine, [quarter])
+    return frame[["municipality_code", "name", "district", "submitted", "signals_total", "signals_per_10k",
+                  "signals_to_safety_house", "share_to_safety_house", "interventions_active"]
+                 ].sort_values("name").reset_index(drop=True)
+
+
+# --- Aanlevering -----------------------------------------------------------------------------------
+
+def submission_status(viewer: Viewer, quarter: str, engine: Engine | None = None) -> pd.DataFrame:
+    """Per gemeente for the quarter: active version, rejected attempts with their reasons, missing, warnings."""
+    _require_coordinator(viewer)
+    s, sf, fd = schema.submission, schema.source_file, schema.finding
+    with _engine(engine).connect() as conn:
+        subs = pd.DataFrame(conn.execute(
+            select(s.c.municipality_code, s.c.version, s.c.status, s.c.loaded_at, s.c.actor, sf.c.file_name,
+                   s.c.file_id).join(sf, sf.c.id == s.c.file_id).where(s.c.quarter == quarter)).mappings().all())
+        found = pd.DataFrame(conn.execute(
+            select(fd.c.municipality_code, fd.c.file_id, fd.c.severity, fd.c.place, fd.c.message)
+            .where(fd.c.quarter == quarter)).mappings().all())
+    rows = []
+    for code, place in sorted(region().items(), key=lambda x: x[1].name):
+        mine = subs[subs["municipality_code"] == code] if not subs.empty else subs
+        active = mine[mine["status"] == "active"] if not mine.empty else mine
+        rejected = mine[mine["status"] == "rejected"] if not mine.empty else mine
+        f_mine = found[found["municipality_code"] == code] if not found.empty else found
+        warnings, reasons = [], []
+        if not active.empty:
+            a = active.iloc[0]
+            status = f"aangeleverd (versie {a['version']})"
+            if not f_mine.empty:
+                warnings = [f"{r.place}: {r.message}" for r in f_mine[(f_mine["file_id"] == a["file_id"])
+                                                                      & (f_mine["severity"] == "warning")].itertuples()]
+            loaded = formatting.date(a["loaded_at"])
+            file_name = a["file_name"]
+        elif not rejected.empty:
+            status, loaded, file_name = "afgewezen", "", rejected.iloc[-1]["file_name"]
+        else:
+            status, loaded, file_name = "ontbreekt", "", ""
+        if not rejected.empty and not f_mine.empty:
+            reasons = [f"{r.place}: {r.message}" for r in f_mine[(f_mine["file_id"].isin(rejected["file_id"]))
+                                                                 & (f_mine["severity"] == "fatal")].itertuples()]
+        rows.append(dict(code=code, gemeente=place.name, district=place.district, status=status,
+                         versions=len(mine) if not mine.empty else 0, loaded=loaded, file=file_name,
+                         rejected_reasons=reasons, warnings=warnings))
+    return pd.DataFrame(rows)
+
+
+def status_label(status) -> str:
+    if status is None or pd.isna(status):
+        return "Niet aangeleverd"
+    return STATUS_LABELS[int(status)]
+
+
+__all__ = ["Forbidden", "Viewer", "size_class"]

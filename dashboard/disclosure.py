@@ -1,0 +1,179 @@
+"""Statistical disclosure control for counts (DOMAIN.md section 5): the small-count rule with complementary
+suppression, pseudonyms for other gemeenten, and rounding for public exports. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A count as it may be shown: `value` is None when hidden; `text` is what the reader sees."""
+
+    value: int | None
+    text: str
+
+    @property
+    def hidden(self) -> bool:
+        return self.value is None
+
+
+COMPLEMENT_TEXT = "×"  # hidden so that a small count cannot be worked out by subtraction
+COMPLEMENT_NOTE = "× = afgeschermd, zodat een klein aantal niet kan worden teruggerekend"
+
+
+def small_text(threshold: int) -> str:
+    return f"<{threshold}"
+
+
+def round_to(value: int, base: int) -> int:
+    return int(base * round(value / base))
+
+
+@dataclass
+class ProtectedTable:
+    """A table of counts with row and column totals after suppression. `cells[i][j]` for the body,
+    `row_totals[i]`, `col_totals[j]` and `grand_total`; each a Cell."""
+
+    cells: list[list[Cell]]
+    row_totals: list[Cell]
+    col_totals: list[Cell]
+    grand_total: Cell
+
+
+def protect_table(body: Sequence[Sequence[int]], threshold: int = 5, rounding: int | None = None,
+                  with_row_totals: bool = True, with_col_totals: bool = True) -> ProtectedTable:
+    """Hide counts from 1 to threshold-1 and then as many more cells as needed so that no hidden cell can be
+    worked out from what is shown (by subtraction, or by any combination of the shown totals).
+
+    Every count — body cells and totals alike — is a variable; each row and column gives an equation
+    (cells sum to the total). A hidden variable is recoverable when its unit vector lies in the row space of
+    the equations restricted to the hidden variables; we keep hiding the smallest shown neighbour until
+    none is. With `rounding` (public exports) shown counts are rounded to multiples of it afterwards.
+    """
+    matrix = np.asarray(body, dtype=int).reshape(len(body), -1) if len(body) else np.zeros((0, 0), dtype=int)
+    n_rows, n_cols = matrix.shape
+    values: list[int] = list(matrix.flatten())
+    index = {("c", i, j): i * n_cols + j for i in range(n_rows) for j in range(n_cols)}
+    equations: list[list[tuple[int, int]]] = []  # (variable, coefficient)
+    row_total_vars, col_total_vars = [], []
+    if with_row_totals:
+        for i in range(n_rows):
+            values.append(int(matrix[i].sum()))
+            row_total_vars.append(len(values) - 1)
+            equations.append([(index["c", i, j], 1) for j in range(n_cols)] + [(row_total_vars[i], -1)])
+    if with_col_totals:
+        for j in range(n_cols):
+            values.append(int(matrix[:, j].sum()))
+            col_total_vars.append(len(values) - 1)
+            equations.append([(index["c", i, j], 1) for i in range(n_rows)] + [(col_total_vars[j], -1)])
+    grand_var = None
+    if with_row_totals or with_col_totals:
+        values.append(int(matrix.sum()))
+        grand_var = len(values) - 1
+        if with_row_totals:
+            equations.append([(v, 1) for v in row_total_vars] + [(grand_var, -1)])
+        if with_col_totals:
+            equations.append([(v, 1) for v in col_total_vars] + [(grand_var, -1)])
+
+    hidden = {k for k, v in enumerate(values) if 0 < v < threshold}
+    while True:
+        exposed = _recoverable(hidden, values, equations)
+        if not exposed:
+            break
+        target = min(exposed)
+        # Hide a shown variable that shares an equation with the exposed one: preferably one that also
+        # protects other exposed variables, then a body cell rather than a total, then the smallest.
+        target_eqs = [eq for eq in equations if any(var == target for var, _ in eq)]
+        candidates = {v for eq in target_eqs for v, _ in eq} - hidden
+        if not candidates:  # recoverable through a chain of equations: widen to every touching equation
+            candidates = {v for eq in equations if any(var in hidden for var, _ in eq) for v, _ in eq} - hidden
+        if not candidates:
+            raise AssertionError("suppression found no complement")
+        n_body = n_rows * n_cols
+        exposed_eqs = [eq for eq in equations if any(var in exposed for var, _ in eq)]
+
+        def cost(v: int) -> tuple:
+            helps = sum(1 for eq in exposed_eqs if any(var == v for var, _ in eq))
+            return (-helps, v >= n_body, values[v], v)
+
+        hidden.add(min(candidates, key=cost))
+
+    primary = {k for k, v in enumerate(values) if 0 < v < threshold}
+
+    def cell(k: int | None) -> Cell:
+        if k is None:
+            return Cell(None, "")
+        if k in primary:
+            return Cell(None, small_text(threshold))
+        if k in hidden:
+            return Cell(None, COMPLEMENT_TEXT)
+        shown = values[k] if rounding is None else round_to(values[k], rounding)
+        return Cell(shown, f"{shown:,}".replace(",", "."))
+
+    return ProtectedTable(
+        cells=[[cell(index["c", i, j]) for j in range(n_cols)] for i in range(n_rows)],
+        row_totals=[cell(v) for v in row_total_vars],
+        col_totals=[cell(v) for v in col_total_vars],
+        grand_total=cell(grand_var),
+    )
+
+
+def _recoverable(hidden: set[int], values: list[int], equations: list[list[tuple[int, int]]]) -> set[int]:
+    """Hidden variables whose value follows from the shown values and the equations."""
+    if not hidden:
+        return set()
+    order = sorted(hidden)
+    position = {v: k for k, v in enumerate(order)}
+    rows = []
+    for eq in equations:
+        coefficients = [0.0] * len(order)
+        touches = False
+        for var, coef in eq:
+            if var in position:
+                coefficients[position[var]] = coef
+                touches = True
+        if touches:
+            rows.append(coefficients)
+    if not rows:
+        return set()
+    a = np.array(rows)
+    rank = np.linalg.matrix_rank(a)
+    out = set()
+    for var in order:
+        unit = np.zeros(len(order))
+        unit[position[var]] = 1
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            out.add(var)
+    return out
+
+
+def protect_counts(values: Sequence[int], threshold: int = 5, total: bool = False,
+                   rounding: int | None = None) -> tuple[list[Cell], Cell | None]:
+    """A single row of counts (e.g. per quarter), with or without a shown total."""
+    table = protect_table([list(values)], threshold, rounding, with_row_totals=total, with_col_totals=False)
+    return table.cells[0] if table.cells else [], (table.row_totals[0] if total and table.row_totals else None)
+
+
+def protect_count(value: int | None, threshold: int = 5, rounding: int | None = None) -> Cell:
+    """One count shown on its own (no total beside it)."""
+    if value is None:
+        return Cell(None, "–")
+    if 0 < value < threshold:
+        return Cell(None, small_text(threshold))
+    shown = value if rounding is None else round_to(value, rounding)
+    return Cell(shown, f"{shown:,}".replace(",", "."))
+
+
+def pseudonyms(n: int) -> list[str]:
+    """'Gemeente A', 'Gemeente B', … 'Gemeente AA' for n others, in the order given."""
+    letters = string.ascii_uppercase
+    out = []
+    for k in range(n):
+        label = letters[k] if k < 26 else letters[k // 26 - 1] + letters[k % 26]
+        out.append(f"Gemeente {label}")
+    return out
