@@ -225,6 +225,20 @@ def demo(seed: int, no_serve: bool, reset: bool, host: str, port: int) -> None:
     _serve(host, port, production=False)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adres om op te luisteren.")
+@click.option("--port", default=8050, show_default=True, type=int, help="Poort.")
+def serve(host: str, port: int) -> None:
+    """Het dashboard starten (standaard op http://127.0.0.1:8050)."""
+    from etl import db
+
+    engine = _engine()
+    if db.schema_revision(engine) is None:
+        raise click.UsageError("het warehouse bestaat nog niet; voer eerst nhsv init (of nhsv demo) uit")
+    _ensure_schema(engine)
+    _serve(host, port, production=settings.is_production())
+
+
 def _demo_users(engine) -> None:
     try:
         from dashboard import auth
@@ -241,6 +255,10 @@ def _serve(host: str, port: int, production: bool) -> None:
     console.print(f"Dashboard: http://{host}:{port}/  (stoppen met Ctrl+C)")
     app.run(host=host, port=port, debug=False)
 
+
+from nhsv.cli_users import users  # noqa: E402
+
+main.add_command(users)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
