@@ -20,6 +20,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 OWN_COLOUR, PEER_COLOUR, MUTED = "#0072B2", "#8A8A8A", "#D9D9D9"
 STATUS_COLOURS = {0: "#D55E00", 1: "#E69F00", 2: "#56B4E9", 3: "#0072B2"}
 STATUS_SYMBOLS = {0: "✕", 1: "◐", 2: "✓", 3: "★", None: "–"}
+SEQUENTIAL = [[0, "#C6DBEF"], [0.5, "#4292C6"], [1, "#08306B"]]  # light enough to see, dark enough to read
 FONT = "Segoe UI, Roboto, DejaVu Sans, Arial, sans-serif"
 
 
@@ -84,20 +85,31 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
             colours.append(None)
             hover.append("")
             custom.append("")
-    numeric = [c if c is not None else float("nan") for c in colours]
-    fig = go.Figure(go.Scatter(
-        x=xs, y=ys, mode="markers+text", text=texts, customdata=custom, hovertext=hover, hoverinfo="text",
-        textfont=dict(size=11, color="#000000"),
-        marker=dict(symbol="square", size=54, color=numeric, colorscale="Blues", cmin=low, cmax=high,
-                    line=dict(color="#FFFFFF", width=2), showscale=bool(shown),
+    coloured = [k for k, c in enumerate(colours) if c is not None]
+    neutral = [k for k, c in enumerate(colours) if c is None]
+
+    def pick(items, ks):
+        return [items[k] for k in ks]
+
+    def text_colour(value) -> str:
+        # white on the dark end of the scale, black elsewhere (contrast at least 4.5:1 either way)
+        share = (value - low) / (high - low) if high > low else 0.5
+        return "#FFFFFF" if share > 0.45 else "#000000"
+
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=pick(xs, neutral), y=pick(ys, neutral), mode="markers+text", text=pick(texts, neutral),
+        customdata=pick(custom, neutral), hovertext=pick(hover, neutral), hoverinfo="text",
+        textfont=dict(size=11, color="#000000"), name="geen waarde",
+        marker=dict(symbol="square", size=54, color="#EDEDED", line=dict(color="#9A9A9A", width=1))))
+    fig.add_trace(go.Scatter(
+        x=pick(xs, coloured), y=pick(ys, coloured), mode="markers+text", text=pick(texts, coloured),
+        customdata=pick(custom, coloured), hovertext=pick(hover, coloured), hoverinfo="text",
+        textfont=dict(size=11, color=[text_colour(colours[k]) for k in coloured]), name=m.label,
+        marker=dict(symbol="square", size=54, color=pick(colours, coloured), colorscale=SEQUENTIAL, cmin=low,
+                    cmax=high, line=dict(color="#FFFFFF", width=2), showscale=bool(shown),
                     colorbar=dict(title=dict(text=m.short), thickness=12)),
     ))
-    # neutral tiles in grey underneath (NaN colours are not drawn by plotly)
-    grey_x = [x for x, c in zip(xs, colours, strict=True) if c is None]
-    grey_y = [y for y, c in zip(ys, colours, strict=True) if c is None]
-    fig.add_trace(go.Scatter(x=grey_x, y=grey_y, mode="markers", hoverinfo="skip",
-                             marker=dict(symbol="square", size=54, color=MUTED, line=dict(color="#FFFFFF", width=2))))
-    fig.data = (fig.data[1], fig.data[0])
     fig.update_xaxes(visible=False, range=[-0.7, max(xs) + 0.7])
     fig.update_yaxes(visible=False, range=[min(ys) - 0.7, 0.7], scaleanchor="x")
     _layout(fig, 640, False)
@@ -110,19 +122,67 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
     return Chart("kaart", f"{m.label} per gemeente", description, fig, table)
 
 
+def _rings(geometry: dict) -> list[list]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"]]
+    return []
+
+
+def _colour_at(share: float) -> str:
+    """Interpolate the sequential scale (share 0..1) to a hex colour."""
+    share = min(1.0, max(0.0, share))
+    for (a, ca), (b, cb) in zip(SEQUENTIAL, SEQUENTIAL[1:], strict=False):
+        if share <= b:
+            t = (share - a) / (b - a) if b > a else 0
+            rgb = [round(int(ca[i:i + 2], 16) + t * (int(cb[i:i + 2], 16) - int(ca[i:i + 2], 16)))
+                   for i in (1, 3, 5)]
+            return "#" + "".join(f"{c:02X}" for c in rgb)
+    return SEQUENTIAL[-1][1]
+
+
 def choropleth(values: pd.DataFrame, geojson: dict, measure: str) -> Chart:
-    """The same map on real boundaries (after `nhsv geo import`)."""
+    """The same map on real boundaries (after `nhsv geo import`), drawn as plain polygons so that it needs no
+    base map or world outline from the internet; boundaries without a value are grey."""
     m = MEASURES[measure]
-    fig = go.Figure(go.Choropleth(
-        geojson=geojson, featureidkey="properties.statcode", locations=values["code"], z=values["value"],
-        text=values["name"], customdata=values["code"], colorscale="Blues", marker_line_color="#FFFFFF",
-        hovertemplate="%{text}: %{z}<extra></extra>", colorbar=dict(title=dict(text=m.short), thickness=12)))
-    fig.update_geos(fitbounds="locations", visible=False)
+    by_code = values.set_index("code") if not values.empty else pd.DataFrame(columns=["name", "value"])
+    shown = [v for v in by_code["value"].tolist() if v is not None and not pd.isna(v)]
+    low, high = (min(shown), max(shown)) if shown else (0, 1)
+    fig = go.Figure()
+    centres_x, centres_y, centres_text, centres_code = [], [], [], []
+    for feature in geojson.get("features", []):
+        code = feature["properties"]["statcode"]
+        value = by_code.loc[code, "value"] if code in by_code.index else None
+        has_value = value is not None and not pd.isna(value)
+        colour = _colour_at((value - low) / (high - low) if high > low else 0.5) if has_value else "#EDEDED"
+        for ring in _rings(feature["geometry"]):
+            xs = [pt[0] for pt in ring]
+            ys = [pt[1] for pt in ring]
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
+                                     line=dict(color="#FFFFFF" if has_value else "#9A9A9A", width=1),
+                                     hoverinfo="skip", showlegend=False))
+        if code in by_code.index:
+            ring = max(_rings(feature["geometry"]), key=len)
+            centres_x.append(sum(pt[0] for pt in ring) / len(ring))
+            centres_y.append(sum(pt[1] for pt in ring) / len(ring))
+            centres_text.append(f"{by_code.loc[code, 'name']}: {m.format(value)}")
+            centres_code.append(code)
+    fig.add_trace(go.Scatter(
+        x=centres_x, y=centres_y, mode="markers", customdata=centres_code, hovertext=centres_text,
+        hoverinfo="text", showlegend=False,
+        marker=dict(size=14, color=[low] * len(centres_x), opacity=0.01, colorscale=SEQUENTIAL, cmin=low,
+                    cmax=high, showscale=bool(shown), colorbar=dict(title=dict(text=m.short), thickness=12))))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.64)  # 1/cos(52.5°): metres look square
     _layout(fig, 640, False)
     table = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
     table[m.label] = table[m.label].map(m.format)
-    return Chart("kaart", f"{m.label} per gemeente", f"Kaart met de grenzen van de gemeenten, gekleurd naar "
-                 f"{m.label.lower()}.", fig, table)
+    best = values.dropna(subset=["value"]).sort_values("value", ascending=False)
+    description = (f"Kaart met de grenzen van de gemeenten, gekleurd naar {m.label.lower()} ({m.unit})." +
+                   (f" Hoogste: {best.iloc[0]['name']} ({m.format(best.iloc[0]['value'])}); laagste: "
+                    f"{best.iloc[-1]['name']} ({m.format(best.iloc[-1]['value'])})." if len(best) > 1 else ""))
+    return Chart("kaart", f"{m.label} per gemeente", description, fig, table)
 
 
 # --- checklist -----------------------------------------------------------------------------------

@@ -73,14 +73,17 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
     ], className="card", **{"aria-labelledby": None})
 
 
-def nav_select(name: str, label: str, options: list[tuple[str, str]], value: str | None,
-               clearable: bool = False) -> html.Div:
-    """A select whose value goes into the URL's query string (one generic callback does that)."""
+def nav_select(name: str, label: str, options: list[tuple[str, str]], value: str | list[str] | None,
+               clearable: bool = False, multi: bool = False) -> html.Div:
+    """A select whose value goes into the URL's query string (one generic callback does that).
+
+    With `multi` the value is a list; the query string holds it comma-separated."""
     select_id = {"type": "nav-param", "name": name}
+    extra = {"multi": True, "searchable": True} if multi else {"searchable": False}
     return html.Div([
         html.Label(label, htmlFor=f"nav-{name}"),
         dcc.Dropdown(id=select_id, options=[{"label": text, "value": v} for v, text in options], value=value,
-                     clearable=clearable, searchable=False, className="nav-select"),
+                     clearable=clearable or multi, className="nav-select", **extra),
     ], className="control")
 
 

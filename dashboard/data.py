@@ -133,7 +133,7 @@ def _mart(engine: Engine | None, quarters_: list[str] | None = None, codes: list
 
 
 def scope_rows(viewer: Viewer, frame: pd.DataFrame, order_by: str = "score",
-               measures: tuple[str, ...] | None = None) -> pd.DataFrame:
+               measures: tuple[str, ...] | None = None, peer_visible: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per gemeente as this viewer may see it: columns `key` (the code, or None for a pseudonymised
     gemeente), `label` (name or 'Gemeente A'), `own`, `submitted` and the measures.
 
@@ -157,7 +157,7 @@ def scope_rows(viewer: Viewer, frame: pd.DataFrame, order_by: str = "score",
     others["label"] = pseudonyms(len(others))
     others["key"] = None
     for column in wanted:
-        if column in others.columns and column not in PEER_VISIBLE:
+        if column in others.columns and column not in PEER_VISIBLE and column not in peer_visible:
             others[column] = None
     own["key"] = own["municipality_code"]
     own["label"] = own["name"]
@@ -241,7 +241,7 @@ def key_figures(viewer: Viewer, quarter: str, district: str | None = None,
     exact = viewer.sees_all
     signals_now = a["signals"]
     signals_text = formatting.number(signals_now) if exact else protect_count(signals_now, threshold()).text
-    signals_change = formatting.signed(signals_now - b["signals"]) if (
+    signals_change = formatting.signed(signals_now - b["signals"]) + " t.o.v. vorig kwartaal" if (
         exact and b.get("signals") is not None and signals_now is not None) else ""
     return [
         KeyFigure("Gemiddelde voortgangsscore", formatting.number(a["score"], 1),
@@ -304,7 +304,8 @@ def block_matrix(viewer: Viewer, quarter: str, district: str | None = None, sort
             if not statuses.empty else pd.DataFrame(columns=codes))
     # attach statuses by the gemeente, then drop its identity again through scope_rows' ordering
     frame = frame.join(wide, on="municipality_code")
-    scoped = scope_rows(viewer, frame, measures=("score", "blocks_in_order", *codes))
+    # block statuses may be shown per other gemeente (without name); explanations never are
+    scoped = scope_rows(viewer, frame, measures=("score", "blocks_in_order", *codes), peer_visible=tuple(codes))
     for code in codes:
         if code not in scoped.columns:
             scoped[code] = None

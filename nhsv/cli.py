@@ -239,6 +239,39 @@ def serve(host: str, port: int) -> None:
     _serve(host, port, production=settings.is_production())
 
 
+@main.group()
+def geo() -> None:
+    """Gemeentegrenzen voor de kaart (zonder grenzen toont het dashboard een tegelkaart)."""
+
+
+@geo.command("import")
+@click.argument("source", metavar="BESTAND_OF_URL", required=False)
+def geo_import(source: str | None) -> None:
+    """Grenzen importeren uit een GeoJSON-bestand of de PDOK-WFS van CBS.
+
+    Zonder argument: de officiële PDOK-dienst (gemeente_gegeneraliseerd). Daarna toont het overzicht een
+    kaart met echte grenzen in plaats van tegels. Ongedaan maken: nhsv geo remove.
+    """
+    from etl import geo as geo_module
+
+    try:
+        path, count, missing = geo_module.import_boundaries(source or geo_module.PDOK_WFS)
+    except geo_module.GeoImportError as problem:
+        console.print(f"Import mislukt: {problem}")
+        sys.exit(1)
+    console.print(f"{count} gemeentegrenzen opgeslagen in {path}.")
+    if missing:
+        console.print("Zonder grens (worden niet getekend): " + ", ".join(missing))
+
+
+@geo.command("remove")
+def geo_remove() -> None:
+    """De geïmporteerde grenzen verwijderen (terug naar de tegelkaart)."""
+    from etl import geo as geo_module
+
+    console.print("Grenzen verwijderd." if geo_module.remove_boundaries() else "Er waren geen grenzen geïmporteerd.")
+
+
 def _demo_users(engine) -> None:
     try:
         from dashboard import auth
