@@ -7,9 +7,27 @@ from pathlib import Path
 import dash
 import flask
 
-from nhsv import settings
 
 HERE = Path(__file__).resolve().parent
+
+# Dash's own page with lang="nl" and without a second <footer> landmark for its scripts.
+INDEX = """<!DOCTYPE html>
+<html lang="nl">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div class="dash-scripts">
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
 
 
 def create_app(database_url: str | None = None) -> dash.Dash:
@@ -20,6 +38,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     auth.init_app(server, database_url)
     app = dash.Dash(
         __name__,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         server=server,
         use_pages=True,
         pages_folder=str(HERE / "pages"),
@@ -28,10 +47,8 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         update_title=None,
     )
-    app.config.update(meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.index_string = INDEX
     from dashboard.layout import shell
 
     app.layout = shell
-    app._favicon = None
-    _ = settings
     return app

@@ -58,10 +58,10 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
     graph_props = {"id": graph_id} if graph_id is not None else {}
     return html.Section([
         html.H2(chart.title),
-        html.Div(dcc.Graph(figure=chart.figure, config={"displaylogo": False, "responsive": True,
-                                                        "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
-                           **graph_props),
-                 role="img", **{"aria-label": chart.title, "aria-describedby": description_id}),
+        html.Figure(dcc.Graph(figure=chart.figure, config={"displaylogo": False, "responsive": True,
+                                                           "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                              **graph_props),
+                    **{"aria-label": chart.title, "aria-describedby": description_id}),
         html.P(chart.description, id=description_id, className="description"),
         html.P(note, className="note") if note else None,
         html.P(caption, className="caption"),
@@ -70,21 +70,31 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
             data_table(chart.table, chart.title, links),
         ], className="table-alternative"),
         html.A("Download als CSV", href=csv_href, download=f"{chart.key}.csv", className="download"),
-    ], className="card", **{"aria-labelledby": None})
+    ], className="card")
 
 
 def nav_select(name: str, label: str, options: list[tuple[str, str]], value: str | list[str] | None,
                clearable: bool = False, multi: bool = False) -> html.Div:
-    """A select whose value goes into the URL's query string (one generic callback does that).
+    """A native <select> in the page's filter form: 'Toepassen' puts its value in the query string and the
+    page renders itself from the URL. Native controls work with keyboard and screen readers as they are.
 
-    With `multi` the value is a list; the query string holds it comma-separated."""
-    select_id = {"type": "nav-param", "name": name}
-    extra = {"multi": True, "searchable": True} if multi else {"searchable": False}
+    `clearable` adds an empty first option ('alle'); with `multi` several values can be chosen."""
+    chosen = set(param_list(value)) if multi else {value}
+    items = [html.Option("(alle)", value="", selected=value in (None, ""))] if clearable and not multi else []
+    items += [html.Option(text, value=v, selected=v in chosen) for v, text in options]
+    props = {"multiple": True, "size": min(8, max(3, len(options)))} if multi else {}
     return html.Div([
         html.Label(label, htmlFor=f"nav-{name}"),
-        dcc.Dropdown(id=select_id, options=[{"label": text, "value": v} for v, text in options], value=value,
-                     clearable=clearable or multi, className="nav-select", **extra),
+        html.Select(items, id=f"nav-{name}", name=name, className="nav-select", **props),
     ], className="control")
+
+
+def param_list(value) -> list[str]:
+    """A multi-valued query parameter as a list, whether it came as repeated keys or comma-separated."""
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    return [part for item in items for part in str(item).split(",") if part]
 
 
 def quarter_select(quarters: list[str], value: str) -> html.Div:
@@ -97,15 +107,19 @@ def key_figures(figures) -> html.Div:
             html.P(f.label, className="kf-label"),
             html.P(f.value, className="kf-value"),
             html.P(f.change or "\u00a0", className="kf-change"),
-        ], className="kf", title=f.help) for f in figures
-    ], className="key-figures", role="list")
+        ], className="kf", title=f.help, role="listitem") for f in figures
+    ], className="key-figures", role="list", **{"aria-label": "Kerncijfers"})
 
 
 def page_header(title: str, intro: str, controls: list | None = None) -> html.Div:
+    form = html.Form([*controls, html.Div(html.Button("Toepassen", type="submit", className="apply"),
+                                          className="control control-apply")],
+                     method="get", className="controls", role="search",
+                     **{"aria-label": "Keuzes voor deze pagina"}) if controls else None
     return html.Div([
         html.H1(title),
         html.Details([html.Summary("Uitleg"), html.P(intro)], className="uitleg"),
-        html.Div(controls or [], className="controls"),
+        form,
     ], className="page-header")
 
 

@@ -1,13 +1,11 @@
-"""The page shell (skip link, navigation for the user's role, page container) and the thin navigation
-callbacks: selectors write the query string, the map opens a profile. Pages read the query string in
-their `layout(**kwargs)`, so every view is a real URL and every visit queries fresh data."""
+"""The page shell (skip link, navigation for the user's role, page container) and the one navigation
+callback: a click on the map opens a profile. Filters are native selects in a GET form, so every view is a
+real URL, and pages read the query string in their `layout(**kwargs)`, querying fresh data on each visit."""
 
 from __future__ import annotations
 
-import urllib.parse
-
 import dash
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, callback, ctx, dcc, html
 from flask_login import current_user
 
 from dashboard.viewer import ROLE_LABELS
@@ -26,8 +24,8 @@ def shell():
             html.Div(_user_box(), className="user-box"),
         ], className="site-header"),
         html.Main(dash.page_container, id="inhoud", tabIndex="-1"),
-        html.Footer(html.P("NHSV-monitor · Noord-Holland Samen Veilig · bevat geen persoonsgegevens"),
-                    className="site-footer"),
+        html.Div(html.P("NHSV-monitor · Noord-Holland Samen Veilig · bevat geen persoonsgegevens"),
+                    className="site-footer", role="contentinfo"),
     ])
 
 
@@ -49,21 +47,7 @@ def _user_box():
             html.A("Uitloggen", href="/logout", className="link-button")]
 
 
-@callback(Output("url", "search"), Input({"type": "nav-param", "name": ALL}, "value"),
-          State({"type": "nav-param", "name": ALL}, "id"), State("url", "search"), prevent_initial_call=True)
-def sync_query(values, ids, search):
-    """Selectors -> query string; the page then renders itself from the URL."""
-    params = dict(urllib.parse.parse_qsl((search or "").lstrip("?")))
-    for value, ident in zip(values, ids, strict=True):
-        if value in (None, "", []):
-            params.pop(ident["name"], None)
-        else:
-            params[ident["name"]] = ",".join(value) if isinstance(value, list) else str(value)
-    new = "?" + urllib.parse.urlencode(params) if params else ""
-    return new if new != (search or "") else dash.no_update
-
-
-@callback(Output("url", "href", allow_duplicate=True), Input({"type": "map", "name": ALL}, "clickData"),
+@callback(Output("url", "href"), Input({"type": "map", "name": ALL}, "clickData"),
           prevent_initial_call=True)
 def open_profile(clicks):
     """A click on a map tile opens that gemeente's profile (the profile page itself checks access)."""

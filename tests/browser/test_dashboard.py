@@ -1,0 +1,77 @@
+"""The dashboard in a real browser, as a coordinator and as a gemeente user."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+import pytest
+
+from dashboard import data
+from tests.browser.conftest import wait_for_charts
+
+PAGES = ["/", "/gemeente/GM0405", "/vergelijken", "/ontwikkeling", "/signalen", "/verantwoording"]
+
+
+def test_coordinator_opens_every_page_switches_quarter_and_follows_the_map(page_as, live_server):
+    page = page_as("coordinator")
+    for path in PAGES + ["/aanlevering"]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1").first.is_visible(), path
+        if path not in ("/verantwoording", "/aanlevering"):
+            wait_for_charts(page)
+            assert page.locator(".js-plotly-plot").count() >= 1, path
+    # switch the quarter on the overview: the URL carries it and the page shows it
+    page.goto(live_server + "/")
+    wait_for_charts(page)
+    page.select_option("#nav-kwartaal", label="2e kwartaal 2026")
+    page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_url(re.compile(r"kwartaal=2026Q2"))
+    page.locator(".caption", has_text="2e kwartaal 2026").first.wait_for()
+    wait_for_charts(page)
+    # a map tile leads to the profile
+    tile = page.locator(".js-plotly-plot").first.locator("g.points path.point").nth(5)
+    tile.click(force=True)
+    page.wait_for_url(re.compile(r"/gemeente/GM\d{4}"))
+    page.wait_for_selector("text=Checklist bouwstenen")
+    # the table alternative opens and the CSV downloads what is shown
+    summary = page.locator("summary", has_text="Toon als tabel").first
+    summary.click()
+    assert page.locator(".table-alternative table").first.is_visible()
+    with page.expect_download() as download:
+        page.locator("a", has_text="Download als CSV").first.click()
+    content = open(download.value.path(), encoding="utf-8-sig").read()
+    assert "Thema" in content.splitlines()[0]
+
+
+def _other_names():
+    own = "GM0405"
+    return {p.name for code, p in data.region().items() if code != own}
+
+
+def test_gemeente_user_sees_no_other_gemeente_name_anywhere(page_as, live_server):
+    page = page_as("gemeente")
+    others = _other_names()
+    for path in PAGES + ["/gemeente/GM0361", "/vergelijken?groep=district", "/signalen?scope=Kennemerland",
+                         "/aanlevering"]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)
+        text = page.content()
+        text = urllib.parse.unquote(text)  # the CSV downloads are data URIs
+        found = [n for n in others if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)]
+        assert not found, f"{path} shows {found}"
+    page.goto(live_server + "/")
+    wait_for_charts(page)
+    assert "Gemeente A" in page.content()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (390, 844)])
+def test_pages_fit_the_screen_without_horizontal_scrolling(page_as, live_server, width, height):
+    page = page_as("coordinator", width, height)
+    for path in PAGES:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at {width}px"
