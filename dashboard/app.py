@@ -7,6 +7,8 @@ from pathlib import Path
 import dash
 import flask
 
+from nhsv import settings
+
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,6 +38,8 @@ def create_app(database_url: str | None = None) -> dash.Dash:
 
     server = flask.Flask(__name__, template_folder=str(HERE / "templates"))
     auth.init_app(server, database_url)
+    # Refuse oversized requests before Flask reads them: an upload arrives base64-encoded (4/3) in JSON.
+    server.config["MAX_CONTENT_LENGTH"] = settings.get_int("NHSV_UPLOAD_MAX_BYTES") * 4 // 3 + 256_000
     app = dash.Dash(
         __name__,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,9 @@ CSV_SECTIONS = ("bouwsteen", "toelichting", "middelen", "signalen", "netwerk")
 MAX_UNCOMPRESSED_BYTES = 50_000_000
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_ENTRIES = 200
+# A few bytes can place one cell at XFD1048576; the reader then allocates the whole range (and aborts).
+MAX_SHEET_ROWS = 5_000
+MAX_SHEET_COLUMNS = 200
 
 
 @dataclass
@@ -132,19 +137,74 @@ def _zip_problem(data: bytes) -> Finding | None:
             if "xl/workbook.bin" in names:
                 return F.fatal(F.UNREADABLE, "bestand", "binaire Excel-werkmappen (.xlsb) worden niet "
                                "gelezen; sla het bestand op als Excel-werkmap (.xlsx)")
-    except zipfile.BadZipFile:
+            for info in infos:
+                if not info.filename.lower().endswith(".xml"):
+                    continue
+                part = archive.read(info)  # at most its declared size, and all of them together are capped
+                if b"sheetData" in part and _sheet_too_large(part):
+                    return F.fatal(F.UNSAFE, "bestand", "de werkmap bevat een tabblad met ongewoon veel rijen of "
+                                   "kolommen en is niet geopend; gebruik het sjabloon van de NHSV-monitor en vul "
+                                   "alleen de gele cellen in")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, EOFError,
+            OSError, zlib.error):
         return F.fatal(F.UNREADABLE, "bestand", "het bestand is beschadigd of geen Excel-werkmap; sla het "
                        "sjabloon opnieuw op als .xlsx en lever opnieuw aan")
     return None
+
+
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTR = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_REF = re.compile(rb"\s*([A-Za-z]*)(\d*)\s*")
+
+
+def _ref_attr(attrs: bytes) -> tuple[bytes, bytes]:
+    """Letters and digits of the `r` attribute (b"", b"" when absent)."""
+    for key, double, single in _ATTR.findall(attrs):
+        if key == b"r":
+            ref = _REF.fullmatch(double or single)
+            return (ref.group(1), ref.group(2)) if ref else (b"ZZZZ", b"")
+    return b"", b""
+
+
+def _sheet_too_large(xml: bytes) -> bool:
+    """Whether a worksheet's cells reach beyond MAX_SHEET_ROWS or MAX_SHEET_COLUMNS, counting cells and rows
+    without a reference the way a reader places them (after the one before)."""
+    row = col = 0
+    for match in _CELL_TAG.finditer(xml):
+        letters, digits = _ref_attr(match.group(2))
+        if match.group(1) == b"row":
+            row = (int(digits) if len(digits) <= 9 else MAX_SHEET_ROWS + 1) if digits else row + 1
+            col = 0
+        else:
+            if letters:
+                col = 0
+                for ch in letters[:4].upper():
+                    col = col * 26 + ch - 64
+            else:
+                col += 1
+            if digits:
+                row = int(digits) if len(digits) <= 9 else MAX_SHEET_ROWS + 1
+        if row > MAX_SHEET_ROWS or col > MAX_SHEET_COLUMNS:
+            return True
+    return False
 
 
 def _norm(value: Any) -> str:
     return str(value).strip().lower() if value is not None else ""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Control characters (a NUL cannot even be stored in PostgreSQL) become U+FFFD, which validation refuses
+    in free text."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 def _cell_value(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = _clean(value.strip())
         return value if value else None
     return value
 
@@ -284,7 +344,7 @@ def _extract_csv(data: bytes) -> Extracted:
             file_findings.append(F.fatal(F.COLUMN_MISSING, place, f"de regel heeft {len(row)} kolommen in plaats "
                                          f"van {len(header)}; controleer het scheidingsteken ('{delimiter}')"))
             continue
-        cells = {name: row[idx].strip() for name, idx in col.items()}
+        cells = {name: _clean(row[idx].strip()) for name, idx in col.items()}
         key = (cells["gemeente_code"].upper(), cells["kwartaal"].upper())
         sub = groups.get(key)
         if sub is None:

@@ -209,7 +209,10 @@ def _load_in_transaction(conn: Connection, run_id: int, report: FileReport, data
         report.findings.extend(found)
         if sub is None:
             first = found[0] if found else None
-            if first and first.municipality_code in region and first.quarter:
+            refused_scope = any(f.rule == F.OTHER_MUNICIPALITY for f in found)
+            if first and first.municipality_code in region and first.quarter and not refused_scope:
+                # a rejected version in the gemeente's history; never for an upload refused for its scope,
+                # which would put another gemeente's attempt into this gemeente's history
                 rejected_keys.append((first.municipality_code, first.quarter))
         else:
             valid.append(sub)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -168,6 +169,7 @@ _TYPE_HELP = {
     "decimal": "vul een getal van 0 of meer in (decimalen met een komma mag)",
     "date": "vul een datum in als dd-mm-jjjj",
     "text": "vul een tekst in",
+    "quarter": "vul het kwartaal in als jaar en kwartaal, bijvoorbeeld 2026Q3",
 }
 
 
@@ -210,6 +212,11 @@ def _fields(section: str, sheet: str, specs: tuple[Field, ...], raws: dict[str, 
             value = _parse_field(spec, raw)
         except ValueProblem as problem:
             out.fatal(F.VALUE_TYPE, raw.place, f"{_describe(raw.value)} is {problem} ({spec.name}); "
+                      f"{_TYPE_HELP[spec.kind]}")
+            continue
+        if spec.kind == "decimal" and not math.isfinite(value):
+            # a crafted workbook can hold NaN or infinity in a number cell
+            out.fatal(F.VALUE_TYPE, raw.place, f"{_describe(raw.value)} is geen getal ({spec.name}); "
                       f"{_TYPE_HELP[spec.kind]}")
             continue
         if spec.kind in ("int", "decimal") and value < 0:
@@ -337,6 +344,10 @@ def validate(raw: RawSubmission, ctx: Context) -> tuple[Submission | None, list[
         if len(text) > EXPLANATION_MAX:
             out.fatal(F.VALUE_RANGE, r.place, f"de toelichting bij {block_code} is {len(text)} tekens; maak haar "
                       f"korter (ten hoogste {EXPLANATION_MAX} tekens)")
+            continue
+        if "\ufffd" in text:
+            out.fatal(F.VALUE_TYPE, r.place, f"de toelichting bij {block_code} bevat tekens die niet kunnen "
+                      "worden gelezen; typ de toelichting opnieuw (een CSV-bestand opslaan als UTF-8)")
             continue
         kind = personal_data_kind(text)
         if kind:

@@ -1,0 +1,192 @@
+"""Aanleveren: download the template for a gemeente and quarter, upload the filled-in file, see the findings and
+the gemeente's submission history.
+
+`gemeente` users work for their own gemeente only; coordinators and admins choose any NHSV gemeente. The
+callbacks are thin: they take the viewer from `context.viewer()` and leave every decision (scope, size, loading,
+audit) to `dashboard.uploads` and the loader, so a forged request gets no further than the page would.
+"""
+
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import components, context, formatting, uploads
+from dashboard.data import Forbidden
+from etl import reference
+from etl.domain import current_quarter, last_completed_quarter
+from etl.template import template_file_name
+
+dash.register_page(__name__, path="/aanleveren", name="Aanleveren", title="Aanleveren — NHSV-monitor", order=5)
+
+UITLEG = ("Download het Excel-sjabloon voor uw gemeente en het kwartaal, vul de gele cellen in en lever het "
+          "bestand hier weer aan. Heeft de gemeente eerder aangeleverd, dan staan de waarden van de laatste "
+          "aanlevering al ingevuld: pas aan wat veranderd is. Een CSV in het afgesproken lange formaat mag ook. "
+          "Na het aanleveren ziet u meteen of het bestand is geladen; zo niet, dan staat per fout waar in het "
+          "bestand die zit en wat u moet doen. Een afgewezen bestand wordt helemaal niet geladen: er gaat niets "
+          "verloren van wat er al stond. Een nieuwe aanlevering over een kwartaal vervangt de vorige versie; "
+          "eerdere versies blijven bewaard.")
+QUARTERS_SHOWN = 8
+SEVERITY_LABELS = {"fatal": "fout", "warning": "waarschuwing"}
+
+
+def _quarter_options() -> list[tuple[str, str]]:
+    q, out = current_quarter(), []
+    for _ in range(QUARTERS_SHOWN):
+        if q < reference.QUARTERS_FROM:
+            break
+        out.append((q.code, formatting.quarter_label(q.code)))
+        q = q.previous()
+    return out
+
+
+def _one(value) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value in (None, "") else str(value).strip().upper()
+
+
+def layout(gemeente=None, kwartaal=None, **_):
+    viewer = context.viewer()
+    if viewer.role not in ("coordinator", "admin", "gemeente"):
+        return components.forbidden("Aanleveren kan alleen met een account van een gemeente of de regio.")
+    places = reference.region()
+    quarters = _quarter_options()
+    wanted = _one(kwartaal)
+    quarter = wanted if wanted in dict(quarters) else last_completed_quarter().code
+    controls = []
+    if viewer.sees_all:
+        code = _one(gemeente) if _one(gemeente) in places else None
+        options = [(c, f"{m.name} ({c})") for c, m in sorted(places.items(), key=lambda x: x[1].name)]
+        controls.append(components.nav_select("gemeente", "Gemeente", options, code, clearable=code is None))
+        upload_note = ("Als coördinator of beheerder kunt u voor elke NHSV-gemeente aanleveren; de gemeente en "
+                       "het kwartaal in het bestand bepalen waarvoor het geldt.")
+    else:
+        code = viewer.municipality_code
+        name = places[code].name if code in places else code
+        upload_note = f"U levert aan voor {name}; een bestand voor een andere gemeente wordt geweigerd."
+    controls.append(components.nav_select("kwartaal", "Kwartaal", quarters, quarter))
+    chosen = reference.municipalities()[code].name if code else None
+
+    limit = uploads.max_bytes()
+    template_card = html.Section([
+        html.H2("1. Sjabloon downloaden"),
+        html.P(f"Het sjabloon voor {chosen}, {formatting.quarter_label(quarter)}. Een ander kwartaal"
+               + (" of een andere gemeente" if viewer.sees_all else "") + " kiest u hierboven."
+               if chosen else "Kies hierboven eerst een gemeente en een kwartaal."),
+        html.Button("Download het sjabloon (Excel)", id="aanleveren-sjabloon-knop", n_clicks=0, className="apply",
+                    disabled=not chosen),
+        dcc.Download(id="aanleveren-sjabloon"),
+        html.Div(id="aanleveren-sjabloon-melding", role="status", **{"aria-live": "polite"}),
+    ], className="card")
+    upload_card = html.Section([
+        html.H2("2. Ingevuld bestand aanleveren"),
+        html.P(upload_note),
+        dcc.Upload(id="aanleveren-upload", multiple=False, accept=".xlsx,.csv",
+                   children=html.Div(["Sleep het bestand hierheen of ", html.U("kies een bestand")]),
+                   style={"border": "2px dashed #0b4f8a", "borderRadius": "6px", "padding": "1.2rem",
+                          "textAlign": "center", "cursor": "pointer", "background": "#f8fbff"}),
+        html.P(f"Excel-werkmap (.xlsx) gemaakt met het sjabloon, of CSV; ten hoogste {uploads.size_text(limit)}. "
+               "Werkmappen met macro's (.xlsm) en oude Excel-bestanden (.xls) worden niet aangenomen.",
+               className="note"),
+        dcc.Loading(html.Div(id="aanleveren-uitkomst", role="status", **{"aria-live": "polite"}), type="default"),
+    ], className="card")
+    history_card = html.Section([
+        html.H2("Eerdere aanleveringen"),
+        html.Div(history_view(viewer, code), id="aanleveren-geschiedenis"),
+    ], className="card")
+    # what the page was opened with; the server checks it again on every use (it can be forged like any input)
+    choice = dcc.Store(id="aanleveren-keuze", data={"gemeente": code, "kwartaal": quarter})
+    return html.Div([components.page_header("Aanleveren", UITLEG, controls), choice, template_card, upload_card,
+                     history_card])
+
+
+# --- views --------------------------------------------------------------------------------------------
+
+def history_view(viewer, code: str | None):
+    if not code:
+        return html.P("Kies een gemeente om haar aanleveringen te zien.", className="empty-state")
+    try:
+        table = uploads.submission_history(viewer, code)
+    except Forbidden as refused:
+        return html.P(str(refused), className="empty-state", role="alert")
+    name = reference.municipalities()[code].name
+    if table.empty:
+        return html.P(f"{name} heeft nog niets aangeleverd.", className="empty-state")
+    # free text that a person typed (file names) cannot start a formula when the table is copied into a sheet
+    table = table.assign(**{c: table[c].map(components.neutralise) for c in ("Ingediend door", "Bestand")})
+    return components.data_table(table, f"Aanleveringen van {name}, nieuwste eerst")
+
+
+def result_view(result: uploads.UploadResult):
+    fatal = [f for f in result.findings if f.is_fatal]
+    body = [html.P([html.Strong(result.title + ": "), result.message],
+                   className="findings-fatal" if not result.accepted else None)]
+    if result.findings:
+        ordered = fatal + [f for f in result.findings if not f.is_fatal]
+        table = pd.DataFrame([(SEVERITY_LABELS.get(f.severity, f.severity), f.place, f.message) for f in ordered],
+                             columns=["Ernst", "Plaats", "Melding"])
+        counts = []
+        if fatal:
+            counts.append(f"{len(fatal)} fout{'en' if len(fatal) != 1 else ''}")
+        if len(ordered) > len(fatal):
+            n = len(ordered) - len(fatal)
+            counts.append(f"{n} waarschuwing{'en' if n != 1 else ''}")
+        body.append(components.data_table(table, f"Bevindingen bij {result.file_name}: " + " en ".join(counts)))
+    return html.Div(body, className="summary-box", **{"data-uitkomst": result.outcome})
+
+
+# --- callbacks (thin: the viewer from the server, every decision in dashboard.uploads) ------------------
+
+def _choice(data) -> tuple[str | None, str | None]:
+    data = data if isinstance(data, dict) else {}
+    return _one(data.get("gemeente")), _one(data.get("kwartaal"))
+
+
+@callback(Output("aanleveren-uitkomst", "children"),
+          Output("aanleveren-geschiedenis", "children"),
+          Output("aanleveren-upload", "contents"),
+          Input("aanleveren-upload", "contents"),
+          State("aanleveren-upload", "filename"),
+          State("aanleveren-keuze", "data"),
+          prevent_initial_call=True)
+def upload_file(contents, filename, choice):
+    if contents is None:
+        return dash.no_update, dash.no_update, dash.no_update
+    viewer = context.viewer()
+    if isinstance(filename, list):
+        filename = filename[0] if filename else None
+    if isinstance(contents, list):
+        contents = contents[0] if contents else None
+    code, _quarter = _choice(choice)
+    result = uploads.receive_upload(viewer, contents, filename, code)
+    history_code = result.history_code or (viewer.municipality_code if not viewer.sees_all else None)
+    return result_view(result), history_view(viewer, history_code), None
+
+
+@callback(Output("aanleveren-sjabloon", "data"), Output("aanleveren-sjabloon-melding", "children"),
+          Input("aanleveren-sjabloon-knop", "n_clicks"), State("aanleveren-keuze", "data"),
+          prevent_initial_call=True)
+def download_template(n_clicks, choice):
+    from dashboard.auth import audit
+    from etl import db
+    from etl.prefill import TemplateRequestError, check_request, template_bytes
+
+    viewer = context.viewer()
+    code, quarter = _choice(choice)
+    if not code:
+        return dash.no_update, html.P("Kies eerst een gemeente.", role="alert")
+    detail = {"soort": "sjabloon", "gemeente": code, "kwartaal": quarter}
+    if not uploads.may_upload_for(viewer, code):
+        audit("export", {**detail, "uitkomst": "geweigerd"}, actor=viewer.email or None)
+        return dash.no_update, html.P("U kunt alleen het sjabloon van uw eigen gemeente downloaden.", role="alert",
+                                      className="findings-fatal")
+    try:
+        municipality, q = check_request(code, quarter)
+    except TemplateRequestError as problem:
+        return dash.no_update, html.P(f"Het sjabloon kan niet worden gemaakt: {problem}.", role="alert")
+    data = template_bytes(db.engine(), municipality.code, q)
+    audit("export", {**detail, "uitkomst": "gedownload"}, actor=viewer.email or None)
+    return (dcc.send_bytes(data, template_file_name(municipality.code, q)),
+            html.P(f"Sjabloon voor {municipality.name}, {q.label} gedownload."))
