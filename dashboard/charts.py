@@ -24,6 +24,15 @@ SEQUENTIAL = [[0, "#C6DBEF"], [0.5, "#4292C6"], [1, "#08306B"]]  # light enough 
 FONT = "Segoe UI, Roboto, DejaVu Sans, Arial, sans-serif"
 
 
+# A small template of our own: plotly_white is copied on every use and costs ~13 ms a chart.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF", colorway=PALETTE,
+    xaxis=dict(gridcolor="#E6E6E6", linecolor="#BDBDBD", zerolinecolor="#BDBDBD", ticks="", automargin=True),
+    yaxis=dict(gridcolor="#E6E6E6", linecolor="#BDBDBD", zerolinecolor="#BDBDBD", ticks="", automargin=True),
+    hoverlabel=dict(font=dict(family=FONT)),
+))
+
+
 @dataclass
 class Chart:
     """What a screen or an export needs of one chart."""
@@ -37,7 +46,7 @@ class Chart:
 
 def _layout(fig: go.Figure, height: int = 380, legend: bool = True) -> go.Figure:
     fig.update_layout(
-        template="plotly_white", height=height, margin=dict(l=10, r=10, t=30, b=10),
+        template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=30, b=10),
         font=dict(family=FONT, size=13, color="#1A1A1A"), showlegend=legend,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         separators=",.",  # Dutch: decimal comma, thousands point
@@ -399,15 +408,20 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
                                  line=dict(color=PALETTE[k % len(PALETTE)], width=3 if k == 0 else 2,
                                            dash="solid" if k == 0 else ["dash", "dot", "dashdot"][k % 3]),
                                  marker=dict(symbol=["circle", "square", "diamond", "triangle-up"][k % 4], size=8)))
-    notes = []
+    notes, shapes, annotations = [], [], []
     if events is not None and not events.empty and quarters:
         for e in events.itertuples():
             q = f"{e.date.year}Q{(e.date.month - 1) // 3 + 1}"
             if q in xlabels:
-                fig.add_vline(x=xlabels[q], line=dict(color="#555555", dash="dot", width=1))
-                fig.add_annotation(x=xlabels[q], y=1.0, yref="paper", text=e.title, showarrow=False,
-                                   textangle=-90, xanchor="right", yanchor="top", font=dict(size=10))
+                # one update for all events: add_vline/add_annotation per event cost ~10 ms each
+                shapes.append(dict(type="line", xref="x", yref="paper", x0=xlabels[q], x1=xlabels[q], y0=0, y1=1,
+                                   line=dict(color="#555555", dash="dot", width=1)))
+                annotations.append(dict(x=xlabels[q], y=1.0, xref="x", yref="paper", text=e.title,
+                                        showarrow=False, textangle=-90, xanchor="right", yanchor="top",
+                                        font=dict(size=10)))
                 notes.append(f"{formatting.date(e.date)}: {e.title}")
+    if shapes:
+        fig.update_layout(shapes=shapes, annotations=annotations)
     fig.update_yaxes(title=f"{m.label} ({m.unit})", rangemode="tozero")
     _layout(fig, 380)
     table = trends.pivot(index="quarter", columns="group", values="text").reset_index() if not trends.empty \

@@ -27,6 +27,11 @@ from etl.domain import IN_ORDER_FROM, STATUS_LABELS, Quarter, size_class
 from nhsv import settings
 
 MIN_PEERS = 3  # a peer group shown to a non-coordinator has at least 3 gemeenten besides the own
+PUBLIC_ROUNDING = 5  # audience `openbaar`: shown counts are rounded to multiples of this
+# count-based columns of a gemeente's own timeline; a public pack names the gemeente, so it gets none of them
+PUBLIC_HIDDEN = ("signals_total", "signals_radicalisation", "signals_polarisation", "signals_from_citizens",
+                 "signals_from_professionals", "signals_to_safety_house", "signals_per_10k",
+                 "share_to_safety_house", "interventions_active")
 SOURCE = "Bron: aanleveringen van de NHSV-gemeenten; inwonertal CBS (86247NED, 2026)"
 
 
@@ -44,6 +49,12 @@ def threshold() -> int:
 
 # --- reference ------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
+def _region_places() -> dict:
+    return {code: Place(code, m.name, m.police_district or "", m.size_class, m.population)
+            for code, m in reference.region().items()}
+
+
 @dataclass(frozen=True)
 class Place:
     code: str
@@ -54,8 +65,7 @@ class Place:
 
 
 def region() -> dict[str, Place]:
-    return {code: Place(code, m.name, m.police_district or "", m.size_class, m.population)
-            for code, m in reference.region().items()}
+    return _region_places()
 
 
 def districts() -> list[str]:
@@ -114,22 +124,43 @@ def caption(quarter: str | None, engine: Engine | None = None, extra: str = "") 
 
 # --- the mart, scoped -------------------------------------------------------------------------------
 
+def warehouse_version(engine: Engine | None = None) -> int:
+    """Grows with every file offered to the loader: a cheap key for 'has anything been loaded since'."""
+    with _engine(engine).connect() as conn:
+        return conn.execute(select(func.coalesce(func.max(schema.source_file.c.id), 0))).scalar() or 0
+
+
+_MART_CACHE: dict[tuple, pd.DataFrame] = {}
+_MART_CACHE_SIZE = 32
+
+
 def _mart(engine: Engine | None, quarters_: list[str] | None = None, codes: list[str] | None = None
           ) -> pd.DataFrame:
+    """Rows of the mart, unscoped. Cached per warehouse version: this is the raw table, before any scope is
+    applied, so the cache cannot carry one viewer's view to another; every caller scopes the copy it gets."""
+    eng = _engine(engine)
+    key = (str(eng.url), warehouse_version(eng), tuple(quarters_ or ()) if quarters_ is not None else None,
+           tuple(codes) if codes is not None else None)
+    cached = _MART_CACHE.get(key)
+    if cached is not None:
+        return cached.copy()
     mq = schema.municipality_quarter
     stmt = select(mq)
     if quarters_ is not None:
         stmt = stmt.where(mq.c.quarter.in_(quarters_))
     if codes is not None:
         stmt = stmt.where(mq.c.municipality_code.in_(codes))
-    with _engine(engine).connect() as conn:
+    with eng.connect() as conn:
         frame = pd.DataFrame(conn.execute(stmt).mappings().all())
     if frame.empty:
         frame = pd.DataFrame(columns=list(mq.c.keys()))
     places = region()
     frame["name"] = frame["municipality_code"].map(lambda c: places[c].name if c in places else c)
     frame["district"] = frame["municipality_code"].map(lambda c: places[c].district if c in places else "")
-    return frame
+    if len(_MART_CACHE) >= _MART_CACHE_SIZE:
+        _MART_CACHE.pop(next(iter(_MART_CACHE)))
+    _MART_CACHE[key] = frame
+    return frame.copy()
 
 
 def scope_rows(viewer: Viewer, frame: pd.DataFrame, order_by: str = "score",
@@ -240,7 +271,8 @@ def key_figures(viewer: Viewer, quarter: str, district: str | None = None,
     a, b = stats(now), stats(before) if len(before) else {}
     exact = viewer.sees_all
     signals_now = a["signals"]
-    signals_text = formatting.number(signals_now) if exact else protect_count(signals_now, threshold()).text
+    signals_text = formatting.number(signals_now) if exact else protect_count(
+        signals_now, threshold(), PUBLIC_ROUNDING if viewer.is_public else None).text
     signals_change = formatting.signed(signals_now - b["signals"]) + " t.o.v. vorig kwartaal" if (
         exact and b.get("signals") is not None and signals_now is not None) else ""
     return [
@@ -340,7 +372,10 @@ class Profile:
 
 def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = "grootte",
             engine: Engine | None = None) -> Profile:
-    _require_exact(viewer, code)
+    """The gemeente's profile. For `openbaar` (a public pack about this one, named, gemeente): scores and
+    statuses only; no counts of signals or trajectories (no name beside a count), no free text."""
+    if not viewer.is_public:
+        _require_exact(viewer, code)
     places = region()
     if code not in places:
         raise Forbidden("Onbekende gemeente.")
@@ -404,6 +439,13 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = "grootte",
 
     region_median = frame[(frame["quarter"] == quarter) & (frame["submitted"] == True)][  # noqa: E712
         "blocks_in_order"].median()
+    if viewer.is_public:
+        timeline[list(PUBLIC_HIDDEN)] = None
+        row = {k: (None if k in PUBLIC_HIDDEN else v) for k, v in row.items()}
+        checklist["explanation"] = None
+        if "explanation" in history.columns:
+            history["explanation"] = None
+        peers_with_block = {}
     summary = _summary(place.name, quarter, row, region_median, checklist, submitted)
     return Profile(code=code, name=place.name, quarter=quarter, district=place.district,
                    size_class=place.size_class, population=place.population, submitted=submitted, row=row,
@@ -468,25 +510,32 @@ def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.Dat
         measure = "score"
     frame = _mart(engine)
     frame = frame[frame["submitted"] == True]  # noqa: E712
+    frame = pd.concat([frame.assign(group="Regio NHSV"), frame.assign(group=frame["district"])])
+    order = {g: k for k, g in enumerate(["Regio NHSV", *districts()])}
+    if measure in ("signals_total", "signals_per_10k"):
+        grouped = frame.groupby(["group", "quarter"]).agg(total=("signals_total", "sum"),
+                                                           population=("population", "sum"),
+                                                           n=("signals_total", "size")).reset_index()
+    else:
+        grouped = frame.groupby(["group", "quarter"]).agg(value=(measure, "mean"),
+                                                           n=(measure, "size")).reset_index()
     rows = []
-    groups = [("Regio NHSV", frame), *[(d, frame[frame["district"] == d]) for d in districts()]]
-    for group, f in groups:
-        for quarter, q in f.groupby("quarter"):
+    for r in grouped.itertuples(index=False):
+        if measure in ("signals_total", "signals_per_10k"):
+            total = int(r.total)
+            cell = Cell(total, formatting.number(total)) if viewer.sees_all else protect_count(total, threshold())
             if measure == "signals_total":
-                total = int(q["signals_total"].sum())
-                cell = Cell(total, formatting.number(total)) if viewer.sees_all else protect_count(total, threshold())
-                rows.append(dict(group=group, quarter=quarter, value=cell.value, text=cell.text, n=len(q)))
-            elif measure == "signals_per_10k":
-                total, population = int(q["signals_total"].sum()), int(q["population"].sum())
-                cell = Cell(total, "") if viewer.sees_all else protect_count(total, threshold())
-                value = None if cell.hidden else total / population * 10_000
-                rows.append(dict(group=group, quarter=quarter, value=value,
-                                 text=MEASURES[measure].format(value) if value is not None else cell.text, n=len(q)))
-            else:
-                value = q[measure].mean()
-                rows.append(dict(group=group, quarter=quarter, value=value, text=MEASURES[measure].format(value),
-                                 n=len(q)))
-    return pd.DataFrame(rows, columns=["group", "quarter", "value", "text", "n"])
+                value, text = cell.value, cell.text
+            else:  # a rate only beside a shown count
+                value = None if cell.hidden else total / r.population * 10_000
+                text = MEASURES[measure].format(value) if value is not None else cell.text
+        else:
+            value = None if pd.isna(r.value) else float(r.value)
+            text = MEASURES[measure].format(value)
+        rows.append(dict(group=r.group, quarter=r.quarter, value=value, text=text, n=int(r.n)))
+    out = pd.DataFrame(rows, columns=["group", "quarter", "value", "text", "n"])
+    return out.sort_values(["group", "quarter"], key=lambda c: c.map(order) if c.name == "group" else c,
+                           kind="stable").reset_index(drop=True)
 
 
 # --- Signalen --------------------------------------------------------------------------------------
@@ -518,6 +567,8 @@ def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = 
     viewer's own gemeente (exact). Coordinators see exact figures everywhere."""
     frame = _mart(engine)
     frame = frame[frame["submitted"] == True]  # noqa: E712
+    if viewer.is_public:
+        audience_rounding = audience_rounding or PUBLIC_ROUNDING
     exact = viewer.sees_all and audience_rounding is None
     if scope == "eigen":
         if viewer.role != MUNICIPALITY:
@@ -548,9 +599,11 @@ def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = 
                 share.append("–")
             else:
                 total = int(grouped.loc[q, parts[0][0]] + grouped.loc[q, parts[1][0]])
-                per_10k.append(formatting.number(total / grouped.loc[q, "population"] * 10_000, 2))
                 zvh = int(grouped.loc[q, "signals_to_safety_house"])
-                zvh_cell = Cell(zvh, "") if exact else protect_count(zvh, threshold())
+                zvh_cell = Cell(zvh, "") if exact else protect_count(zvh, threshold(), audience_rounding)
+                if audience_rounding:  # public: rate and share follow the rounded counts only
+                    total, zvh = total_cell.value or 0, zvh_cell.value or 0
+                per_10k.append(formatting.number(total / grouped.loc[q, "population"] * 10_000, 2))
                 share.append(formatting.percent(zvh / total) if total and not zvh_cell.hidden else "–")
         out.append(SignalTable(title=f"{title}: meldingen {label}", quarters=quarters_, columns=[n for _, n in parts],
                                cells=table.cells if table else [], row_totals=table.row_totals if table else [],

@@ -32,9 +32,13 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-@lru_cache(maxsize=8)
 def engine(url: str | None = None) -> Engine:
-    """One engine per URL per process."""
+    """One engine per URL per process; without a URL, the one the settings name now."""
+    return _engine_for(url or settings.database_url())
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
     return make_engine(url)
 
 
