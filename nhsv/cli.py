@@ -228,14 +228,30 @@ def demo(seed: int, no_serve: bool, reset: bool, host: str, port: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adres om op te luisteren.")
 @click.option("--port", default=8050, show_default=True, type=int, help="Poort.")
-def serve(host: str, port: int) -> None:
-    """Het dashboard starten (standaard op http://127.0.0.1:8050)."""
+@click.option("--production", is_flag=True,
+              help="Met gunicorn en meerdere werkprocessen (NHSV_WORKERS, NHSV_THREADS), zoals op de server.")
+@click.option("--workers", type=int, default=None, help="Aantal werkprocessen bij --production (standaard "
+              "NHSV_WORKERS).")
+def serve(host: str, port: int, production: bool, workers: int | None) -> None:
+    """Het dashboard starten (standaard op http://127.0.0.1:8050).
+
+    Zonder --production draait de ontwikkelserver van Flask in één proces; gebruik --production (gunicorn)
+    op een server.
+    """
     from etl import db
 
     engine = _engine()
     if db.schema_revision(engine) is None:
         raise click.UsageError("het warehouse bestaat nog niet; voer eerst nhsv init (of nhsv demo) uit")
     _ensure_schema(engine)
+    if production:
+        from nhsv import production as prod
+
+        try:
+            prod.serve_production(host, port, workers)
+        except prod.ConfigurationError as problem:
+            raise click.UsageError(str(problem)) from None
+        return
     _serve(host, port, production=settings.is_production())
 
 

@@ -43,6 +43,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NHSV_BROWSER_PATH", "",
             "Chromium or Chrome used for chart exports; empty: found on the PATH (/usr/bin/chromium)."),
     Setting("NHSV_LOG_FORMAT", "text", "text or json (one JSON object per line, for production)."),
+    Setting("NHSV_WORKERS", "2", "Server processes of nhsv serve --production (gunicorn workers)."),
+    Setting("NHSV_THREADS", "4", "Threads per server process of nhsv serve --production."),
+    Setting("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
+            "Addresses or networks (comma-separated, CIDR allowed, * for any) of reverse proxies whose "
+            "X-Forwarded-For and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,0 +1,14 @@
+"""The WSGI entry point: `gunicorn dashboard.wsgi:application` (what `nhsv serve --production` runs).
+
+Importing this module builds the app from the environment (NHSV_DATABASE_URL, NHSV_ENV, NHSV_SECRET_KEY, …),
+so gunicorn must not preload it: each worker imports it after the fork and gets its own database pool.
+With NHSV_FORWARDED_ALLOW_IPS set, requests from those proxies take the client address and scheme from
+X-Forwarded-For and X-Forwarded-Proto.
+"""
+
+from __future__ import annotations
+
+from dashboard.app import create_app
+from nhsv.production import behind_proxy
+
+application = behind_proxy(create_app().server)

@@ -1,0 +1,553 @@
+"""Production serving (issue 8): gunicorn with two workers sharing sessions (acceptance 1), `nhsv init` upgrading
+a warehouse of the previous schema version without losing data (acceptance 2), JSON-lines logs, trusted proxies.
+
+The integration test runs on the warehouse under test: PostgreSQL when NHSV_TEST_DATABASE_URL is set, otherwise
+a SQLite file, so it runs in both CI passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from dashboard import auth
+from etl import db, load, reference, schema
+from nhsv import production, settings
+from nhsv.cli import main
+from tests.conftest import PG_URL, good_values, table_snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+EMAIL = "coordinator-prod@example.nl"
+PASSWORD = "een-goed-wachtwoord-123"
+SECRET = "test-secret-key-for-two-workers-0123456789"
+ACCESS_TABLES = {"app_user", "user_session", "login_failure", "audit_log"}
+EMPTY_STATE = "nog geen aanleveringen geladen"
+START_TIMEOUT = 90  # seconds for gunicorn and both workers to come up
+SPREAD_TIMEOUT = 90  # seconds to get answers from both workers
+REQUEST_TIMEOUT = 30
+LOG_TIMEOUT = 10  # seconds for an access-log line to appear after its response
+
+
+# --- a gunicorn server in a subprocess ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`serve_production` in a subprocess (its own process group), with its stdout and stderr in files."""
+
+    def __init__(self, tmp_path: Path, database_url: str, workers: int = 2):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.stdout_path, self.stderr_path = tmp_path / "server.out", tmp_path / "server.err"
+        self.env = {**os.environ, "NHSV_DATABASE_URL": database_url, "NHSV_ENV": "production",
+                    "NHSV_SECRET_KEY": SECRET, "NHSV_COOKIE_SECURE": "0", "NHSV_LOG_FORMAT": "json",
+                    "NHSV_THREADS": "2", "PYTHONUNBUFFERED": "1"}
+        self.process: subprocess.Popen | None = None
+        self._seen: dict[str, dict] = {}
+        self._offset = 0
+
+    def start(self) -> None:
+        code = (f"from nhsv.production import serve_production; "
+                f"serve_production('127.0.0.1', {self.port}, {self.workers})")
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=self.env, stdout=out,
+                                            stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            self.check_alive()
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.base + "/healthz", timeout=5).status_code == 200 and \
+                        len(self.worker_pids()) == self.workers:
+                    return
+            time.sleep(0.25)
+        pytest.fail(f"gunicorn did not answer /healthz within {START_TIMEOUT} s\n{self.logs()}")
+
+    def check_alive(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            pytest.fail(f"gunicorn exited with code {self.process.returncode}\n{self.logs()}")
+
+    def stop(self) -> None:
+        """SIGTERM to the server's process group (master and workers), SIGKILL if it does not end in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def worker_pids(self) -> set[int]:
+        assert self.process is not None
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return {int(pid) for pid in path.read_text().split()}
+        except OSError:
+            return set()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-6000:]}"
+                         for p in (self.stdout_path, self.stderr_path) if p.exists())
+
+    def access_entry(self, request_id: str) -> dict:
+        """The access-log line of one request (found by its X-Request-Id), waiting for it a bounded time."""
+        deadline = time.monotonic() + LOG_TIMEOUT
+        while True:
+            with self.stdout_path.open("rb") as handle:
+                handle.seek(self._offset)
+                chunk = handle.read()
+            complete = chunk[:chunk.rfind(b"\n") + 1]
+            self._offset += len(complete)
+            for line in complete.decode().splitlines():
+                entry = json.loads(line)  # with NHSV_LOG_FORMAT=json every line is one JSON object
+                if entry.get("request_id"):
+                    self._seen[entry["request_id"]] = entry
+            if request_id in self._seen:
+                return self._seen.pop(request_id)
+            if time.monotonic() > deadline:
+                pytest.fail(f"no access-log line for request {request_id} within {LOG_TIMEOUT} s\n{self.logs()}")
+            time.sleep(0.05)
+
+    def request(self, method: str, path: str, session: requests.Session | None = None,
+                **kwargs) -> tuple[requests.Response, int]:
+        """One request on a new connection (so that either worker may take it); returns it and the pid of the
+        worker that answered it, from the access log."""
+        request_id = uuid.uuid4().hex
+        headers = {"Connection": "close", "X-Request-Id": request_id, **kwargs.pop("headers", {})}
+        sender = session or requests
+        response = sender.request(method, self.base + path, headers=headers, timeout=REQUEST_TIMEOUT,
+                                  allow_redirects=False, **kwargs)
+        entry = self.access_entry(request_id)
+        assert entry["status"] == response.status_code
+        assert entry["path"] == path.split("?")[0]
+        return response, entry["pid"]
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    servers: list[Server] = []
+
+    def make(database_url: str, workers: int = 2) -> Server:
+        server = Server(tmp_path, database_url, workers)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def router_body(dependencies: list[dict], pathname: str) -> dict:
+    """A /_dash-update-component body for Dash's pages router, as the browser sends it for `pathname`."""
+    spec = next(d for d in dependencies if "_pages_content.children" in d["output"])
+    values = {"_pages_location.pathname": pathname, "_pages_location.search": ""}
+
+    def item(dep):
+        value = values.get(f"{dep['id']}.{dep['property']}")
+        return {"id": dep["id"], "property": dep["property"], "value": value}
+
+    key = spec["output"]
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+               for part in key.strip(".").split("...")]
+    return {"output": key, "outputs": outputs, "inputs": [item(d) for d in spec.get("inputs", [])],
+            "state": [item(d) for d in spec.get("state", [])], "changedPropIds": ["_pages_location.pathname"]}
+
+
+def strings(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in strings(value)]
+    return []
+
+
+def until_both(server: Server, ask, what: str) -> dict[int, list]:
+    """Call `ask()` (which returns the answering pid and a result) until every worker has answered."""
+    answers: dict[int, list] = {}
+    deadline = time.monotonic() + SPREAD_TIMEOUT
+    workers = server.worker_pids()
+    while not workers <= set(answers):
+        server.check_alive()
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: only workers {sorted(answers)} of {sorted(workers)} answered within "
+                        f"{SPREAD_TIMEOUT} s")
+        pid, result = ask()
+        answers.setdefault(pid, []).append(result)
+    assert set(answers) == workers, (answers.keys(), workers)
+    return answers
+
+
+# --- acceptance 1: two gunicorn workers, one login, one logout -------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds gunicorn's workers in /proc (Linux only)")
+def test_two_workers_share_login_data_and_logout(engine, workbook, server_factory):
+    auth.add_user(engine, EMAIL, "coordinator", None, PASSWORD, actor="test")
+    server = server_factory(engine.url.render_as_string(hide_password=False), workers=2)
+    workers = server.worker_pids()
+    assert len(workers) == 2 and server.process.pid not in workers
+
+    # Anonymous: the health check answers, Dash's endpoints do not.
+    health = requests.get(server.base + "/healthz", timeout=REQUEST_TIMEOUT).json()
+    assert health["database"] is True and health["schema_current"] is True
+    response, _pid = server.request("GET", "/_dash-layout")
+    assert response.status_code == 401
+
+    # Log in (the CSRF token of the form is checked by whichever worker takes the POST).
+    browser = requests.Session()
+    response, _pid = server.request("GET", "/login", browser)
+    response, _pid = server.request("POST", "/login", browser, headers={"Referer": server.base + "/login"},
+                                    data={"csrf_token": csrf_token(response.text), "email": EMAIL,
+                                          "password": PASSWORD})
+    assert response.status_code == 302, response.text[:500]
+    assert response.headers["Location"] == "/"
+    dependencies, _pid = server.request("GET", "/_dash-dependencies", browser)
+    assert dependencies.status_code == 200
+    body = router_body(dependencies.json(), "/")
+
+    def overview():
+        response, pid = server.request("POST", "/_dash-update-component", browser, json=body)
+        assert response.status_code == 200, response.text[:500]
+        return pid, "\n".join(strings(response.json()["response"]["_pages_content"]["children"]))
+
+    pid, before = overview()
+    assert EMPTY_STATE in before
+
+    # Load a file through the loader into the same warehouse; both workers show it at once (no process cache).
+    report = load.load_files(engine, [("hoorn-2026Q3.xlsx", workbook("GM0405", "2026Q3"))], actor="test")
+    assert report.files[0].outcome == "loaded", report.files[0].findings
+
+    def page_and_overview():
+        page, page_pid = server.request("GET", "/", browser)
+        assert page.status_code == 200 and "NHSV-monitor" in page.text
+        layout, layout_pid = server.request("GET", "/_dash-layout", browser)
+        assert layout.status_code == 200
+        pid, content = overview()
+        return pid, (page_pid, layout_pid, content)
+
+    answers = until_both(server, page_and_overview, "pages after the load")
+    for pid, results in answers.items():
+        for _page_pid, _layout_pid, content in results:
+            assert EMPTY_STATE not in content, pid
+            assert "Hoorn" in content, (pid, content[:1000])
+
+    # Log out; the cookie that was valid just before is refused by both workers.
+    old_cookie = browser.cookies.get("nhsv_session")
+    assert old_cookie
+    response, _pid = server.request("GET", "/_dash-layout", cookies={"nhsv_session": old_cookie})
+    assert response.status_code == 200
+    form, _pid = server.request("GET", "/logout", browser)
+    assert form.status_code == 200
+    response, _pid = server.request("POST", "/logout", browser, data={"csrf_token": csrf_token(form.text)})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+    def with_old_cookie():
+        response, pid = server.request("GET", "/_dash-layout", cookies={"nhsv_session": old_cookie})
+        return pid, response.status_code
+
+    answers = until_both(server, with_old_cookie, "the old cookie after logout")
+    assert {status for statuses in answers.values() for status in statuses} == {401}
+    with engine.connect() as conn:
+        s = schema.user_session
+        assert conn.execute(select(func.count()).select_from(s).where(s.c.ended_at.is_(None))).scalar_one() == 0
+
+    # Every line either process wrote is one JSON object (NHSV_LOG_FORMAT=json).
+    server.stop()
+    lines = [line for p in (server.stdout_path, server.stderr_path) for line in p.read_text().splitlines()]
+    assert lines
+    for line in lines:
+        entry = json.loads(line)
+        assert {"time", "level", "logger", "message"} <= entry.keys(), line
+    loggers = {json.loads(line)["logger"] for line in lines}
+    assert {"gunicorn.error", "gunicorn.access", "dashboard.auth"} <= loggers
+
+
+# --- acceptance 2: `nhsv init` upgrades a warehouse of the previous schema version ---------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request, tmp_path):
+    """An empty database of its own: a SQLite file, or a PostgreSQL database created for this test (not the
+    shared test database, whose public schema the session fixture resets)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'previous.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL variant: NHSV_TEST_DATABASE_URL is not set")
+    base = make_url(PG_URL)
+    name = f"nhsv_migration_test_{os.getpid()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_init_upgrades_previous_schema_without_losing_data(fresh_database, workbook, monkeypatch):
+    old = db.make_engine(fresh_database)
+    db.upgrade(old, "0001")
+    assert db.schema_revision(old) == "0001"
+    assert not ACCESS_TABLES & set(inspect(old).get_table_names())
+    with old.begin() as conn:
+        reference.load_dimensions(conn)
+    texel = good_values(resources={"capaciteit_fte": 0.8})
+    report = load.load_files(old, [("hoorn-2026Q2.xlsx", workbook("GM0405", "2026Q2")),
+                                   ("hoorn-2026Q3.xlsx", workbook("GM0405", "2026Q3")),
+                                   ("texel-2026Q3.xlsx", workbook("GM0448", "2026Q3", texel))], actor="test")
+    assert [f.outcome for f in report.files] == ["loaded"] * 3, [f.findings for f in report.files]
+    before = table_snapshot(old)
+    assert before["submission"] and before["fact_resources"] and before["mart_municipality_quarter"]
+    old.dispose()
+
+    # `nhsv init`, as an administrator runs it after installing a new version.
+    monkeypatch.setenv("NHSV_DATABASE_URL", fresh_database)
+    cached = db.engine
+    monkeypatch.setattr(db, "engine", lambda url=None: cached(url or settings.database_url()))
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "bijgewerkt" in result.output and db.head_revision() in result.output
+
+    new = db.make_engine(fresh_database)
+    try:
+        assert db.schema_revision(new) == db.head_revision()
+        assert ACCESS_TABLES <= set(inspect(new).get_table_names())
+        assert table_snapshot(new, list(before)) == before  # every row of every table, unchanged
+        fr, sub = schema.resources, schema.submission
+        with new.connect() as conn:
+            fte = conn.execute(select(fr.c.capacity_fte).select_from(fr.join(sub, fr.c.submission_id == sub.c.id))
+                               .where(sub.c.municipality_code == "GM0448", sub.c.quarter == "2026Q3")).scalar_one()
+        assert float(fte) == 0.8
+        # The upgraded warehouse works: users can be added, and `nhsv init` again changes nothing.
+        auth.add_user(new, EMAIL, "coordinator", None, PASSWORD, actor="test")
+        result = CliRunner().invoke(main, ["init"])
+        assert result.exit_code == 0 and "al actueel" in result.output
+        assert table_snapshot(new, list(before)) == before
+    finally:
+        new.dispose()
+        cached(fresh_database).dispose()
+
+
+# --- JSON-lines logs ---------------------------------------------------------------------------------------
+
+
+LOGGING_SCRIPT = textwrap.dedent("""
+    import logging, warnings
+    import flask
+    from nhsv import production
+
+    production.configure_logging()
+    log = logging.getLogger("nhsv.test")
+    log.info("plain message with a quote \\" and\\nnewline")
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        log.exception("failed")
+    warnings.warn("a warning becomes a log record")
+    app = flask.Flask("probe")
+    with app.test_request_context("/signalen?x=1", method="POST", headers={"X-Request-Id": "abc"}):
+        app.logger.warning("inside a request")
+    logging.getLogger("gunicorn.access").info(
+        production.ACCESS_LOG_FORMAT,
+        {"h": "10.0.0.1", "r": "GET /a?b=c HTTP/1.1", "s": "200", "b": "12", "B": 12, "M": 3, "D": 3456,
+         "f": "-", "a": "curl/8", "m": "GET", "U": "/a", "q": "b=c", "{x-request-id}i": "r-1"})
+""")
+
+
+def run_logging_script(log_format: str) -> tuple[list[str], list[str]]:
+    env = {**os.environ, "NHSV_LOG_FORMAT": log_format, "PYTHONWARNINGS": "default"}
+    done = subprocess.run([sys.executable, "-c", LOGGING_SCRIPT], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines(), done.stderr.splitlines()
+
+
+def test_json_log_format_writes_one_object_per_line():
+    out, err = run_logging_script("json")
+    entries = [json.loads(line) for line in out + err]  # every line parses
+    assert len(err) == 4 and len(out) == 1
+    for entry in entries:
+        assert {"time", "level", "logger", "message", "pid"} <= entry.keys()
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"]), entry["time"]
+    plain, failed, warned, in_request = (json.loads(line) for line in err)
+    assert plain["message"] == 'plain message with a quote " and\nnewline' and plain["level"] == "INFO"
+    assert failed["level"] == "ERROR" and "ZeroDivisionError" in failed["exception"]
+    assert warned["logger"] == "py.warnings" and "a warning becomes a log record" in warned["message"]
+    assert in_request["logger"] == "probe" and in_request["level"] == "WARNING"
+    assert (in_request["method"], in_request["path"], in_request["request_id"]) == ("POST", "/signalen", "abc")
+    access = json.loads(out[0])
+    assert access["logger"] == "gunicorn.access"
+    assert (access["method"], access["path"], access["query"], access["status"], access["bytes"],
+            access["duration_ms"], access["remote_addr"], access["request_id"]) == (
+        "GET", "/a", "b=c", 200, 12, 3.5, "10.0.0.1", "r-1")
+    assert access["message"].startswith('10.0.0.1 "GET /a?b=c HTTP/1.1" 200 12 3ms')
+
+
+def test_text_log_format_is_plain_lines():
+    out, err = run_logging_script("text")
+    assert len(err) > 4  # the traceback spans lines
+    assert " [INFO] nhsv.test: plain message" in err[0]
+    for line in out + err:
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(line)
+
+
+def test_json_formatter_takes_odd_access_atoms():
+    """A response without a status code or size (a broken connection) still gives a JSON line."""
+    atoms = {"h": "10.0.0.1", "r": "GET / HTTP/1.1", "s": "-", "b": "-", "B": None, "M": 0, "D": None,
+             "f": "-", "a": "-", "m": "GET", "U": "/", "q": ""}
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, production.ACCESS_LOG_FORMAT,
+                               (atoms,), None)
+    entry = json.loads(production.JsonFormatter().format(record))
+    assert entry["path"] == "/" and "status" not in entry and "bytes" not in entry and "query" not in entry
+    assert "user_agent" not in entry and "referer" not in entry
+
+
+# --- configuration checks ------------------------------------------------------------------------------------
+
+
+def test_gunicorn_options(monkeypatch):
+    for name in ("NHSV_WORKERS", "NHSV_THREADS", "NHSV_FORWARDED_ALLOW_IPS", "NHSV_LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    options = production.gunicorn_options("0.0.0.0", 8050)
+    assert options["bind"] == ["0.0.0.0:8050"]
+    assert options["workers"] == 2 and options["threads"] == 4 and options["worker_class"] == "gthread"
+    assert options["preload_app"] is False
+    assert options["forwarded_allow_ips"] == "127.0.0.1,::1"
+    assert options["timeout"] >= 60 and options["control_socket_disable"] is True
+    assert production.gunicorn_options("::1", 9000, workers=3, threads=1)["bind"] == ["[::1]:9000"]
+    assert production.gunicorn_options("::", 80, workers=3)["workers"] == 3
+
+    monkeypatch.setenv("NHSV_WORKERS", "5")
+    assert production.gunicorn_options("127.0.0.1", 1)["workers"] == 5
+    from gunicorn.config import Config
+
+    config = Config()
+    for key, value in production.gunicorn_options("127.0.0.1", 8050).items():
+        if key in config.settings:
+            config.set(key, value)  # gunicorn accepts every value
+    assert config.workers == 5 and config.preload_app is False
+    for value in ("", "*", "127.0.0.1, 172.16.0.0/12"):
+        monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", value)
+        config.set("forwarded_allow_ips", production.gunicorn_options("127.0.0.1", 1)["forwarded_allow_ips"])
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"NHSV_WORKERS": "0"}, "NHSV_WORKERS"),
+    ({"NHSV_THREADS": "veel"}, "NHSV_THREADS"),
+    ({"NHSV_LOG_FORMAT": "xml"}, "NHSV_LOG_FORMAT"),
+    ({"NHSV_FORWARDED_ALLOW_IPS": "10.0.0.0/8, proxy.example"}, "NHSV_FORWARDED_ALLOW_IPS"),
+    ({"NHSV_ENV": "production", "NHSV_SECRET_KEY": ""}, "NHSV_SECRET_KEY"),
+    ({"NHSV_ENV": "production", "NHSV_SECRET_KEY": "kort"}, "NHSV_SECRET_KEY"),
+])
+def test_serve_production_refuses_bad_settings_before_starting(monkeypatch, env, message):
+    monkeypatch.setattr(db, "engine", functools.lru_cache(maxsize=8)(db.make_engine))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    started = []
+    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))
+    with pytest.raises(production.ConfigurationError, match=message):
+        production.serve_production("127.0.0.1", free_port())
+    assert not started
+
+
+def test_development_workers_share_one_generated_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setattr(db, "engine", functools.lru_cache(maxsize=8)(db.make_engine))
+    monkeypatch.setenv("NHSV_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    monkeypatch.setenv("NHSV_ENV", "development")
+    monkeypatch.setenv("NHSV_SECRET_KEY", "")
+    started = []
+    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))
+    production.serve_production("127.0.0.1", free_port(), workers=2)
+    assert len(started) == 1
+    assert len(os.environ["NHSV_SECRET_KEY"]) >= 32  # set before the fork: every worker signs with it
+    assert started[0].cfg.workers == 2 and started[0].cfg.preload_app is False
+
+
+def test_no_worker_inherits_a_database_connection_of_the_master(monkeypatch, tmp_path):
+    """The CLI checks the schema before serving; those pooled connections are closed before the fork."""
+    monkeypatch.setattr(db, "engine", functools.lru_cache(maxsize=8)(db.make_engine))
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    monkeypatch.setenv("NHSV_DATABASE_URL", url)
+    master = db.engine(url)
+    db.schema_revision(master)
+    assert master.pool.checkedin() == 1
+    production._release_database_connections()
+    assert master.pool.checkedin() == 0  # nothing open is left to share
+    assert db.schema_revision(db.engine(url)) == db.schema_revision(master)  # a worker opens its own
+
+
+# --- trusted proxies -------------------------------------------------------------------------------------------
+
+
+def _echo(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [f"{environ['REMOTE_ADDR']} {environ['wsgi.url_scheme']}".encode()]
+
+
+def _call(app, remote_addr: str, forwarded_for: str = "203.0.113.9", proto: str = "https") -> str:
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x", "SERVER_PORT": "80",
+               "REMOTE_ADDR": remote_addr, "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
+               "HTTP_X_FORWARDED_FOR": forwarded_for, "HTTP_X_FORWARDED_PROTO": proto}
+    return b"".join(app(environ, lambda *_args: None)).decode()
+
+
+class _Server:
+    def __init__(self):
+        self.wsgi_app = _echo
+
+
+def test_forwarded_headers_count_only_from_trusted_proxies(monkeypatch):
+    monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1, 172.16.0.0/12")
+    app = production.behind_proxy(_Server()).wsgi_app
+    assert _call(app, "127.0.0.1") == "203.0.113.9 https"
+    assert _call(app, "172.18.0.1", "198.51.100.1, 203.0.113.9") == "203.0.113.9 https"  # the last hop counts
+    assert _call(app, "198.51.100.7") == "198.51.100.7 http"  # a direct client cannot forge its address
+    assert _call(app, "not-an-address") == "not-an-address http"
+
+    monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "")
+    assert production.behind_proxy(_Server()).wsgi_app is _echo
+    monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "*")
+    assert _call(production.behind_proxy(_Server()).wsgi_app, "198.51.100.7") == "203.0.113.9 https"
