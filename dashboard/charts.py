@@ -319,13 +319,14 @@ def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title
 def ranking(rows: pd.DataFrame, measure: str) -> Chart:
     """Gemeenten ranked by a measure, the own (or chosen) gemeente highlighted by colour and a marker."""
     m = MEASURES[measure]
-    data = rows.dropna(subset=[measure]).sort_values(measure, ascending=True)
+    data = rows.dropna(subset=[measure]).sort_values([measure, "label"], ascending=[True, False])
     colours = [OWN_COLOUR if own else PEER_COLOUR for own in data["own"]]
     labels = [("★ " if own else "") + label for label, own in zip(data["label"], data["own"], strict=True)]
     fig = go.Figure(go.Bar(x=data[measure], y=labels, orientation="h", marker=dict(color=colours),
                            text=[m.format(v) for v in data[measure]], textposition="outside",
                            hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.update_xaxes(title=f"{m.label} ({m.unit})")
+    top = data[measure].max() if len(data) else 1
+    fig.update_xaxes(title=f"{m.label} ({m.unit})", range=[0, (top or 1) * 1.15])  # room for the labels
     _layout(fig, max(260, 22 * len(data) + 80), False)
     ranked = data.sort_values(measure, ascending=False).reset_index(drop=True)
     table = pd.DataFrame({"Positie": range(1, len(ranked) + 1), "Gemeente": ranked["label"],
