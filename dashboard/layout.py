@@ -5,7 +5,7 @@ real URL, and pages read the query string in their `layout(**kwargs)`, querying 
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, callback, ctx, dcc, html
+from dash import ALL, Input, Output, callback, dcc, html
 from flask_login import current_user
 
 from dashboard.viewer import ROLE_LABELS
@@ -23,7 +23,9 @@ def shell():
             html.Nav(id="hoofdnavigatie", **{"aria-label": "Hoofdnavigatie"}, children=_nav_links()),
             html.Div(_user_box(), className="user-box"),
         ], className="site-header"),
-        html.Main(dash.page_container, id="inhoud", tabIndex="-1"),
+        html.Main(dcc.Loading(dash.page_container, type="circle", delay_show=400, color="#0b4f8a",
+                              overlay_style={"visibility": "visible", "opacity": 0.6}),
+                  id="inhoud", tabIndex="-1"),
         html.Div(html.P("NHSV-monitor · Noord-Holland Samen Veilig · bevat geen persoonsgegevens"),
                     className="site-footer", role="contentinfo"),
     ])
@@ -33,7 +35,7 @@ def _nav_links():
     role = getattr(current_user, "role", None)
     links = []
     for page in dash.page_registry.values():
-        if page.get("hidden") or (page["path"] in COORDINATOR_ONLY and role not in ("coordinator", "admin")):
+        if page.get("hidden") or page["path"] == "/404" or (page["path"] in COORDINATOR_ONLY and role not in ("coordinator", "admin")):
             continue
         links.append(dcc.Link(page["name"], href=page["relative_path"], className="nav-link"))
     return links
@@ -47,14 +49,18 @@ def _user_box():
             html.A("Uitloggen", href="/logout", className="link-button")]
 
 
-@callback(Output("url", "href"), Input({"type": "map", "name": ALL}, "clickData"),
-          prevent_initial_call=True)
-def open_profile(clicks):
-    """A click on a map tile opens that gemeente's profile (the profile page itself checks access)."""
-    data = next((c for c in clicks if c), None) if ctx.triggered else None
+def profile_href(clicks: list) -> str | None:
+    """The profile URL of the clicked map tile, or None (grey tiles without a gemeente, no click)."""
+    data = next((c for c in clicks or [] if c), None)
     if not data:
-        return dash.no_update
+        return None
     code = (data.get("points") or [{}])[0].get("customdata")
     if not code or not str(code).startswith("GM"):
-        return dash.no_update
+        return None
     return f"/gemeente/{code}"
+
+
+@callback(Output("url", "href"), Input({"type": "map", "name": ALL}, "clickData"), prevent_initial_call=True)
+def open_profile(clicks):
+    """A click on a map tile opens that gemeente's profile (the profile page itself checks access)."""
+    return profile_href(clicks) or dash.no_update

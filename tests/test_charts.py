@@ -119,3 +119,11 @@ def test_dutch_number_format(value, expected):
     from dashboard import formatting
 
     assert formatting.number(value, 1) == expected
+
+
+def test_a_map_click_opens_the_profile_and_nothing_else():
+    from dashboard.layout import profile_href
+
+    assert profile_href([None, {"points": [{"customdata": "GM0405"}]}]) == "/gemeente/GM0405"
+    assert profile_href([{"points": [{"customdata": ""}]}]) is None  # a grey tile without a gemeente
+    assert profile_href([None]) is None
