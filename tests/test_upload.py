@@ -11,9 +11,7 @@ import base64
 import datetime as dt
 import io
 import json
-import os
 import sys
-import threading
 import zipfile
 
 import pytest
@@ -526,65 +524,4 @@ def test_forged_dash_request_by_a_gemeente_user_is_refused_and_audited(engine, w
     assert [(a["actor"], a["uitkomst"]) for a in attempts] == [("hoorn@example.nl", "geweigerd"),
                                                                ("hoorn@example.nl", "rejected")]
 
-
-# --- the browser ----------------------------------------------------------------------------------------
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None
-    return sync_playwright
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(not (os.path.exists(CHROMIUM) and _playwright()), reason="Chromium or Playwright missing")
-def test_browser_upload_and_see_the_new_value(engine, workbook, tmp_path):
-    from werkzeug.serving import make_server
-
-    from dashboard import auth
-    from dashboard.app import create_app
-
-    auth.add_user(engine, "hoorn@example.nl", "gemeente", "GM0405", PASSWORD, actor="test")
-    load_bytes(engine, "q2.xlsx", workbook(quarter="2026Q2"))
-    app = create_app()
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    path = tmp_path / "aanlevering_GM0405_2026Q3.xlsx"
-    values = good_values({"PR2": 3}, explanations={"PR2": "Borging via het PGA-overleg."})
-    path.write_bytes(workbook(values=values))
-    try:
-        with _playwright()() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
-            try:
-                page = browser.new_page()
-                page.set_default_timeout(30_000)
-                page.goto(base + "/login")
-                page.fill("input[name=email]", "hoorn@example.nl")
-                page.fill("input[name=password]", PASSWORD)
-                page.press("input[name=password]", "Enter")
-                page.wait_for_url(lambda url: "/login" not in url)
-                page.goto(base + "/aanleveren")
-                page.wait_for_selector("#aanleveren-upload")
-                page.set_input_files("#aanleveren-upload input[type=file]", str(path))
-                outcome = page.locator("#aanleveren-uitkomst")
-                outcome.get_by_text("Geladen").wait_for()
-                assert "Hoorn 2026Q3 (versie 1)" in outcome.inner_text()
-                page.locator("#aanleveren-geschiedenis").get_by_text(path.name).wait_for()
-                page.goto(base + "/gemeente/GM0405?kwartaal=2026Q3")
-                page.get_by_text("Borging via het PGA-overleg.").wait_for()
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT channel FROM load_run ORDER BY id DESC LIMIT 1")).scalar() == "upload"
-
+# The round trip in a real browser is in tests/browser/test_upload_browser.py.
