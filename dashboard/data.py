@@ -523,11 +523,12 @@ def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.Dat
     for r in grouped.itertuples(index=False):
         if measure in ("signals_total", "signals_per_10k"):
             total = int(r.total)
-            cell = Cell(total, formatting.number(total)) if viewer.sees_all else protect_count(total, threshold())
+            cell = Cell(total, formatting.number(total)) if viewer.sees_all else protect_count(
+                total, threshold(), PUBLIC_ROUNDING if viewer.is_public else None)  # public: rounded
             if measure == "signals_total":
                 value, text = cell.value, cell.text
-            else:  # a rate only beside a shown count
-                value = None if cell.hidden else total / r.population * 10_000
+            else:  # a rate only beside a shown count (public: from the rounded count)
+                value = None if cell.hidden else cell.value / r.population * 10_000
                 text = MEASURES[measure].format(value) if value is not None else cell.text
         else:
             value = None if pd.isna(r.value) else float(r.value)

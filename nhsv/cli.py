@@ -305,11 +305,13 @@ def _serve(host: str, port: int, production: bool) -> None:
     app.run(host=host, port=port, debug=False)
 
 
+from nhsv.cli_export import export  # noqa: E402
 from nhsv.cli_template import template  # noqa: E402
 from nhsv.cli_users import users  # noqa: E402
 
 main.add_command(users)
 main.add_command(template)
+main.add_command(export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,467 @@
+"""The quarterly export pack (issue 6): the tests open what was written — PDF pages and text (pypdf), slides and
+their titles (python-pptx), PNG sizes, SVG text, XLSX sheets — and check that every caption carries quarter and
+source, that a `gemeente` pack holds no other gemeente's name, and that an `openbaar` pack shows no count from
+1 to 4 and no gemeente name beside a count.
+
+Packs that render charts need a Chromium (kaleido's server); they are built once per module.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from pptx import Presentation
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from dashboard import data, export
+from etl import db, demo, load, schema
+from etl.domain import Quarter
+from nhsv import settings
+from tests.conftest import good_values, load_bytes
+
+QUARTER = "2025Q4"  # the demo warehouse's latest quarter
+OWN, OTHER = "GM0405", "GM0448"  # Hoorn, Texel
+QUARTER_LABEL = "4e kwartaal 2025"
+SOURCE = "Bron: aanleveringen van de NHSV-gemeenten"
+COUNT_COLUMNS = {"Radicalisering", "Polarisatie", "Van burgers", "Van professionals", "Totaal"}
+COUNT_HEADERS = COUNT_COLUMNS | {"Ingebracht in ZVH", "Meldingen", "Lopende interventietrajecten"}
+
+
+def _browser() -> bool:
+    return bool(settings.get("NHSV_BROWSER_PATH").strip() or shutil.which("chromium")
+                or shutil.which("google-chrome") or shutil.which("chromium-browser"))
+
+
+needs_browser = pytest.mark.skipif(not _browser(), reason="no Chromium for kaleido")
+
+
+# --- fixtures -----------------------------------------------------------------------------------------
+
+
+def _point_data_layer_at(mp: pytest.MonkeyPatch, url: str) -> None:
+    """Point the data layer (and the audit log) at a warehouse: `db.engine()` resolves NHSV_DATABASE_URL."""
+    mp.setenv("NHSV_DATABASE_URL", url)
+    mp.setenv("NHSV_TODAY", "2026-11-15")
+    if hasattr(db.engine, "cache_clear"):  # an engine() cached on its first URL: resolve the URL before it
+        cached = db.engine
+        mp.setattr(db, "engine", lambda url=None: cached(url or settings.database_url()))
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    """The demo (2024Q1–2025Q4, 32 gemeenten) loaded through the loader into this module's SQLite file."""
+    folder = tmp_path_factory.mktemp("export-demo")
+    url = f"sqlite:///{folder / 'warehouse.db'}"
+    engine = db.make_engine(url)
+    db.init(engine)
+    demo.generate(folder / "inbox", seed=1, last=Quarter(2025, 4))
+    load.load_paths(engine, [folder / "inbox"], actor="t")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def demo_warehouse(demo_url, monkeypatch):
+    _point_data_layer_at(monkeypatch, demo_url)
+    return demo_url
+
+
+@pytest.fixture(scope="module")
+def packs(demo_url, tmp_path_factory) -> dict[str, Path]:
+    """Three packs built once: coordinator (Hoorn, every format), gemeente (Hoorn and its view of the region;
+    documents and SVG) and openbaar (Texel and the region; documents)."""
+    if not _browser():
+        pytest.skip("no Chromium for kaleido")
+    root = tmp_path_factory.mktemp("packs")
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        _point_data_layer_at(mp, demo_url)
+        calls: list[tuple[int, int, str]] = []
+        result = export.build_pack(QUARTER, "coordinator", [OWN], False, [*export.DEFAULT_FORMATS, "csv"],
+                                   root / "coordinator", progress=lambda *a: calls.append(a))
+        out["coordinator"] = result.out_dir
+        out["coordinator_calls"] = calls  # type: ignore[assignment]
+        out["coordinator_result"] = result  # type: ignore[assignment]
+        out["gemeente"] = export.build_pack(QUARTER, "gemeente", [OWN], True, ["svg", "pdf", "pptx", "xlsx"],
+                                            root / "gemeente").out_dir
+        out["openbaar"] = export.build_pack(QUARTER, "openbaar", [OTHER], True, ["pdf", "pptx", "xlsx"],
+                                            root / "openbaar").out_dir
+    return out
+
+
+def _small_values(**signals) -> dict:
+    values = good_values()
+    values["signals"] = {**values["signals"], **signals}
+    return values
+
+
+@pytest.fixture
+def small(engine, workbook, monkeypatch):
+    """Three gemeenten, one quarter, small counts: the region's signals by source include a total of 3
+    (three times 1 from citizens). Explanations start with characters a spreadsheet reads as a formula."""
+    _point_data_layer_at(monkeypatch, str(engine.url.render_as_string(hide_password=False)))
+    for code in (OWN, OTHER, "GM0361"):
+        values = _small_values()
+        values["explanations"] = {"LA1": "-1 bouwsteen; zie =SOM(A1)", "LA2": "@bestuur: besproken"}
+        report = load_bytes(engine, f"{code}.xlsx", workbook(code, "2026Q3", values))
+        assert report.outcome == "loaded", report.findings
+    return engine
+
+
+# --- reading what was written -------------------------------------------------------------------------
+
+
+def pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+def pptx_slides(path: Path) -> list[dict]:
+    out = []
+    for slide in Presentation(path).slides:
+        texts, title = [], None
+        for shape in slide.shapes:
+            if shape == slide.shapes.title:
+                title = shape.text_frame.text
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                texts += [cell.text for row in shape.table.rows for cell in row.cells]
+        notes = slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else ""
+        pictures = [s for s in slide.shapes if s.shape_type == 13]
+        out.append({"title": title, "text": "\n".join(texts), "notes": notes, "pictures": len(pictures)})
+    return out
+
+
+def xlsx_text(path: Path) -> str:
+    wb = load_workbook(path)
+    return "\n".join(str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+
+
+def svg_text(path: Path) -> str:
+    root = ET.parse(path).getroot()
+    return "\n".join(t for t in root.itertext() if t.strip())
+
+
+def all_text(folder: Path) -> dict[Path, str]:
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".pdf":
+            out[path] = "\n".join(pdf_text(path))
+        elif path.suffix == ".pptx":
+            out[path] = "\n".join(s["text"] + "\n" + s["notes"] for s in pptx_slides(path))
+        elif path.suffix == ".xlsx":
+            out[path] = xlsx_text(path)
+        elif path.suffix == ".svg":
+            out[path] = svg_text(path)
+        elif path.suffix in (".csv", ".json"):
+            out[path] = path.read_text(encoding="utf-8-sig")
+    return out
+
+
+def names_in(text: str, codes) -> set[str]:
+    """Gemeente names in a text as whole words; district names (Zaanstreek-Waterland) are not gemeenten."""
+    for district in data.districts():
+        text = text.replace(district, " ")
+    places = data.region()
+    return {places[c].name for c in codes
+            if re.search(r"(?<!\w)" + re.escape(places[c].name) + r"(?!\w)", text)}
+
+
+def one(folder: Path, pattern: str) -> Path:
+    found = sorted(folder.glob(pattern))
+    assert len(found) == 1, (pattern, found)
+    return found[0]
+
+
+# --- the pack as a whole ------------------------------------------------------------------------------
+
+
+def test_manifest_lists_every_file_with_checksum(packs):
+    folder = packs["coordinator"]
+    manifest = export.read_manifest(folder)
+    assert manifest["generator"] == export.GENERATOR and manifest["quarter"] == QUARTER
+    listed = {e["path"] for e in manifest["files"]}
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert listed == on_disk
+    assert export.verify(folder) == []
+    part = json.loads((folder / OWN / "manifest.json").read_text(encoding="utf-8"))
+    assert {f"{OWN}/{e['path']}" for e in part["files"]} == {p for p in on_disk if p.startswith(OWN + "/")} - {
+        f"{OWN}/manifest.json"}
+    # nothing left beside the pack
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
+    # one progress call per file, ending at the total
+    calls = packs["coordinator_calls"]
+    assert [c[0] for c in calls] == list(range(1, len(calls) + 1))
+    assert calls[-1][0] == calls[-1][1] == len(manifest["files"]) + 1
+
+
+def test_png_is_print_quality_and_svg_is_svg(packs):
+    figures = packs["coordinator"] / OWN / "figuren"
+    pngs, svgs = sorted(figures.glob("*.png")), sorted(figures.glob("*.svg"))
+    assert len(pngs) == len(svgs) == 5
+    for png in pngs:
+        width, height = export.png_size(png)
+        assert width == export.WIDTH * export.SCALE and height >= 400
+    for svg in svgs:
+        root = ET.parse(svg).getroot()
+        assert root.tag.endswith("svg")
+        text = svg_text(svg)
+        assert SOURCE in text and QUARTER_LABEL in text and "Vertrouwelijk" in text  # the image carries them
+
+
+def test_pdf_report(packs, demo_warehouse):
+    part = export.gemeente_part("coordinator", OWN, QUARTER)
+    pdf = one(packs["coordinator"] / OWN, "*_rapport.pdf")
+    pages = pdf_text(pdf)
+    assert len(pages) >= 4
+    cover = pages[0]
+    for expected in ("Hoorn", QUARTER_LABEL, "15 november 2026",
+                     "Vertrouwelijk — alleen voor de regionale coördinatie", SOURCE):
+        assert expected in cover
+    text = "\n".join(pages)
+    assert part.summary[0][:40] in text.replace("\n", " ")
+    for k, chart in enumerate(part.charts, start=1):
+        assert f"Figuur {k}. {chart.title}" in text.replace("\n", " ")
+    assert "Checklist bouwstenen" in text
+    for code in part.checklist["Code"]:
+        assert code in text
+    assert all("Vertrouwelijk — alleen voor de regionale coördinatie" in page for page in pages)
+    assert len(PdfReader(pdf).pages[2].images) >= 1  # the charts are in it
+
+
+def test_pptx_deck(packs, demo_warehouse):
+    part = export.gemeente_part("coordinator", OWN, QUARTER)
+    slides = pptx_slides(one(packs["coordinator"] / OWN, "*_presentatie.pptx"))
+    assert slides[0]["title"] == "NHSV-monitor: Hoorn"
+    chart_slides = [s for s in slides if s["pictures"]]
+    assert [s["title"] for s in chart_slides] == [c.title for c in part.charts]
+    assert all(s["pictures"] == 1 for s in chart_slides)
+    assert slides[-1]["title"] == "Checklist bouwstenen"
+    for slide in slides:
+        assert SOURCE in slide["text"] and QUARTER_LABEL in slide["text"]
+        assert "Vertrouwelijk — alleen voor de regionale coördinatie" in slide["text"]
+
+
+def test_xlsx_holds_the_data_of_every_chart(packs, demo_warehouse):
+    part = export.gemeente_part("coordinator", OWN, QUARTER)
+    wb = load_workbook(one(packs["coordinator"] / OWN, "*_gegevens.xlsx"))
+    assert wb.sheetnames[0] == "Over dit bestand" and wb.sheetnames[-1] == "Checklist"
+    sheets = wb.sheetnames[1:-1]
+    assert len(sheets) == len(part.charts)
+    for name, chart in zip(sheets, part.charts, strict=True):
+        ws = wb[name]
+        assert ws["A1"].value == chart.title
+        assert SOURCE in ws["A2"].value and QUARTER_LABEL in ws["A2"].value
+        assert ws["A3"].value == "Vertrouwelijk — alleen voor de regionale coördinatie"
+        assert [c.value for c in ws[5]] == list(chart.table.columns)
+        assert ws.max_row == 5 + len(chart.table)
+    timeline = wb[sheets[2]]  # capaciteit: numbers, not text
+    assert any(isinstance(c.value, float) for c in timeline["B"][5:])
+    for path in sorted((packs["coordinator"] / OWN / "csv").glob("*.csv")):
+        with path.open(encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle, delimiter=";"))
+        assert SOURCE in rows[1][0] and QUARTER_LABEL in rows[1][0]
+
+
+def test_region_pack_has_the_overview_charts(packs):
+    folder = packs["gemeente"] / OWN / "regio"
+    names = sorted(p.stem for p in (folder / "figuren").glob("*.svg"))
+    keys = {n.split("_", 1)[1] for n in names}
+    assert {"kaart", "bouwstenen", "ontwikkeling_score", "ontwikkeling_signals_total",
+            "meldingen_soort_regio"} <= keys
+    assert sum(k.startswith("meldingen_") for k in keys) == 2 * (1 + len(data.districts()))
+    slides = pptx_slides(one(folder, "*_presentatie.pptx"))
+    assert sum(s["pictures"] for s in slides) == len(names)
+    assert "Vertrouwelijk — alleen voor gemeente Hoorn" in "\n".join(pdf_text(one(folder, "*_rapport.pdf")))
+
+
+# --- the audience decides what is in it ---------------------------------------------------------------
+
+
+def test_gemeente_pack_holds_no_other_gemeentes_name(packs, demo_warehouse):
+    folder = packs["gemeente"]
+    others = [c for c in data.region() if c != OWN]
+    assert len(others) == 31
+    texts = all_text(folder)
+    assert {p.suffix for p in texts} >= {".pdf", ".pptx", ".xlsx", ".svg"}
+    for path, text in texts.items():
+        assert names_in(text, others) == set(), path
+    pdf = "\n".join(pdf_text(one(folder / OWN, "*_rapport.pdf")))
+    assert "Hoorn" in pdf and "Vertrouwelijk — alleen voor gemeente Hoorn" in pdf
+    heatmap = load_workbook(one(folder / OWN / "regio", "*_gegevens.xlsx"))
+    labels = [r[0] for r in heatmap[heatmap.sheetnames[2]].iter_rows(min_row=6, values_only=True)]
+    assert "★ Hoorn" in labels and all(re.fullmatch(r"Gemeente [A-Z]{1,2}", x) for x in labels if x != "★ Hoorn")
+
+
+def _count_cells(path: Path):
+    """(sheet, column, value) of every count in the signal sheets of a region workbook."""
+    wb = load_workbook(path)
+    for name in wb.sheetnames:
+        ws = wb[name]
+        if not str(ws["A1"].value).lower().endswith(("meldingen naar soort", "meldingen naar herkomst")) and \
+                ws["A1"].value != "Ontwikkeling: Meldingen":
+            continue
+        header = [c.value for c in ws[5]]
+        for row in ws.iter_rows(min_row=6, values_only=True):
+            for column, value in zip(header, row, strict=True):
+                trend = ws["A1"].value == "Ontwikkeling: Meldingen"
+                if column in COUNT_COLUMNS or (trend and column != "Kwartaal"):
+                    yield name, column, value
+
+
+def assert_no_counts(folder: Path) -> None:
+    """A public gemeente part names the gemeente: no chart, sheet or column of signal or trajectory counts."""
+    wb = load_workbook(one(folder, "*_gegevens.xlsx"))
+    for ws in wb.worksheets[1:]:
+        assert not COUNT_HEADERS & {c.value for c in ws[5]}, ws.title
+        assert ws["A1"].value not in COUNT_HEADERS
+    for slide_path in folder.glob("*_presentatie.pptx"):
+        assert not COUNT_HEADERS & {s["title"] for s in pptx_slides(slide_path)}
+    for pdf in folder.glob("*_rapport.pdf"):
+        assert not re.search(r"Figuur \d+\. Meldingen", "\n".join(pdf_text(pdf)))
+    assert not [p for p in folder.rglob("*meldingen*")]
+
+
+def test_openbaar_pack_rounds_counts_and_names_no_gemeente(packs, demo_warehouse):
+    folder = packs["openbaar"]
+    everyone = list(data.region())
+    region_texts = all_text(folder / "regio")
+    for path, text in region_texts.items():
+        assert names_in(text, everyone) == set(), path  # the region part names no gemeente at all
+        assert "Openbaar" in text or path.suffix == ".json"
+    cells = list(_count_cells(one(folder / "regio", "*_gegevens.xlsx")))
+    assert len(cells) > 50
+    for sheet, column, value in cells:
+        assert value in ("<5", "×", "–") or (isinstance(value, int) and value % 5 == 0), (sheet, column, value)
+    summary = "\n".join(pdf_text(one(folder / "regio", "*_rapport.pdf")))
+    shown = re.search(r"Meldingen: (\d+)", summary)
+    assert shown and int(shown.group(1)) % 5 == 0
+    # the gemeente part is about Texel by name: no count of its signals anywhere, no free text
+    gemeente_texts = all_text(folder / OTHER)
+    for path, text in gemeente_texts.items():
+        assert names_in(text, [c for c in everyone if c != OTHER]) == set(), path
+        if path.suffix != ".json":
+            assert "Toelichting" not in text
+    assert_no_counts(folder / OTHER)
+    assert "Openbaar" in gemeente_texts[one(folder / OTHER, "*_rapport.pdf")]
+
+
+def test_openbaar_small_counts_are_never_shown(small, tmp_path):
+    result = export.build_pack("2026Q3", "openbaar", [OWN], True, ["xlsx"], tmp_path / "pack")
+    region = one(result.out_dir / "regio", "*_gegevens.xlsx")
+    cells = list(_count_cells(region))
+    values = [v for _, _, v in cells]
+    assert "<5" in values  # 3 signals from citizens in the region
+    for sheet, column, value in cells:
+        assert not (isinstance(value, int) and 1 <= value <= 4), (sheet, column, value)
+        assert value in ("<5", "×", "–") or (isinstance(value, int) and value % 5 == 0), (sheet, column, value)
+    assert names_in(xlsx_text(region), list(data.region())) == set()
+    assert_no_counts(result.out_dir / OWN)
+    assert "bestuur" not in xlsx_text(one(result.out_dir / OWN, "*_gegevens.xlsx"))  # no free text
+
+
+def test_formula_like_text_is_neutralised(small, tmp_path):
+    assert export.neutralise("=SOM(A1)") == "'=SOM(A1)"
+    assert [export.neutralise(x) for x in ("+31", "-x", "@x", "\tx", "x=1")] == [
+        "'+31", "'-x", "'@x", "'\tx", "x=1"]
+    assert export.spreadsheet_value("-1,5") == (-1.5, "#,##0.0")
+    assert export.spreadsheet_value("38%") == (0.38, "0%")
+    assert export.csv_value("-1,5") == "-1,5" and export.csv_value("-x") == "'-x"
+    result = export.build_pack("2026Q3", "coordinator", [OWN], False, ["xlsx", "csv"], tmp_path / "pack")
+    ws = load_workbook(one(result.out_dir / OWN, "*_gegevens.xlsx"))["Checklist"]
+    explanations = {r[0]: r[4] for r in ws.iter_rows(min_row=6, values_only=True)}
+    assert explanations["LA1"] == "'-1 bouwsteen; zie =SOM(A1)"
+    assert explanations["LA2"] == "'@bestuur: besproken"
+    for row in ws.iter_rows(min_row=6):
+        assert all(cell.data_type != "f" for cell in row)
+
+
+# --- replacing, refusing ------------------------------------------------------------------------------
+
+
+def test_running_again_replaces_the_pack(small, tmp_path, monkeypatch):
+    out = tmp_path / "pack"
+    export.build_pack("2026Q3", "coordinator", [OWN, OTHER], True, ["xlsx"], out)
+    (out / "stray.txt").write_text("oud")
+    export.build_pack("2026Q3", "coordinator", [OWN], False, ["xlsx"], out)
+    assert not (out / "stray.txt").exists() and not (out / OTHER).exists() and not (out / "regio").exists()
+    assert export.verify(out) == []
+    before = export.read_manifest(out)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("schijf vol")
+
+    monkeypatch.setattr(export, "write_xlsx", broken)
+    with pytest.raises(RuntimeError):
+        export.build_pack("2026Q3", "coordinator", [OTHER], False, ["xlsx"], out)
+    assert export.read_manifest(out) == before and export.verify(out) == []  # the earlier pack is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["pack"]
+
+
+def test_requests_it_cannot_carry_out(small, tmp_path):
+    folder = tmp_path / "eigen"
+    folder.mkdir()
+    (folder / "notities.txt").write_text("niet weggooien")
+    cases = [
+        dict(quarter="2026Q3", audience="iedereen", codes=[OWN], region=False, formats=["xlsx"]),
+        dict(quarter="2026K3", audience="coordinator", codes=[OWN], region=False, formats=["xlsx"]),
+        dict(quarter="2030Q1", audience="coordinator", codes=[OWN], region=False, formats=["xlsx"]),
+        dict(quarter="2026Q3", audience="coordinator", codes=["GM0363"], region=False, formats=["xlsx"]),
+        dict(quarter="2026Q3", audience="coordinator", codes=[], region=False, formats=["xlsx"]),
+        dict(quarter="2026Q3", audience="gemeente", codes=[], region=True, formats=["xlsx"]),
+        dict(quarter="2026Q3", audience="coordinator", codes=[OWN], region=False, formats=["docx"]),
+    ]
+    for case in cases:
+        with pytest.raises(export.ExportError):
+            export.build_pack(**case, out_dir=tmp_path / "pack")
+    with pytest.raises(export.ExportError, match="geen exportpakket"):
+        export.build_pack("2026Q3", "coordinator", [OWN], False, ["xlsx"], folder)
+    assert (folder / "notities.txt").read_text() == "niet weggooien"
+
+
+# --- the command --------------------------------------------------------------------------------------
+
+
+def test_cli_help_validation_and_audit(small, tmp_path):
+    from nhsv.cli_export import export as command
+
+    runner = CliRunner()
+    help_text = runner.invoke(command, ["--help"])
+    assert help_text.exit_code == 0 and "--kwartaal" in help_text.output and "openbaar" in help_text.output
+    for args in (["--audience", "iedereen", "--regio"], ["--audience", "coordinator"],
+                 ["--audience", "coordinator", "--regio", "--kwartaal", "2030Q1"],
+                 ["--audience", "coordinator", "--gemeente", "GM9999"],
+                 ["--audience", "gemeente", "--regio"],
+                 ["--audience", "coordinator", "--regio", "--formats", "png,doc"]):
+        result = runner.invoke(command, [*args, "-o", str(tmp_path / "x")])
+        assert result.exit_code == 2, (args, result.output)
+    assert not (tmp_path / "x").exists()
+    result = runner.invoke(command, ["--kwartaal", "2026Q3", "--gemeente", f"{OWN},{OTHER}", "--audience",
+                                     "gemeente", "--formats", "xlsx", "-o", str(tmp_path / "pakket")])
+    assert result.exit_code == 0, result.output
+    assert "Klaar" in result.output and export.verify(tmp_path / "pakket") == []
+    assert sorted(p.name for p in (tmp_path / "pakket").iterdir()) == [OWN, OTHER, "manifest.json"]
+    with small.connect() as conn:
+        rows = conn.execute(select(schema.audit_log).where(schema.audit_log.c.event == "export")).all()
+    assert len(rows) == 1 and rows[0].actor == "cli"
+    detail = json.loads(rows[0].detail)
+    assert detail["publiek"] == "gemeente" and detail["gemeenten"] == [OWN, OTHER]
+    assert detail["kwartaal"] == "2026Q3"
+
+
+def test_plan_counts_match_the_parts(demo_warehouse):
+    """The progress total is computed before the data is read: it must match what the builders make."""
+    for audience in export.AUDIENCES:
+        part = export.build_part(audience, "gemeente", OWN, OWN, QUARTER)
+        assert len(part.charts) == export.expected_charts(audience, "gemeente")
+        region = export.build_part(audience, "regio", OWN if audience == "gemeente" else None, "regio", QUARTER)
+        assert len(region.charts) == export.expected_charts(audience, "regio")
