@@ -137,3 +137,9 @@ def status_legend() -> html.P:
 
     return html.P("Legenda: " + " · ".join(f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in range(4))
                   + " · – niet aangeleverd", className="legend")
+
+
+def export_link(href: str, text: str) -> html.P:
+    """A download of the quarterly pack for this view, built on the server in the user's own scope."""
+    return html.P([html.A(text, href=href, className="export-link", download=""),
+                   html.Span(" · het maken duurt enkele seconden", className="note")])

@@ -100,5 +100,8 @@ def layout(code: str | None = None, kwartaal: str | None = None, groep: str = "g
                                                            ("signals_to_safety_house", "Ingebracht in ZVH")],
                                               "meldingen", "Meldingen", "aantal"), caption),
     ]
-    return html.Div([header, facts, html.Div(summary, className="summary-box"), checklist,
+    export = components.export_link(f"/exporteer?kwartaal={quarter}&gemeente={p.code}",
+                                    f"Exporteer het profiel van {p.name} (rapport, presentatie, grafieken en "
+                                    "cijfers als zip)")
+    return html.Div([header, facts, html.Div(summary, className="summary-box"), export, checklist,
                      html.Div(cards, className="grid-2")])

@@ -83,6 +83,8 @@ def layout(
                 className="visually-hidden",
             ),
             components.key_figures(data.key_figures(viewer, quarter, district)),
+        components.export_link(f"/exporteer?kwartaal={quarter}&regio=1",
+                               "Exporteer dit kwartaal (rapport, presentatie, grafieken en cijfers als zip)"),
             html.Div(
                 [
                     components.chart_card(
