@@ -9,7 +9,6 @@ import flask
 
 from nhsv import settings
 
-
 HERE = Path(__file__).resolve().parent
 
 # Dash's own page with lang="nl" and without a second <footer> landmark for its scripts.

@@ -97,7 +97,7 @@ def protect_table(body: Sequence[Sequence[int]], threshold: int = 5, rounding: i
         n_body = n_rows * n_cols
         exposed_eqs = [eq for eq in equations if any(var in exposed for var, _ in eq)]
 
-        def cost(v: int) -> tuple:
+        def cost(v: int, exposed_eqs=exposed_eqs, n_body=n_body) -> tuple:
             helps = sum(1 for eq in exposed_eqs if any(var == v for var, _ in eq))
             return (-helps, v >= n_body, values[v], v)
 

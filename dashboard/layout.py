@@ -35,7 +35,8 @@ def _nav_links():
     role = getattr(current_user, "role", None)
     links = []
     for page in dash.page_registry.values():
-        if page.get("hidden") or page["path"] == "/404" or (page["path"] in COORDINATOR_ONLY and role not in ("coordinator", "admin")):
+        coordinators_only = page["path"] in COORDINATOR_ONLY and role not in ("coordinator", "admin")
+        if page.get("hidden") or page["path"] == "/404" or coordinators_only:
             continue
         links.append(dcc.Link(page["name"], href=page["relative_path"], className="nav-link"))
     return links

@@ -118,7 +118,7 @@ def load_dimensions(conn: Connection) -> None:
 
     conn.execute(delete(schema.block))
     themes: dict[str, tuple[str, int]] = {}
-    for version, bs in checklist().items():
+    for bs in checklist().values():
         for b in bs:
             themes.setdefault(b.theme_code, (b.theme, len(themes) + 1))
     conn.execute(delete(schema.theme))
