@@ -301,7 +301,7 @@ def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title
     fig = go.Figure()
     xlabels = [formatting.quarter_short(q) for q in frame["quarter"]]
     for k, (column, label) in enumerate(series):
-        fig.add_trace(go.Scatter(x=xlabels, y=frame[column], name=label, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=xlabels, y=frame[column].tolist(), name=label, mode="lines+markers",
                                  line=dict(color=PALETTE[k % len(PALETTE)], width=2),
                                  marker=dict(symbol=["circle", "square", "diamond", "triangle-up"][k % 4], size=8)))
     fig.update_yaxes(title=unit, rangemode="tozero")
@@ -403,8 +403,9 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
     xlabels = {q: formatting.quarter_short(q) for q in quarters}
     for k, (group, part) in enumerate(trends.groupby("group", sort=False)):
         part = part.sort_values("quarter")
-        fig.add_trace(go.Scatter(x=[xlabels[q] for q in part["quarter"]], y=part["value"], name=group,
-                                 mode="lines+markers", text=part["text"],
+        # plain lists: plotly converts pandas columns through narwhals, several ms per trace
+        fig.add_trace(go.Scatter(x=[xlabels[q] for q in part["quarter"]], y=part["value"].tolist(), name=group,
+                                 mode="lines+markers", text=part["text"].tolist(),
                                  hovertemplate=f"{group} · %{{x}}: %{{text}}<extra></extra>",
                                  line=dict(color=PALETTE[k % len(PALETTE)], width=3 if k == 0 else 2,
                                            dash="solid" if k == 0 else ["dash", "dot", "dashdot"][k % 3]),

@@ -503,7 +503,21 @@ def comparison(viewer: Viewer, code: str, quarter: str, kind: str = "regio", val
 
 # --- Ontwikkeling -----------------------------------------------------------------------------------
 
+_TRENDS_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
 def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
+    """Per quarter, scoped and cached: the key holds the viewer's scope and the warehouse version."""
+    eng = _engine(engine)
+    key = (str(eng.url), warehouse_version(eng), viewer.cache_key, measure)
+    if key not in _TRENDS_CACHE:
+        if len(_TRENDS_CACHE) >= 64:
+            _TRENDS_CACHE.pop(next(iter(_TRENDS_CACHE)))
+        _TRENDS_CACHE[key] = _trends(viewer, measure, eng)
+    return _TRENDS_CACHE[key].copy()
+
+
+def _trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
     """Per quarter, the region's and each district's value of a measure: the mean for scores and ratios
     (over submitted gemeenten), the sum for signals (small-count rule for non-coordinators)."""
     if measure not in MEASURES:
