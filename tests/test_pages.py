@@ -487,3 +487,30 @@ def test_router_callback_as_coordinator_names_gemeenten(app, warehouse):
     answer = _route(client, app, "/vergelijken", "?gemeente=GM0361&groep=selectie&selectie=GM0361,GM0392")
     text = "\n".join(strings(answer["response"]["_pages_content"]["children"]))
     assert {"Alkmaar", "Haarlem"} <= leaked(text)
+
+
+def test_overzicht_switches_to_the_boundary_map_after_a_geo_import(pages, as_viewer, tmp_path, monkeypatch):
+    """`nhsv geo import` of a small GeoJSON turns the tile map into the boundary map."""
+    import json as json_module
+
+    from click.testing import CliRunner
+
+    from nhsv.cli import main
+
+    monkeypatch.setenv("NHSV_DATA_DIR", str(tmp_path))
+    as_viewer(ROLES["coordinator"])
+
+    def map_traces():
+        tree, _ = render(pages["overzicht"](kwartaal=LAST))
+        graphs = [g for g in nodes(tree, "Graph") if "map" in json_module.dumps(g["props"].get("id"))]
+        return graphs[0]["props"]["figure"]["data"]
+
+    assert not any(t.get("fill") == "toself" for t in map_traces())  # the tile map
+    square = [[4.9, 52.6], [4.9, 52.7], [5.0, 52.7], [5.0, 52.6], [4.9, 52.6]]
+    source = tmp_path / "grenzen.geojson"
+    source.write_text(json_module.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"statcode": "GM0405"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}))
+    assert CliRunner().invoke(main, ["geo", "import", str(source)]).exit_code == 0
+    traces = map_traces()
+    assert any(t.get("fill") == "toself" for t in traces)  # polygons now
