@@ -122,10 +122,15 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
     fig.update_xaxes(visible=False, range=[-0.7, max(xs) + 0.7])
     fig.update_yaxes(visible=False, range=[min(ys) - 0.7, 0.7], scaleanchor="x")
     _layout(fig, 640, False)
+    return _map_chart(fig, values, m, "Kaart van de gemeenten")
+
+
+def _map_chart(fig: go.Figure, values: pd.DataFrame, m, kind: str) -> Chart:
+    """Either map's table alternative and description: every gemeente shown, the highest and the lowest."""
     table = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
     table[m.label] = table[m.label].map(m.format)
     best = values.dropna(subset=["value"]).sort_values("value", ascending=False)
-    description = (f"Kaart van de gemeenten, gekleurd naar {m.label.lower()} ({m.unit})." +
+    description = (f"{kind}, gekleurd naar {m.label.lower()} ({m.unit})." +
                    (f" Hoogste: {best.iloc[0]['name']} ({m.format(best.iloc[0]['value'])}); laagste: "
                     f"{best.iloc[-1]['name']} ({m.format(best.iloc[-1]['value'])})." if len(best) > 1 else ""))
     return Chart("kaart", f"{m.label} per gemeente", description, fig, table)
@@ -185,13 +190,7 @@ def choropleth(values: pd.DataFrame, geojson: dict, measure: str) -> Chart:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.64)  # 1/cos(52.5°): metres look square
     _layout(fig, 640, False)
-    table = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
-    table[m.label] = table[m.label].map(m.format)
-    best = values.dropna(subset=["value"]).sort_values("value", ascending=False)
-    description = (f"Kaart met de grenzen van de gemeenten, gekleurd naar {m.label.lower()} ({m.unit})." +
-                   (f" Hoogste: {best.iloc[0]['name']} ({m.format(best.iloc[0]['value'])}); laagste: "
-                    f"{best.iloc[-1]['name']} ({m.format(best.iloc[-1]['value'])})." if len(best) > 1 else ""))
-    return Chart("kaart", f"{m.label} per gemeente", description, fig, table)
+    return _map_chart(fig, values, m, "Kaart met de grenzen van de gemeenten")
 
 
 # --- checklist -----------------------------------------------------------------------------------
