@@ -267,8 +267,8 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
         rows.append([scale, e["quarter"], f"{e['gemeenten']} + regio", e["parts"], e["figures"],
                      _f(e["pack_seconds"], 1, " s"), _f(e["per_figure_s"], 3), _f(e["bare_seconds"], 1, " s"),
                      _f(e["bare_per_figure_s"], 3), f"{e['ratio']:.2f}×", _f(e["megabytes"], 1, " MB")])
-    lines += _table(["scale", "quarter", "parts", "", "figures", "pack", "s/figure", "bare kaleido", "s/figure",
-                     "pack / bare", "size"], rows)
+    lines += _table(["scale", "quarter", "gemeenten", "parts", "figures", "pack", "s/figure", "bare kaleido",
+                     "s/figure", "pack / bare", "size"], rows)
     for scale, r in results.items():
         e = r.get("export")
         total = (r.get("dataset") or {}).get("gemeenten")
@@ -346,9 +346,9 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
             lines += _table(["project function (cumulative)", "ms per render", "own ms", "calls per render"],
                             [[f"`{k}`", _f(ct / p["calls"] * 1000, 1), _f(tt / p["calls"] * 1000, 1),
                               _f(nc / p["calls"], 0)] for k, tt, ct, nc in p.get("project", [])[:10]])
-            lines += _table(["function (top own time)", "own ms", "cumulative ms", "calls"],
-                            [[f"`{k}`", _f(tt / p["calls"] * 1000, 1), _f(ct / p["calls"] * 1000, 1), nc]
-                             for k, tt, ct, nc in p["functions"][:8]])
+            lines += _table(["function (top own time)", "own ms per render", "cumulative ms", "calls per render"],
+                            [[f"`{k}`", _f(tt / p["calls"] * 1000, 1), _f(ct / p["calls"] * 1000, 1),
+                              _f(nc / p["calls"], 0)] for k, tt, ct, nc in p["functions"][:8]])
 
     gc_rows = []
     for scale, r in results.items():
