@@ -444,6 +444,14 @@ def _login(client, email: str) -> None:
 def _route(client, app, pathname: str, search: str = "") -> dict:
     """POST the pages router callback by hand, as a forged request would."""
     client.get("/_dash-layout")  # Dash registers the router on the first request
+    response = client.post("/_dash-update-component", json=router_body(app, pathname, search))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()
+
+
+def router_body(app, pathname: str, search: str = "") -> dict:
+    """The body the browser posts when Dash's pages router renders `pathname` + `search` (after the first
+    request, when Dash has registered the router)."""
     key = next(k for k in app.callback_map if "_pages_content.children" in k)
     spec = app.callback_map[key]
     values = {"_pages_location.pathname": pathname, "_pages_location.search": search}
@@ -456,9 +464,7 @@ def _route(client, app, pathname: str, search: str = "") -> dict:
     body = {"output": key, "outputs": outputs, "inputs": [item(d) for d in spec.get("inputs", [])],
             "state": [item(d) for d in spec.get("state", [])],
             "changedPropIds": ["_pages_location.pathname"]}
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return response.get_json()
+    return body
 
 
 @pytest.mark.parametrize(("pathname", "search", "expect"), [

@@ -11,7 +11,8 @@ from dash import dcc, html
 
 from dashboard import components, context, data, formatting
 
-dash.register_page(__name__, path="/aanlevering", name="Aanlevering", title="Aanlevering — NHSV-monitor", order=6)
+dash.register_page(__name__, path="/aanlevering", name="Aanlevering", title="Aanlevering — NHSV-monitor", order=6,
+                   render_cache=True)
 
 UITLEG = ("Per kwartaal de stand van de aanleveringen van alle gemeenten. Aangeleverd: er is een geldige "
           "aanlevering geladen (bij een correctie telt de laatste versie). Afgewezen: er is een bestand ontvangen"

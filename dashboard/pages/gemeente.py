@@ -10,7 +10,7 @@ from dashboard import charts, components, context, data, formatting
 from dashboard.viewer import MUNICIPALITY
 
 dash.register_page(__name__, path_template="/gemeente/<code>", path="/gemeente", name="Gemeente",
-                   title="Gemeente — NHSV-monitor", order=1)
+                   title="Gemeente — NHSV-monitor", order=1, render_cache=True)
 
 UITLEG = ("Het profiel toont de checklist van de gemeente zoals de regionale handreiking die beschrijft, met de "
           "status aan het eind van het kwartaal. De themascores worden vergeleken met de vergelijkingsgroep "

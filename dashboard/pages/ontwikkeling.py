@@ -10,7 +10,7 @@ from dashboard.metrics import MEASURES, THEMES
 from dashboard.viewer import Viewer
 
 dash.register_page(__name__, path="/ontwikkeling", name="Ontwikkeling", title="Ontwikkeling — NHSV-monitor",
-                   order=3)
+                   order=3, render_cache=True)
 
 UITLEG = ("Hoe ontwikkelen de regio en de drie politiedistricten zich per kwartaal? Kies een maat voor de "
           "bovenste grafiek; daaronder staat de voortgangsscore per thema van de checklist. Scores, capaciteit, "

@@ -9,7 +9,8 @@ from dashboard import charts, components, context, data
 from dashboard.metrics import MAP_MEASURES, MEASURES, THEMES
 from etl import geo
 
-dash.register_page(__name__, path="/", name="Overzicht", title="Overzicht — NHSV-monitor", order=0)
+dash.register_page(__name__, path="/", name="Overzicht", title="Overzicht — NHSV-monitor", order=0,
+                   render_cache=True)
 
 UITLEG = (
     "Het overzicht toont waar de regio staat op de 18 bouwstenen van de regionale checklist. De tegels "

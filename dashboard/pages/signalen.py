@@ -13,7 +13,8 @@ from dashboard import charts, components, context, data, formatting
 from dashboard.disclosure import COMPLEMENT_NOTE, COMPLEMENT_TEXT
 from dashboard.viewer import MUNICIPALITY
 
-dash.register_page(__name__, path="/signalen", name="Signalen", title="Signalen — NHSV-monitor", order=4)
+dash.register_page(__name__, path="/signalen", name="Signalen", title="Signalen — NHSV-monitor", order=4,
+                   render_cache=True)
 
 UITLEG = ("Meldingen van radicalisering en polarisatie per kwartaal, naar soort en naar herkomst (burgers of "
           "professionals), voor de regio en een gekozen politiedistrict. De tabel bij elke grafiek geeft ook het "

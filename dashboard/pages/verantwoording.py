@@ -13,7 +13,7 @@ from etl.domain import STATUS_LABELS
 from nhsv import settings
 
 dash.register_page(__name__, path="/verantwoording", name="Verantwoording", title="Verantwoording — NHSV-monitor",
-                   order=9)
+                   order=9, render_cache=True)
 
 
 def layout(**_):

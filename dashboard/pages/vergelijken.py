@@ -9,7 +9,8 @@ from dashboard import charts, components, context, data
 from dashboard.metrics import COMPARE_MEASURES, MEASURES
 from dashboard.viewer import MUNICIPALITY, Viewer
 
-dash.register_page(__name__, path="/vergelijken", name="Vergelijken", title="Vergelijken — NHSV-monitor", order=2)
+dash.register_page(__name__, path="/vergelijken", name="Vergelijken", title="Vergelijken — NHSV-monitor", order=2,
+                   render_cache=True)
 
 UITLEG = ("Vergelijk een gemeente met een vergelijkingsgroep: de hele regio, het eigen politiedistrict of de "
           "gemeenten van dezelfde grootteklasse (naar inwonertal). Bovenaan ziet u per maat waar de gemeente "
