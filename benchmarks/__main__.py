@@ -35,8 +35,8 @@ from benchmarks import report, synthetic
 from nhsv.settings import PROJECT_ROOT
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/nhsv_bench_{scale}"
-STEPS = ("loading", "in-process floors", "callbacks", "browser", "concurrency", "export", "load profile",
-         "callback profiles", "gc experiment")
+STEPS = ("loading", "in-process floors", "callbacks", "callbacks cached", "browser", "concurrency", "export",
+         "load profile", "callback profiles", "gc experiment")
 
 
 def machine_info() -> dict:

@@ -343,6 +343,15 @@ def measure_callbacks(server: Server, sessions: dict, cases: list[Case], floors:
     return dict(noop=noop, trivial_page=trivial, healthz=health, cases=results)
 
 
+def uncached_callbacks(folder: Path, env: dict, cfg: dict, main_users: list, cases: list[Case],
+                       floors: dict) -> dict:
+    """The callbacks on a server without the page cache (NHSV_RENDER_CACHE_MB=0): every call renders."""
+    with Server(folder, {**env, "NHSV_RENDER_CACHE_MB": "0"}, workers=cfg["workers"]) as server:
+        sessions = {"coordinator": login(server.base, main_users[0][0]),
+                    "gemeente": login(server.base, main_users[1][0])}
+        return measure_callbacks(server, sessions, cases, floors, cfg["calls"])
+
+
 # --- first render in Chromium ------------------------------------------------------------------------------
 
 
@@ -840,6 +849,9 @@ def run(scale: str, cfg: dict) -> dict:
 
     server_dir = synthetic.BENCH_DIR / scale / "server"
     env = {"NHSV_DATABASE_URL": url}
+    if floors is not None:  # every call renders: the server with its page cache switched off
+        results["callbacks"] = step("callbacks", lambda: uncached_callbacks(server_dir.parent / "server-uncached",
+                                                                           env, cfg, main_users, cases, floors))
     server = Server(server_dir, env, workers=cfg["workers"])
     step_start = time.perf_counter()
     server.start()
@@ -848,9 +860,9 @@ def run(scale: str, cfg: dict) -> dict:
         results["memory_idle_kb"] = {pid: proc_status(pid) for pid in server.worker_pids()}
         sessions = {"coordinator": login(server.base, main_users[0][0]),
                     "gemeente": login(server.base, main_users[1][0])}
-        if floors is not None:
-            results["callbacks"] = step("callbacks", lambda: measure_callbacks(server, sessions, cases, floors,
-                                                                              cfg["calls"]))
+        if floors is not None:  # as deployed: after its first render, a page is answered from the cache
+            results["callbacks_cached"] = step("callbacks cached", lambda: measure_callbacks(
+                server, sessions, cases, floors, cfg["calls"]))
         results["memory_after_callbacks_kb"] = {pid: proc_status(pid) for pid in server.worker_pids()}
         results["browser"] = step("browser", lambda: first_render(server.base, main_users[0][0],
                                                                   cfg["browser_runs"]))
