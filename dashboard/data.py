@@ -643,37 +643,38 @@ def submission_status(viewer: Viewer, quarter: str, engine: Engine | None = None
     """Per gemeente for the quarter: active version, rejected attempts with their reasons, missing, warnings."""
     _require_coordinator(viewer)
     s, sf, fd = schema.submission, schema.source_file, schema.finding
+    subs_of: dict[str, list] = {}
+    findings_of: dict[str, list] = {}
     with _engine(engine).connect() as conn:
-        subs = pd.DataFrame(conn.execute(
-            select(s.c.municipality_code, s.c.version, s.c.status, s.c.loaded_at, s.c.actor, sf.c.file_name,
-                   s.c.file_id).join(sf, sf.c.id == s.c.file_id).where(s.c.quarter == quarter)).mappings().all())
-        found = pd.DataFrame(conn.execute(
-            select(fd.c.municipality_code, fd.c.file_id, fd.c.severity, fd.c.place, fd.c.message)
-            .where(fd.c.quarter == quarter)).mappings().all())
+        for row in conn.execute(
+                select(s.c.municipality_code, s.c.version, s.c.status, s.c.loaded_at, s.c.actor, sf.c.file_name,
+                       s.c.file_id).join(sf, sf.c.id == s.c.file_id).where(s.c.quarter == quarter)
+                .order_by(s.c.id)):
+            subs_of.setdefault(row.municipality_code, []).append(row)
+        for row in conn.execute(
+                select(fd.c.municipality_code, fd.c.file_id, fd.c.severity, fd.c.place, fd.c.message)
+                .where(fd.c.quarter == quarter).order_by(fd.c.id)):
+            findings_of.setdefault(row.municipality_code, []).append(row)
     rows = []
     for code, place in sorted(region().items(), key=lambda x: x[1].name):
-        mine = subs[subs["municipality_code"] == code] if not subs.empty else subs
-        active = mine[mine["status"] == "active"] if not mine.empty else mine
-        rejected = mine[mine["status"] == "rejected"] if not mine.empty else mine
-        f_mine = found[found["municipality_code"] == code] if not found.empty else found
+        mine = subs_of.get(code, [])
+        active = [r for r in mine if r.status == "active"]
+        rejected = [r for r in mine if r.status == "rejected"]
+        f_mine = findings_of.get(code, [])
         warnings, reasons = [], []
-        if not active.empty:
-            a = active.iloc[0]
-            status = f"aangeleverd (versie {a['version']})"
-            if not f_mine.empty:
-                warnings = [f"{r.place}: {r.message}" for r in f_mine[(f_mine["file_id"] == a["file_id"])
-                                                                      & (f_mine["severity"] == "warning")].itertuples()]
-            loaded = formatting.date(a["loaded_at"])
-            file_name = a["file_name"]
-        elif not rejected.empty:
-            status, loaded, file_name = "afgewezen", "", rejected.iloc[-1]["file_name"]
+        if active:
+            a = active[0]
+            status = f"aangeleverd (versie {a.version})"
+            warnings = [f"{f.place}: {f.message}" for f in f_mine if f.file_id == a.file_id and f.severity == "warning"]
+            loaded, file_name = formatting.date(a.loaded_at), a.file_name
+        elif rejected:
+            status, loaded, file_name = "afgewezen", "", rejected[-1].file_name
         else:
             status, loaded, file_name = "ontbreekt", "", ""
-        if not rejected.empty and not f_mine.empty:
-            reasons = [f"{r.place}: {r.message}" for r in f_mine[(f_mine["file_id"].isin(rejected["file_id"]))
-                                                                 & (f_mine["severity"] == "fatal")].itertuples()]
+        rejected_ids = {r.file_id for r in rejected}
+        reasons = [f"{f.place}: {f.message}" for f in f_mine if f.file_id in rejected_ids and f.severity == "fatal"]
         rows.append(dict(code=code, gemeente=place.name, district=place.district, status=status,
-                         versions=len(mine) if not mine.empty else 0, loaded=loaded, file=file_name,
+                         versions=len(mine), loaded=loaded, file=file_name,
                          rejected_reasons=reasons, warnings=warnings))
     return pd.DataFrame(rows)
 

@@ -141,15 +141,17 @@ def _recoverable(hidden: set[int], values: list[int], equations: list[list[tuple
             rows.append(coefficients)
     if not rows:
         return set()
+    # e_k lies in the row space of A exactly when it is orthogonal to A's null space, i.e. when row k of a
+    # null-space basis is zero: one SVD for all hidden variables instead of one rank per variable.
     a = np.array(rows)
-    rank = np.linalg.matrix_rank(a)
-    out = set()
-    for var in order:
-        unit = np.zeros(len(order))
-        unit[position[var]] = 1
-        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
-            out.add(var)
-    return out
+    _, singular, vt = np.linalg.svd(a)
+    tolerance = singular.max(initial=0.0) * max(a.shape) * np.finfo(float).eps
+    rank = int((singular > tolerance).sum())
+    null_space = vt[rank:]  # (len(order) - rank) x len(order)
+    if null_space.shape[0] == 0:
+        return set(order)
+    free = np.abs(null_space).max(axis=0) > 1e-9
+    return {var for var in order if not free[position[var]]}
 
 
 def protect_counts(values: Sequence[int], threshold: int = 5, total: bool = False,
