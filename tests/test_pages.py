@@ -11,7 +11,7 @@ import urllib.parse
 import plotly
 import pytest
 
-from dashboard import auth, components, context, data
+from dashboard import auth, components, context, data, fastjson
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
 from etl import db, demo, load
@@ -98,7 +98,7 @@ def as_viewer(monkeypatch):
 
 def to_json(component) -> object:
     """Exactly what Dash would send: the component serialised (figures included) and read back."""
-    return json.loads(json.dumps(component.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder))
+    return json.loads(fastjson.dumps(component))
 
 
 def strings(obj) -> list[str]:
@@ -251,6 +251,21 @@ def multi_select(tree, name: str) -> bool:
 
 
 # --- every page, every role ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_fast_json_means_what_plotlys_encoder_means(pages, as_viewer, role):
+    """Dash's answers are encoded by dashboard.fastjson; plotly's own encoder reads every page the same."""
+    import dash._callback
+    import dash.dash
+    from dash._utils import to_json as plotly_to_json
+
+    as_viewer(ROLES[role])
+    assert dash._callback.to_json is fastjson.dumps and dash.dash.to_json is fastjson.dumps
+    for name, layout in pages.items():
+        tree = layout(code=OWN) if name == "gemeente" else layout(kwartaal=LAST)
+        assert json.loads(fastjson.dumps(tree)) == json.loads(plotly_to_json(tree)), name
+        assert json.loads(fastjson.dumps(tree)) == json.loads(json.dumps(tree, cls=plotly.utils.PlotlyJSONEncoder))
 
 
 @pytest.mark.parametrize("role", ROLES)
