@@ -9,117 +9,37 @@ X-Request-Id. The client's wall time is kept beside it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import requests
 
-from nhsv.settings import PROJECT_ROOT
+from dashboard.render_cache import ROUTER_OUTPUT
+from nhsv.serverprocess import ServerProcess
 
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
 PASSWORD = "benchmark-wachtwoord-2026"
 START_TIMEOUT = 120
 REQUEST_TIMEOUT = 30
 
-ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAP_ID = {"name": "overzicht", "type": "map"}
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
+class Server(ServerProcess):
     """gunicorn with `workers` processes (production settings) in its own process group."""
 
     def __init__(self, folder: Path, env: dict[str, str], workers: int = 2):
-        folder.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        self.stdout_path, self.stderr_path = folder / "server.out", folder / "server.err"
-        self.env = {**os.environ, **env, "NHSV_ENV": "production", "NHSV_SECRET_KEY": SECRET,
-                    "NHSV_COOKIE_SECURE": "0", "NHSV_LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"}
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        code = (f"from nhsv.production import serve_production; "
-                f"serve_production('127.0.0.1', {self.port}, {self.workers})")
-        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=self.env,
-                                            stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with code {self.process.returncode}\n{self.logs()}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(self.base + "/healthz", timeout=5).status_code == 200 and \
-                        len(self.worker_pids()) == self.workers:
-                    return
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer /healthz within {START_TIMEOUT} s\n{self.logs()}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def worker_pids(self) -> set[int]:
-        assert self.process is not None
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return {int(pid) for pid in path.read_text().split()}
-        except OSError:
-            return set()
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}"
-                         for p in (self.stdout_path, self.stderr_path) if p.exists())
-
-    def durations(self) -> dict[str, float]:
-        """Server time in ms per X-Request-Id, from the access log written so far."""
-        out = {}
-        for line in self.stdout_path.read_text(errors="replace").splitlines():
-            with contextlib.suppress(ValueError):
-                entry = json.loads(line)
-                if entry.get("request_id") and entry.get("duration_ms") is not None:
-                    out[entry["request_id"]] = float(entry["duration_ms"])
-        return out
+        super().__init__(folder, {"NHSV_SECRET_KEY": SECRET, **env}, workers, start_timeout=START_TIMEOUT,
+                         stop_timeout=40)
 
     def wait_for_log(self, request_ids: list[str], timeout: float = 10) -> dict[str, float]:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.durations()
-            if all(r in found for r in request_ids) or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
+        """Server time in ms per X-Request-Id, from the access log."""
+        entries = self.wait_for_entries(request_ids, timeout)
+        return {r: float(e["duration_ms"]) for r, e in entries.items() if e.get("duration_ms") is not None}
 
 
 # --- memory and CPU of the workers --------------------------------------------------------------------

@@ -7,15 +7,12 @@ a SQLite file, so it runs in both CI passes.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import json
 import logging
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -33,6 +30,7 @@ from dashboard import auth
 from etl import db, load, reference, schema
 from nhsv import production, settings
 from nhsv.cli import main
+from nhsv.serverprocess import ServerError, ServerProcess, free_port
 from tests.conftest import PG_URL, good_values, table_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,91 +48,25 @@ LOG_TIMEOUT = 10  # seconds for an access-log line to appear after its response
 # --- a gunicorn server in a subprocess ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
+class Server(ServerProcess):
     """`serve_production` in a subprocess (its own process group), with its stdout and stderr in files."""
 
     def __init__(self, tmp_path: Path, database_url: str, workers: int = 2):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        self.stdout_path, self.stderr_path = tmp_path / "server.out", tmp_path / "server.err"
-        self.env = {**os.environ, "NHSV_DATABASE_URL": database_url, "NHSV_ENV": "production",
-                    "NHSV_SECRET_KEY": SECRET, "NHSV_COOKIE_SECURE": "0", "NHSV_LOG_FORMAT": "json",
-                    "NHSV_THREADS": "2", "PYTHONUNBUFFERED": "1"}
-        self.process: subprocess.Popen | None = None
-        self._seen: dict[str, dict] = {}
-        self._offset = 0
+        super().__init__(tmp_path, {"NHSV_DATABASE_URL": database_url, "NHSV_SECRET_KEY": SECRET,
+                                    "NHSV_THREADS": "2"}, workers, start_timeout=START_TIMEOUT)
 
     def start(self) -> None:
-        code = (f"from nhsv.production import serve_production; "
-                f"serve_production('127.0.0.1', {self.port}, {self.workers})")
-        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=self.env, stdout=out,
-                                            stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            self.check_alive()
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(self.base + "/healthz", timeout=5).status_code == 200 and \
-                        len(self.worker_pids()) == self.workers:
-                    return
-            time.sleep(0.25)
-        pytest.fail(f"gunicorn did not answer /healthz within {START_TIMEOUT} s\n{self.logs()}")
-
-    def check_alive(self) -> None:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            pytest.fail(f"gunicorn exited with code {self.process.returncode}\n{self.logs()}")
-
-    def stop(self) -> None:
-        """SIGTERM to the server's process group (master and workers), SIGKILL if it does not end in time."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def worker_pids(self) -> set[int]:
-        assert self.process is not None
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return {int(pid) for pid in path.read_text().split()}
-        except OSError:
-            return set()
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-6000:]}"
-                         for p in (self.stdout_path, self.stderr_path) if p.exists())
+            super().start()
+        except ServerError as problem:
+            pytest.fail(str(problem))
 
     def access_entry(self, request_id: str) -> dict:
         """The access-log line of one request (found by its X-Request-Id), waiting for it a bounded time."""
-        deadline = time.monotonic() + LOG_TIMEOUT
-        while True:
-            with self.stdout_path.open("rb") as handle:
-                handle.seek(self._offset)
-                chunk = handle.read()
-            complete = chunk[:chunk.rfind(b"\n") + 1]
-            self._offset += len(complete)
-            for line in complete.decode().splitlines():
-                entry = json.loads(line)  # with NHSV_LOG_FORMAT=json every line is one JSON object
-                if entry.get("request_id"):
-                    self._seen[entry["request_id"]] = entry
-            if request_id in self._seen:
-                return self._seen.pop(request_id)
-            if time.monotonic() > deadline:
-                pytest.fail(f"no access-log line for request {request_id} within {LOG_TIMEOUT} s\n{self.logs()}")
-            time.sleep(0.05)
+        found = self.wait_for_entries([request_id], LOG_TIMEOUT)
+        if request_id not in found:
+            pytest.fail(f"no access-log line for request {request_id} within {LOG_TIMEOUT} s\n{self.logs()}")
+        return self.entries.pop(request_id)
 
     def request(self, method: str, path: str, session: requests.Session | None = None,
                 **kwargs) -> tuple[requests.Response, int]:
