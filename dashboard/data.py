@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
@@ -130,37 +131,42 @@ def warehouse_version(engine: Engine | None = None) -> int:
         return conn.execute(select(func.coalesce(func.max(schema.source_file.c.id), 0))).scalar() or 0
 
 
-_MART_CACHE: dict[tuple, pd.DataFrame] = {}
-_MART_CACHE_SIZE = 32
+_MART_CACHE: dict[str, tuple[int, pd.DataFrame]] = {}  # per warehouse URL: (version, the whole mart)
 
 
-def _mart(engine: Engine | None, quarters_: list[str] | None = None, codes: list[str] | None = None
-          ) -> pd.DataFrame:
-    """Rows of the mart, unscoped. Cached per warehouse version: this is the raw table, before any scope is
-    applied, so the cache cannot carry one viewer's view to another; every caller scopes the copy it gets."""
-    eng = _engine(engine)
-    key = (str(eng.url), warehouse_version(eng), tuple(quarters_ or ()) if quarters_ is not None else None,
-           tuple(codes) if codes is not None else None)
-    cached = _MART_CACHE.get(key)
-    if cached is not None:
-        return cached.copy()
+def _whole_mart(eng: Engine) -> pd.DataFrame:
+    """Every row of the gemeente-quarter mart with name and district, read once per warehouse version (one
+    frame per worker: 13,680 rows at national scale). Callers never get this frame itself, only copies."""
+    url, version = str(eng.url), warehouse_version(eng)
+    cached = _MART_CACHE.get(url)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     mq = schema.municipality_quarter
-    stmt = select(mq)
-    if quarters_ is not None:
-        stmt = stmt.where(mq.c.quarter.in_(quarters_))
-    if codes is not None:
-        stmt = stmt.where(mq.c.municipality_code.in_(codes))
     with eng.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+        frame = pd.DataFrame(conn.execute(select(mq).order_by(mq.c.municipality_code, mq.c.quarter)).mappings().all())
     if frame.empty:
         frame = pd.DataFrame(columns=list(mq.c.keys()))
     places = region()
     frame["name"] = frame["municipality_code"].map(lambda c: places[c].name if c in places else c)
     frame["district"] = frame["municipality_code"].map(lambda c: places[c].district if c in places else "")
-    if len(_MART_CACHE) >= _MART_CACHE_SIZE:
-        _MART_CACHE.pop(next(iter(_MART_CACHE)))
-    _MART_CACHE[key] = frame
-    return frame.copy()
+    _MART_CACHE[url] = (version, frame)
+    return frame
+
+
+def _mart(engine: Engine | None, quarters_: list[str] | None = None, codes: list[str] | None = None
+          ) -> pd.DataFrame:
+    """Rows of the mart, unscoped: a copy, so that no caller can change what the next one reads. The cache
+    holds the raw table, before any scope is applied, so it cannot carry one viewer's view to another; every
+    caller scopes the copy it gets."""
+    frame = _whole_mart(_engine(engine))
+    if quarters_ is None and codes is None:
+        return frame.copy()
+    mask = np.ones(len(frame), dtype=bool)
+    if quarters_ is not None:
+        mask &= frame["quarter"].isin(quarters_).to_numpy()
+    if codes is not None:
+        mask &= frame["municipality_code"].isin(codes).to_numpy()
+    return frame[mask].reset_index(drop=True)
 
 
 def scope_rows(viewer: Viewer, frame: pd.DataFrame, order_by: str = "score",
