@@ -33,8 +33,14 @@ INDEX = """<!DOCTYPE html>
 
 def create_app(database_url: str | None = None) -> dash.Dash:
     """The Dash app; its Flask server is `app.server`. Reads settings at call time (tests set them first)."""
+    import numpy  # noqa: F401 - loads OpenBLAS, so that the limit below finds it
+    from threadpoolctl import threadpool_limits
+
     from dashboard import auth
 
+    # One BLAS thread: requests already run in parallel (workers × threads), and the suppression's small SVDs
+    # took 5-20 times longer when OpenBLAS threads competed for the same two cores.
+    threadpool_limits(limits=1, user_api="blas")
     server = flask.Flask(__name__, template_folder=str(HERE / "templates"))
     auth.init_app(server, database_url)
     from dashboard.download import blueprint

@@ -80,26 +80,30 @@ def protect_table(body: Sequence[Sequence[int]], threshold: int = 5, rounding: i
         if with_col_totals:
             equations.append([(v, 1) for v in col_total_vars] + [(grand_var, -1)])
 
+    coefficients = np.zeros((len(equations), len(values)))
+    equations_of: list[set[int]] = [set() for _ in values]  # the equations each variable appears in
+    for r, eq in enumerate(equations):
+        for var, coef in eq:
+            coefficients[r, var] = coef
+            equations_of[var].add(r)
+    n_body = n_rows * n_cols
     hidden = {k for k, v in enumerate(values) if 0 < v < threshold}
     while True:
-        exposed = _recoverable(hidden, values, equations)
+        exposed = _recoverable(hidden, coefficients)
         if not exposed:
             break
         target = min(exposed)
         # Hide a shown variable that shares an equation with the exposed one: preferably one that also
         # protects other exposed variables, then a body cell rather than a total, then the smallest.
-        target_eqs = [eq for eq in equations if any(var == target for var, _ in eq)]
-        candidates = {v for eq in target_eqs for v, _ in eq} - hidden
+        candidates = {v for r in equations_of[target] for v, _ in equations[r]} - hidden
         if not candidates:  # recoverable through a chain of equations: widen to every touching equation
             candidates = {v for eq in equations if any(var in hidden for var, _ in eq) for v, _ in eq} - hidden
         if not candidates:
             raise AssertionError("suppression found no complement")
-        n_body = n_rows * n_cols
-        exposed_eqs = [eq for eq in equations if any(var in exposed for var, _ in eq)]
+        exposed_eqs = set().union(*(equations_of[v] for v in exposed))
 
         def cost(v: int, exposed_eqs=exposed_eqs, n_body=n_body) -> tuple:
-            helps = sum(1 for eq in exposed_eqs if any(var == v for var, _ in eq))
-            return (-helps, v >= n_body, values[v], v)
+            return (-len(equations_of[v] & exposed_eqs), v >= n_body, values[v], v)
 
         hidden.add(min(candidates, key=cost))
 
@@ -123,27 +127,18 @@ def protect_table(body: Sequence[Sequence[int]], threshold: int = 5, rounding: i
     )
 
 
-def _recoverable(hidden: set[int], values: list[int], equations: list[list[tuple[int, int]]]) -> set[int]:
-    """Hidden variables whose value follows from the shown values and the equations."""
+def _recoverable(hidden: set[int], coefficients: np.ndarray) -> set[int]:
+    """Hidden variables whose value follows from the shown values and the equations (`coefficients`: one row
+    per equation, one column per variable)."""
     if not hidden:
         return set()
     order = sorted(hidden)
-    position = {v: k for k, v in enumerate(order)}
-    rows = []
-    for eq in equations:
-        coefficients = [0.0] * len(order)
-        touches = False
-        for var, coef in eq:
-            if var in position:
-                coefficients[position[var]] = coef
-                touches = True
-        if touches:
-            rows.append(coefficients)
-    if not rows:
+    a = coefficients[:, order]
+    a = a[np.any(a != 0, axis=1)]  # the equations that touch a hidden variable
+    if a.shape[0] == 0:
         return set()
-    # e_k lies in the row space of A exactly when it is orthogonal to A's null space, i.e. when row k of a
-    # null-space basis is zero: one SVD for all hidden variables instead of one rank per variable.
-    a = np.array(rows)
+    # e_k lies in the row space of A exactly when it is orthogonal to A's null space, i.e. when column k of
+    # a null-space basis is zero: one SVD for all hidden variables instead of one rank per variable.
     _, singular, vt = np.linalg.svd(a)
     tolerance = singular.max(initial=0.0) * max(a.shape) * np.finfo(float).eps
     rank = int((singular > tolerance).sum())
@@ -151,7 +146,7 @@ def _recoverable(hidden: set[int], values: list[int], equations: list[list[tuple
     if null_space.shape[0] == 0:
         return set(order)
     free = np.abs(null_space).max(axis=0) > 1e-9
-    return {var for var in order if not free[position[var]]}
+    return {var for k, var in enumerate(order) if not free[k]}
 
 
 def protect_counts(values: Sequence[int], threshold: int = 5, total: bool = False,

@@ -483,3 +483,14 @@ def test_forwarded_headers_count_only_from_trusted_proxies(monkeypatch):
     assert production.behind_proxy(_Server()).wsgi_app is _echo
     monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "*")
     assert _call(production.behind_proxy(_Server()).wsgi_app, "198.51.100.7") == "203.0.113.9 https"
+
+
+def test_the_app_keeps_numpy_to_one_blas_thread(engine):
+    """Requests run in parallel already; competing OpenBLAS threads made the suppression 5-20 times slower."""
+    from threadpoolctl import threadpool_info
+
+    from dashboard.app import create_app
+
+    create_app()
+    blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    assert blas and all(info["num_threads"] == 1 for info in blas)
