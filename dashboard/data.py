@@ -329,19 +329,12 @@ def block_matrix(viewer: Viewer, quarter: str, district: str | None = None, sort
                  engine: Engine | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Gemeenten × 18 blocks (status 0–3, None when not submitted), scoped and sorted; and the block codes.
     `sort` is 'score' (highest first) or 'naam' (coordinators only; pseudonyms have no meaningful name order)."""
-    rows = gemeenten(viewer, quarter, district, engine=engine)
     codes = [b.code for b in reference.blocks()]
-    bq = schema.block_quarter
     frame = _mart(engine, [quarter])
     if district:
         frame = frame[frame["district"] == district]
-    with _engine(engine).connect() as conn:
-        statuses = pd.DataFrame(conn.execute(select(bq.c.municipality_code, bq.c.block_code, bq.c.status)
-                                             .where(bq.c.quarter == quarter)).mappings().all())
-    wide = (statuses.pivot(index="municipality_code", columns="block_code", values="status")
-            if not statuses.empty else pd.DataFrame(columns=codes))
     # attach statuses by the gemeente, then drop its identity again through scope_rows' ordering
-    frame = frame.join(wide, on="municipality_code")
+    frame = frame.join(_block_statuses(_engine(engine), quarter, codes), on="municipality_code")
     # block statuses may be shown per other gemeente (without name); explanations never are
     scoped = scope_rows(viewer, frame, measures=("score", "blocks_in_order", *codes), peer_visible=tuple(codes))
     for code in codes:
@@ -351,8 +344,34 @@ def block_matrix(viewer: Viewer, quarter: str, district: str | None = None, sort
         scoped = scoped.sort_values("label")
     else:
         scoped = scoped.sort_values(["score", "label"], ascending=[False, True], na_position="last")
-    _ = rows
     return scoped.reset_index(drop=True), codes
+
+
+_BLOCK_CACHE: dict[str, tuple[int, dict[str, pd.DataFrame]]] = {}  # per URL: (version, quarter -> statuses)
+_BLOCK_CACHE_QUARTERS = 16
+
+
+def _block_statuses(eng: Engine, quarter: str, codes: list[str]) -> pd.DataFrame:
+    """Gemeente × block status of the quarter's active submissions, unscoped (like the mart: every caller
+    scopes what it takes from it); read once per quarter and warehouse version."""
+    url, version = str(eng.url), warehouse_version(eng)
+    cached = _BLOCK_CACHE.get(url)
+    if cached is None or cached[0] != version:
+        cached = (version, {})
+        _BLOCK_CACHE[url] = cached
+    by_quarter = cached[1]
+    if quarter not in by_quarter:
+        bq = schema.block_quarter
+        with eng.connect() as conn:
+            rows = conn.execute(select(bq.c.municipality_code, bq.c.block_code, bq.c.status)
+                                .where(bq.c.quarter == quarter)).all()
+        statuses = pd.DataFrame(rows, columns=["municipality_code", "block_code", "status"])
+        wide = (statuses.pivot(index="municipality_code", columns="block_code", values="status")
+                if not statuses.empty else pd.DataFrame(columns=codes))
+        if len(by_quarter) >= _BLOCK_CACHE_QUARTERS:
+            by_quarter.pop(next(iter(by_quarter)))
+        by_quarter[quarter] = wide
+    return by_quarter[quarter].copy()
 
 
 # --- Gemeente profile ---------------------------------------------------------------------------
@@ -606,7 +625,7 @@ def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = 
                                            {"signals_to_safety_house": "sum", "population": "sum"}).sort_index()
     out = []
     for parts, label in ((SIGNAL_PARTS, "naar soort"), (SOURCE_PARTS, "naar herkomst")):
-        body = [[int(grouped.loc[q, c]) for c, _ in parts] for q in grouped.index]
+        body = grouped[[c for c, _ in parts]].astype(int).values.tolist()
         if exact:
             table = protect_table(body, threshold=1) if body else None
         else:

@@ -49,7 +49,7 @@ def layout(
         if boundaries
         else charts.tile_map(values, data.tile_positions(), maat)
     )
-    links = {row["name"]: f"/gemeente/{row['code']}" for _, row in values.iterrows()}
+    links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
     note = (
         ""
         if viewer.sees_all
