@@ -2,14 +2,25 @@
 
 The screens and the quarterly export call the same builders, so an exported chart cannot drift from the
 one on screen. No database access and no scope decisions here: the data layer has made those.
+
+The figures are built as plain figure dicts ({"data": [traces], "layout": {...}}), not through
+plotly.graph_objects: graph objects validate and copy every element (a 342 × 18 heatmap cost ~130 ms, of which
+the drawing data itself is a few ms). The dicts hold exactly what the validated objects held: numeric pandas
+columns become the same read-only numpy arrays, titles are {"text": ...}; tests/test_chart_equivalence.py compares
+them with figures recorded from the graph_objects builders and validates every builder's output with plotly.
+A `go.Figure` is made from the dict, without validation, only when someone asks for `chart.figure` (the export
+and tests); the screens send `chart.figure_json()` as it is.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from _plotly_utils.basevalidators import copy_to_readonly_numpy_array
+from _plotly_utils.utils import is_homogeneous_array, is_skipped_key, to_typed_array_spec
 
 from dashboard import formatting
 from dashboard.metrics import MEASURES, THEMES
@@ -33,39 +44,125 @@ TEMPLATE = go.layout.Template(layout=dict(
 ))
 
 
-@dataclass
+_TEMPLATE_JSON = TEMPLATE.to_plotly_json()
+_NOT_REPORTED = "Niet aangeleverd"
+_STATUS_TEXT = {None: _NOT_REPORTED, **dict(enumerate(STATUS_LABELS))}
+_STATUS_COLORSCALE = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4, STATUS_COLOURS[0]],
+                      [0.4, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[2]],
+                      [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
+_SYMBOLS = ["circle", "square", "diamond", "triangle-up"]
+
+
 class Chart:
-    """What a screen or an export needs of one chart."""
+    """What a screen or an export needs of one chart.
 
-    key: str  # stable id, also the file name in exports
-    title: str
-    description: str  # accessible summary in words
-    figure: go.Figure
-    table: pd.DataFrame  # exactly the figures shown, with Dutch column names and formatted values
+    `figure` may be given as a go.Figure or as a plain figure dict (what the builders give); reading
+    `chart.figure` always returns a go.Figure (made from the dict, unvalidated, on first use).
+    `figure_json()` is the figure as plotly would send it (fig.to_plotly_json()), without building the go.Figure."""
+
+    __slots__ = ("key", "title", "description", "table", "_spec", "_figure")
+
+    def __init__(self, key: str, title: str, description: str, figure: go.Figure | dict, table: pd.DataFrame):
+        self.key = key  # stable id, also the file name in exports
+        self.title = title
+        self.description = description  # accessible summary in words
+        self.figure = figure
+        self.table = table  # exactly the figures shown, with Dutch column names and formatted values
+
+    @property
+    def figure(self) -> go.Figure:
+        if self._figure is None:
+            spec = self._spec
+            # the trace dicts are copied: plotly pops "type" from them; go.Figure deep-copies everything else.
+            # From here on the figure is the truth (it may be changed in place), for figure_json() too.
+            self._figure = go.Figure({"data": [dict(trace) for trace in spec.get("data", [])],
+                                      "layout": spec.get("layout", {})}, _validate=False)
+        return self._figure
+
+    @figure.setter
+    def figure(self, figure: go.Figure | dict) -> None:
+        if isinstance(figure, go.Figure):
+            self._figure, self._spec = figure, None
+        else:
+            self._figure, self._spec = None, figure
+
+    def figure_json(self) -> dict:
+        """The figure as dcc.Graph and plotly.js take it: what `self.figure.to_plotly_json()` gives (numeric
+        arrays as base64 typed arrays), without building and deep-copying a go.Figure. Shares the builder's
+        lists: do not change the result."""
+        if self._figure is not None:
+            return self._figure.to_plotly_json()
+        return _encoded(self._spec)
+
+    def __repr__(self) -> str:
+        return f"Chart(key={self.key!r}, title={self.title!r})"
 
 
-def _layout(fig: go.Figure, height: int = 380, legend: bool = True) -> go.Figure:
-    fig.update_layout(
-        template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=30, b=10),
+def _encoded(value: Any) -> Any:
+    """plotly's convert_to_base64 (the last step of to_plotly_json) without changing `value`: numeric numpy arrays
+    directly under a dict key become typed-array specs. Like plotly it never converts arrays that are list
+    elements; lists of scalars (the bulk of a figure) are passed on untouched rather than walked."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, _SCALARS) or is_skipped_key(key):
+                out[key] = item
+            elif isinstance(item, dict | list | tuple):
+                out[key] = _encoded(item)
+            else:
+                out[key] = to_typed_array_spec(item) if is_homogeneous_array(item) else item
+        return out
+    if isinstance(value, list | tuple) and value and isinstance(value[0], dict | list | tuple):
+        return [_encoded(item) for item in value]
+    return value
+
+
+_SCALARS = (str, int, float, type(None))
+
+
+def _array(series: pd.Series, kind: str | None = None):
+    """A pandas column as graph_objects would have stored it: a read-only numpy array (of `kind`, as the property's
+    validator asks: "O" for the untyped ones such as a bar's base, sent as a plain list)."""
+    return copy_to_readonly_numpy_array(series, kind=kind)
+
+
+def _figure(traces: list[dict], layout: dict, height: int = 380, legend: bool = True) -> dict:
+    layout.update(
+        template=_TEMPLATE_JSON, height=height, margin=dict(l=10, r=10, t=30, b=10),
         font=dict(family=FONT, size=13, color="#1A1A1A"), showlegend=legend,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         separators=",.",  # Dutch: decimal comma, thousands point
     )
-    return fig
+    return {"data": traces, "layout": layout}
 
 
 def empty(key: str, title: str, message: str) -> Chart:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=14))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return Chart(key, title, message, _layout(fig, 200, False), pd.DataFrame({"Melding": [message]}))
+    layout = dict(annotations=[dict(text=message, showarrow=False, font=dict(size=14))],
+                  xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return Chart(key, title, message, _figure([], layout, 200, False), pd.DataFrame({"Melding": [message]}))
 
 
 def status_text(status) -> str:
     if status is None or pd.isna(status):
-        return "Niet aangeleverd"
+        return _NOT_REPORTED
     return STATUS_LABELS[int(status)]
+
+
+def _statuses(column) -> list:
+    """A column of statuses as ints, None where missing (NaN, None, pd.NA)."""
+    return [None if missing else int(v) for v, missing in zip(column.tolist(), column.isna().tolist(), strict=True)]
+
+
+def _by_code(values: pd.DataFrame) -> tuple[dict, dict]:
+    """name and value per gemeente code (the maps' lookups; a dict instead of .loc per tile)."""
+    if values.empty:
+        return {}, {}
+    codes = values["code"].tolist()
+    return dict(zip(codes, values["name"].tolist(), strict=True)), dict(zip(codes, values["value"], strict=True))
+
+
+def _missing(value) -> bool:
+    return value is None or pd.isna(value)
 
 
 # --- maps -------------------------------------------------------------------------------------------
@@ -75,19 +172,19 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
     """One equal square per gemeente, roughly in place, coloured by a measure. `values` has code, name,
     value; tiles without a row are drawn neutral (not reported, or not visible to this viewer)."""
     m = MEASURES[measure]
-    by_code = values.set_index("code") if not values.empty else pd.DataFrame(columns=["name", "value"])
+    names, value_of = _by_code(values)
     xs, ys, texts, colours, hover, custom = [], [], [], [], [], []
-    shown = [v for v in by_code["value"].tolist() if v is not None and not pd.isna(v)]
+    shown = [v for v in (values["value"].tolist() if not values.empty else []) if not _missing(v)]
     low, high = (min(shown), max(shown)) if shown else (0, 1)
     for code, (row, col, short) in positions.items():
         xs.append(col)
         ys.append(-row)
-        if code in by_code.index:
-            value = by_code.loc[code, "value"]
-            name = by_code.loc[code, "name"]
-            texts.append(f"{short}<br>{m.format(value)}" if labelled else m.format(value))
-            colours.append(value if value is not None and not pd.isna(value) else None)
-            hover.append(f"{name}: {m.format(value)}")
+        if code in value_of:
+            value = value_of[code]
+            formatted = m.format(value)
+            texts.append(f"{short}<br>{formatted}" if labelled else formatted)
+            colours.append(value if not _missing(value) else None)
+            hover.append(f"{names[code]}: {formatted}")
             custom.append(code)
         else:
             texts.append("")
@@ -105,27 +202,25 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
         share = (value - low) / (high - low) if high > low else 0.5
         return "#FFFFFF" if share > 0.45 else "#000000"
 
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=pick(xs, neutral), y=pick(ys, neutral), mode="markers+text", text=pick(texts, neutral),
-        customdata=pick(custom, neutral), hovertext=pick(hover, neutral), hoverinfo="text",
-        textfont=dict(size=11, color="#000000"), name="geen waarde",
-        marker=dict(symbol="square", size=54, color="#EDEDED", line=dict(color="#9A9A9A", width=1))))
-    fig.add_trace(go.Scatter(
-        x=pick(xs, coloured), y=pick(ys, coloured), mode="markers+text", text=pick(texts, coloured),
-        customdata=pick(custom, coloured), hovertext=pick(hover, coloured), hoverinfo="text",
-        textfont=dict(size=11, color=[text_colour(colours[k]) for k in coloured]), name=m.label,
-        marker=dict(symbol="square", size=54, color=pick(colours, coloured), colorscale=SEQUENTIAL, cmin=low,
-                    cmax=high, line=dict(color="#FFFFFF", width=2), showscale=bool(shown),
-                    colorbar=dict(title=dict(text=m.short), thickness=12)),
-    ))
-    fig.update_xaxes(visible=False, range=[-0.7, max(xs) + 0.7])
-    fig.update_yaxes(visible=False, range=[min(ys) - 0.7, 0.7], scaleanchor="x")
-    _layout(fig, 640, False)
-    return _map_chart(fig, values, m, "Kaart van de gemeenten")
+    traces = [
+        dict(type="scatter", x=pick(xs, neutral), y=pick(ys, neutral), mode="markers+text",
+             text=pick(texts, neutral), customdata=pick(custom, neutral), hovertext=pick(hover, neutral),
+             hoverinfo="text", textfont=dict(size=11, color="#000000"), name="geen waarde",
+             marker=dict(symbol="square", size=54, color="#EDEDED", line=dict(color="#9A9A9A", width=1))),
+        dict(type="scatter", x=pick(xs, coloured), y=pick(ys, coloured), mode="markers+text",
+             text=pick(texts, coloured), customdata=pick(custom, coloured), hovertext=pick(hover, coloured),
+             hoverinfo="text", textfont=dict(size=11, color=[text_colour(colours[k]) for k in coloured]),
+             name=m.label,
+             marker=dict(symbol="square", size=54, color=pick(colours, coloured), colorscale=SEQUENTIAL, cmin=low,
+                         cmax=high, line=dict(color="#FFFFFF", width=2), showscale=bool(shown),
+                         colorbar=dict(title=dict(text=m.short), thickness=12))),
+    ]
+    layout = dict(xaxis=dict(visible=False, range=[-0.7, max(xs) + 0.7]),
+                  yaxis=dict(visible=False, range=[min(ys) - 0.7, 0.7], scaleanchor="x"))
+    return _map_chart(_figure(traces, layout, 640, False), values, m, "Kaart van de gemeenten")
 
 
-def _map_chart(fig: go.Figure, values: pd.DataFrame, m, kind: str) -> Chart:
+def _map_chart(fig: dict, values: pd.DataFrame, m, kind: str) -> Chart:
     """Either map's table alternative and description: every gemeente shown, the highest and the lowest."""
     table = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
     table[m.label] = table[m.label].map(m.format)
@@ -160,37 +255,35 @@ def choropleth(values: pd.DataFrame, geojson: dict, measure: str) -> Chart:
     """The same map on real boundaries (after `nhsv geo import`), drawn as plain polygons so that it needs no
     base map or world outline from the internet; boundaries without a value are grey."""
     m = MEASURES[measure]
-    by_code = values.set_index("code") if not values.empty else pd.DataFrame(columns=["name", "value"])
-    shown = [v for v in by_code["value"].tolist() if v is not None and not pd.isna(v)]
+    names, value_of = _by_code(values)
+    shown = [v for v in (values["value"].tolist() if not values.empty else []) if not _missing(v)]
     low, high = (min(shown), max(shown)) if shown else (0, 1)
-    fig = go.Figure()
+    traces = []
     centres_x, centres_y, centres_text, centres_code = [], [], [], []
     for feature in geojson.get("features", []):
         code = feature["properties"]["statcode"]
-        value = by_code.loc[code, "value"] if code in by_code.index else None
-        has_value = value is not None and not pd.isna(value)
+        value = value_of.get(code)
+        has_value = not _missing(value)
         colour = _colour_at((value - low) / (high - low) if high > low else 0.5) if has_value else "#EDEDED"
         for ring in _rings(feature["geometry"]):
-            xs = [pt[0] for pt in ring]
-            ys = [pt[1] for pt in ring]
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
-                                     line=dict(color="#FFFFFF" if has_value else "#9A9A9A", width=1),
-                                     hoverinfo="skip", showlegend=False))
-        if code in by_code.index:
+            traces.append(dict(type="scatter", x=[pt[0] for pt in ring], y=[pt[1] for pt in ring], mode="lines",
+                               fill="toself", fillcolor=colour,
+                               line=dict(color="#FFFFFF" if has_value else "#9A9A9A", width=1), hoverinfo="skip",
+                               showlegend=False))
+        if code in value_of:
             ring = max(_rings(feature["geometry"]), key=len)
             centres_x.append(sum(pt[0] for pt in ring) / len(ring))
             centres_y.append(sum(pt[1] for pt in ring) / len(ring))
-            centres_text.append(f"{by_code.loc[code, 'name']}: {m.format(value)}")
+            centres_text.append(f"{names[code]}: {m.format(value)}")
             centres_code.append(code)
-    fig.add_trace(go.Scatter(
-        x=centres_x, y=centres_y, mode="markers", customdata=centres_code, hovertext=centres_text,
+    traces.append(dict(
+        type="scatter", x=centres_x, y=centres_y, mode="markers", customdata=centres_code, hovertext=centres_text,
         hoverinfo="text", showlegend=False,
         marker=dict(size=14, color=[low] * len(centres_x), opacity=0.01, colorscale=SEQUENTIAL, cmin=low,
                     cmax=high, showscale=bool(shown), colorbar=dict(title=dict(text=m.short), thickness=12))))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.64)  # 1/cos(52.5°): metres look square
-    _layout(fig, 640, False)
-    return _map_chart(fig, values, m, "Kaart met de grenzen van de gemeenten")
+    layout = dict(xaxis=dict(visible=False),
+                  yaxis=dict(visible=False, scaleanchor="x", scaleratio=1.64))  # 1/cos(52.5°): metres look square
+    return _map_chart(_figure(traces, layout, 640, False), values, m, "Kaart met de grenzen van de gemeenten")
 
 
 # --- checklist -----------------------------------------------------------------------------------
@@ -199,28 +292,26 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
     """Gemeenten × 18 blocks; status by colour and by symbol (never colour alone)."""
     if matrix.empty:
         return empty("bouwstenen", "Bouwstenen per gemeente", "Geen gegevens voor dit kwartaal.")
-    z, text, hover = [], [], []
-    for _, row in matrix.iterrows():
-        statuses = [row.get(c) for c in codes]
-        statuses = [None if s is None or pd.isna(s) else int(s) for s in statuses]
-        z.append([s if s is not None else -1 for s in statuses])
-        text.append([STATUS_SYMBOLS[s] for s in statuses])
-        hover.append([f"{row['label']} · {c}: {status_text(s)}" for c, s in zip(codes, statuses, strict=True)])
-    colorscale = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4, STATUS_COLOURS[0]],
-                  [0.4, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[2]],
-                  [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
-    labels = [("★ " if row["own"] else "") + row["label"] for _, row in matrix.iterrows()]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=codes, y=labels, text=text, texttemplate="%{text}", textfont=dict(size=13, color="#000000"),
-        hovertext=hover, hoverinfo="text", colorscale=colorscale, zmin=-1.5, zmax=3.5, showscale=False,
-        xgap=2, ygap=2))
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
-    fig.update_xaxes(side="top")
+    n = len(matrix)
+    # per block, the statuses of all gemeenten (a block without a column is not reported anywhere)
+    columns = [_statuses(matrix[c]) if c in matrix.columns else [None] * n for c in codes]
+    rows = list(zip(*columns, strict=True)) if columns else [()] * n
+    names = matrix["label"].tolist()
+    suffixes = [{s: f" · {c}: {label}" for s, label in _STATUS_TEXT.items()} for c in codes]
+    z = [[-1 if s is None else s for s in row] for row in rows]
+    text = [[STATUS_SYMBOLS[s] for s in row] for row in rows]
+    hover = [[f"{name}{suffix[s]}" for suffix, s in zip(suffixes, row, strict=True)]
+             for name, row in zip(names, rows, strict=True)]
+    labels = [("★ " if own else "") + name for own, name in zip(matrix["own"].tolist(), names, strict=True)]
+    trace = dict(type="heatmap", z=z, x=list(codes), y=labels, text=text, texttemplate="%{text}",
+                 textfont=dict(size=13, color="#000000"), hovertext=hover, hoverinfo="text",
+                 colorscale=_STATUS_COLORSCALE, zmin=-1.5, zmax=3.5, showscale=False, xgap=2, ygap=2)
+    layout = dict(yaxis=dict(autorange="reversed", tickfont=dict(size=12)), xaxis=dict(side="top"))
+    fig = _figure([trace], layout, max(300, 26 * n + 80), False)
     theme_of = {c: themes.get(c[:2], c[:2]) for c in codes}
-    _layout(fig, max(300, 26 * len(matrix) + 80), False)
-    table = pd.DataFrame([{"Gemeente": lab, **{c: status_text(row.get(c)) for c in codes}}
-                          for lab, (_, row) in zip(labels, matrix.iterrows(), strict=True)])
-    counts = {s: sum(1 for r in z for v in r if v == s) for s in range(4)}
+    table = pd.DataFrame({"Gemeente": labels, **{c: [_STATUS_TEXT[s] for s in column]
+                                                 for c, column in zip(codes, columns, strict=True)}})
+    counts = {s: sum(row.count(s) for row in z) for s in range(4)}
     description = ("Tabel van gemeenten (rijen) en de 18 bouwstenen (kolommen, per thema: " +
                    ", ".join(sorted(set(theme_of.values()), key=list(themes.values()).index)) + "). Symbolen: " +
                    ", ".join(f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in range(4)) +
@@ -239,17 +330,19 @@ def checklist_table(checklist: pd.DataFrame) -> pd.DataFrame:
 
 def theme_scores(scores: pd.DataFrame, name: str, group: str) -> Chart:
     """The gemeente's score per theme against the peer group's median and spread (quartiles)."""
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=scores["theme"], x=scores["q3"] - scores["q1"], base=scores["q1"], orientation="h",
-                         marker=dict(color="#DCE9F5"), name=f"Middelste helft van {group}",
-                         hovertemplate="25–75%%: %{base:.0f}–%{x:.0f}<extra></extra>"))
-    fig.add_trace(go.Scatter(y=scores["theme"], x=scores["median"], mode="markers", name="Mediaan groep",
-                             marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=PEER_COLOUR))))
-    fig.add_trace(go.Scatter(y=scores["theme"], x=scores["own"], mode="markers", name=name,
-                             marker=dict(symbol="diamond", size=14, color=OWN_COLOUR)))
-    fig.update_xaxes(range=[0, 100], title="Voortgangsscore (0–100)")
-    fig.update_yaxes(autorange="reversed")
-    _layout(fig, 320)
+    themes = _array(scores["theme"])
+    traces = [
+        dict(type="bar", y=themes, x=_array(scores["q3"] - scores["q1"]), base=_array(scores["q1"], "O"),
+             orientation="h", marker=dict(color="#DCE9F5"), name=f"Middelste helft van {group}",
+             hovertemplate="25–75%%: %{base:.0f}–%{x:.0f}<extra></extra>"),
+        dict(type="scatter", y=themes, x=_array(scores["median"]), mode="markers", name="Mediaan groep",
+             marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=PEER_COLOUR))),
+        dict(type="scatter", y=themes, x=_array(scores["own"]), mode="markers", name=name,
+             marker=dict(symbol="diamond", size=14, color=OWN_COLOUR)),
+    ]
+    layout = dict(xaxis=dict(range=[0, 100], title=dict(text="Voortgangsscore (0–100)")),
+                  yaxis=dict(autorange="reversed"))
+    fig = _figure(traces, layout, 320)
     table = pd.DataFrame({"Thema": scores["theme"], name: scores["own"].map(lambda v: formatting.number(v, 0)),
                           "Mediaan groep": scores["median"].map(lambda v: formatting.number(v, 0)),
                           "25%": scores["q1"].map(lambda v: formatting.number(v, 0)),
@@ -270,15 +363,11 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str]) 
                                                                                          columns=quarters)
     z = [[-1 if pd.isna(v) else int(v) for v in row] for row in pivot.values]
     text = [[STATUS_SYMBOLS[None if v == -1 else v] for v in row] for row in z]
-    colorscale = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4, STATUS_COLOURS[0]],
-                  [0.4, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[2]],
-                  [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
     xlabels = [formatting.quarter_short(q) for q in quarters]
-    fig = go.Figure(go.Heatmap(z=z, x=xlabels, y=codes, text=text, texttemplate="%{text}", colorscale=colorscale,
-                               zmin=-1.5, zmax=3.5, showscale=False, xgap=2, ygap=2,
-                               textfont=dict(size=12, color="#000000"), hoverinfo="skip"))
-    fig.update_yaxes(autorange="reversed")
-    _layout(fig, 26 * len(codes) + 80, False)
+    trace = dict(type="heatmap", z=z, x=xlabels, y=list(codes), text=text, texttemplate="%{text}",
+                 colorscale=_STATUS_COLORSCALE, zmin=-1.5, zmax=3.5, showscale=False, xgap=2, ygap=2,
+                 textfont=dict(size=12, color="#000000"), hoverinfo="skip")
+    fig = _figure([trace], dict(yaxis=dict(autorange="reversed")), 26 * len(codes) + 80, False)
     table = pd.DataFrame([{"Bouwsteen": c, **{x: status_text(None if v == -1 else v)
                                               for x, v in zip(xlabels, row, strict=True)}}
                           for c, row in zip(codes, z, strict=True)])
@@ -297,14 +386,12 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str]) 
 def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title: str, unit: str,
              decimals: int = 0) -> Chart:
     """Lines over the quarters for one gemeente; missing quarters stay gaps."""
-    fig = go.Figure()
     xlabels = [formatting.quarter_short(q) for q in frame["quarter"]]
-    for k, (column, label) in enumerate(series):
-        fig.add_trace(go.Scatter(x=xlabels, y=frame[column].tolist(), name=label, mode="lines+markers",
-                                 line=dict(color=PALETTE[k % len(PALETTE)], width=2),
-                                 marker=dict(symbol=["circle", "square", "diamond", "triangle-up"][k % 4], size=8)))
-    fig.update_yaxes(title=unit, rangemode="tozero")
-    _layout(fig, 320)
+    traces = [dict(type="scatter", x=xlabels, y=frame[column].tolist(), name=label, mode="lines+markers",
+                   line=dict(color=PALETTE[k % len(PALETTE)], width=2),
+                   marker=dict(symbol=_SYMBOLS[k % 4], size=8))
+              for k, (column, label) in enumerate(series)]
+    fig = _figure(traces, dict(yaxis=dict(title=dict(text=unit), rangemode="tozero")), 320)
     table = pd.DataFrame({"Kwartaal": xlabels, **{label: frame[column].map(lambda v: formatting.number(v, decimals))
                                                  for column, label in series}})
     last = frame.dropna(subset=[series[0][0]])
@@ -321,12 +408,12 @@ def ranking(rows: pd.DataFrame, measure: str) -> Chart:
     data = rows.dropna(subset=[measure]).sort_values([measure, "label"], ascending=[True, False])
     colours = [OWN_COLOUR if own else PEER_COLOUR for own in data["own"]]
     labels = [("★ " if own else "") + label for label, own in zip(data["label"], data["own"], strict=True)]
-    fig = go.Figure(go.Bar(x=data[measure], y=labels, orientation="h", marker=dict(color=colours),
-                           text=[m.format(v) for v in data[measure]], textposition="outside",
-                           hovertemplate="%{y}: %{text}<extra></extra>"))
+    trace = dict(type="bar", x=_array(data[measure]), y=labels, orientation="h", marker=dict(color=colours),
+                 text=[m.format(v) for v in data[measure]], textposition="outside",
+                 hovertemplate="%{y}: %{text}<extra></extra>")
     top = data[measure].max() if len(data) else 1
-    fig.update_xaxes(title=f"{m.label} ({m.unit})", range=[0, (top or 1) * 1.15])  # room for the labels
-    _layout(fig, max(260, 22 * len(data) + 80), False)
+    layout = dict(xaxis=dict(title=dict(text=f"{m.label} ({m.unit})"), range=[0, (top or 1) * 1.15]))  # label room
+    fig = _figure([trace], layout, max(260, 22 * len(data) + 80), False)
     ranked = data.sort_values(measure, ascending=False).reset_index(drop=True)
     table = pd.DataFrame({"Positie": range(1, len(ranked) + 1), "Gemeente": ranked["label"],
                           m.label: ranked[measure].map(m.format)})
@@ -340,17 +427,17 @@ def ranking(rows: pd.DataFrame, measure: str) -> Chart:
 def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
     mx, my = MEASURES[x], MEASURES[y]
     data = rows.dropna(subset=[x, y])
-    fig = go.Figure()
+    traces = []
     for own, colour, symbol, name in ((False, PEER_COLOUR, "circle", "Andere gemeenten"),
                                       (True, OWN_COLOUR, "diamond", "Gekozen gemeente")):
         part = data[data["own"] == own]
-        fig.add_trace(go.Scatter(x=part[x], y=part[y], mode="markers+text" if own else "markers", name=name,
-                                 text=part["label"], textposition="top center",
-                                 marker=dict(color=colour, symbol=symbol, size=12 if own else 9),
-                                 hovertemplate="%{text}<br>%{x}<br>%{y}<extra></extra>"))
-    fig.update_xaxes(title=f"{mx.label} ({mx.unit})")
-    fig.update_yaxes(title=f"{my.label} ({my.unit})")
-    _layout(fig, 380)
+        traces.append(dict(type="scatter", x=_array(part[x]), y=_array(part[y]),
+                           mode="markers+text" if own else "markers", name=name, text=_array(part["label"]),
+                           textposition="top center", marker=dict(color=colour, symbol=symbol, size=12 if own else 9),
+                           hovertemplate="%{text}<br>%{x}<br>%{y}<extra></extra>"))
+    layout = dict(xaxis=dict(title=dict(text=f"{mx.label} ({mx.unit})")),
+                  yaxis=dict(title=dict(text=f"{my.label} ({my.unit})")))
+    fig = _figure(traces, layout, 380)
     table = pd.DataFrame({"Gemeente": data["label"], mx.label: data[x].map(mx.format),
                           my.label: data[y].map(my.format)})
     return Chart(f"spreiding_{x}_{y}", f"{mx.label} tegen {my.label}",
@@ -360,7 +447,7 @@ def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
 
 def distribution(rows: pd.DataFrame, measures: list[str]) -> Chart:
     """Each measure's spread in the peer group, with the gemeente's position (as a percentile rank)."""
-    fig = go.Figure()
+    traces = []
     table_rows = []
     for k, key in enumerate(measures):
         m = MEASURES[key]
@@ -370,24 +457,25 @@ def distribution(rows: pd.DataFrame, measures: list[str]) -> Chart:
         lo, hi = values.min(), values.max()
         scaled = (values - lo) / (hi - lo) * 100 if hi > lo else values * 0 + 50
         own_rows = rows[rows["own"] & rows[key].notna()]
-        fig.add_trace(go.Box(x=scaled, y=[m.label] * len(scaled), orientation="h", name=m.label, boxpoints=False,
-                             marker_color=PEER_COLOUR, showlegend=False, hoverinfo="skip"))
+        traces.append(dict(type="box", x=_array(scaled), y=[m.label] * len(scaled), orientation="h", name=m.label,
+                           boxpoints=False, marker=dict(color=PEER_COLOUR), showlegend=False, hoverinfo="skip"))
         if not own_rows.empty:
             v = own_rows.iloc[0][key]
             pos = (v - lo) / (hi - lo) * 100 if hi > lo else 50
             rank = (values < v).sum() / max(1, len(values) - 1) * 100 if len(values) > 1 else 50
-            fig.add_trace(go.Scatter(x=[pos], y=[m.label], mode="markers", showlegend=k == 0,
-                                     name=own_rows.iloc[0]["label"],
-                                     marker=dict(symbol="diamond", size=14, color=OWN_COLOUR)))
+            traces.append(dict(type="scatter", x=[pos], y=[m.label], mode="markers", showlegend=k == 0,
+                               name=own_rows.iloc[0]["label"],
+                               marker=dict(symbol="diamond", size=14, color=OWN_COLOUR)))
             table_rows.append({"Maat": m.label, "Waarde": m.format(v), "Mediaan groep": m.format(values.median()),
                                "Laagste": m.format(lo), "Hoogste": m.format(hi),
                                "Hoger dan": formatting.percent(rank / 100) + " van de groep"})
         else:
             table_rows.append({"Maat": m.label, "Waarde": "–", "Mediaan groep": m.format(values.median()),
                                "Laagste": m.format(lo), "Hoogste": m.format(hi), "Hoger dan": "–"})
-    fig.update_xaxes(title="Positie tussen laagste (0) en hoogste (100) in de groep", range=[-5, 105])
-    fig.update_yaxes(autorange="reversed")
-    _layout(fig, 60 * len(measures) + 100)
+    layout = dict(xaxis=dict(title=dict(text="Positie tussen laagste (0) en hoogste (100) in de groep"),
+                             range=[-5, 105]),
+                  yaxis=dict(autorange="reversed"))
+    fig = _figure(traces, layout, 60 * len(measures) + 100)
     table = pd.DataFrame(table_rows)
     return Chart("positie", "Positie in de vergelijkingsgroep",
                  "Per maat de spreiding in de groep (doos: middelste helft) en de positie van de gekozen gemeente. "
@@ -397,39 +485,53 @@ def distribution(rows: pd.DataFrame, measures: list[str]) -> Chart:
 
 def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None = None) -> Chart:
     m = MEASURES[measure]
-    fig = go.Figure()
     quarters = sorted(trends["quarter"].unique()) if not trends.empty else []
     xlabels = {q: formatting.quarter_short(q) for q in quarters}
-    for k, (group, part) in enumerate(trends.groupby("group", sort=False)):
-        part = part.sort_values("quarter")
-        # plain lists: plotly converts pandas columns through narwhals, several ms per trace
-        fig.add_trace(go.Scatter(x=[xlabels[q] for q in part["quarter"]], y=part["value"].tolist(), name=group,
-                                 mode="lines+markers", text=part["text"].tolist(),
-                                 hovertemplate=f"{group} · %{{x}}: %{{text}}<extra></extra>",
-                                 line=dict(color=PALETTE[k % len(PALETTE)], width=3 if k == 0 else 2,
-                                           dash="solid" if k == 0 else ["dash", "dot", "dashdot"][k % 3]),
-                                 marker=dict(symbol=["circle", "square", "diamond", "triangle-up"][k % 4], size=8)))
+    traces = []
+    table = pd.DataFrame()
+    if not trends.empty:
+        # one stable sort and one pass instead of a groupby and a sort per group (groups in order of appearance,
+        # as groupby(sort=False) gave), and the table from the same pass instead of a pivot
+        order = [g for g in pd.unique(trends["group"]) if not pd.isna(g)]
+        points: dict = {g: ([], [], [], {}) for g in order}
+        ordered = trends.sort_values("quarter", kind="stable")
+        for group, quarter, value, text in zip(ordered["group"].tolist(), ordered["quarter"].tolist(),
+                                               ordered["value"].tolist(), ordered["text"].tolist(), strict=True):
+            if group in points:
+                xs, ys, texts, by_quarter = points[group]
+                if quarter in by_quarter:
+                    raise ValueError(f"Index contains duplicate entries, cannot reshape: {group} {quarter}")
+                xs.append(xlabels[quarter])
+                ys.append(value)
+                texts.append(text)
+                by_quarter[quarter] = text
+        for k, group in enumerate(order):
+            xs, ys, texts, _ = points[group]
+            traces.append(dict(type="scatter", x=xs, y=ys, name=group, mode="lines+markers", text=texts,
+                               hovertemplate=f"{group} · %{{x}}: %{{text}}<extra></extra>",
+                               line=dict(color=PALETTE[k % len(PALETTE)], width=3 if k == 0 else 2,
+                                         dash="solid" if k == 0 else ["dash", "dot", "dashdot"][k % 3]),
+                               marker=dict(symbol=_SYMBOLS[k % 4], size=8)))
+        # what trends.pivot(index="quarter", columns="group", values="text").reset_index() gave: a row per quarter,
+        # a column per group in sorted order, NaN where a group has no value
+        table = pd.DataFrame({"Kwartaal": [xlabels[q] for q in quarters],
+                              **{g: [points[g][3].get(q, math.nan) for q in quarters] for g in sorted(order)}})
+        table.columns = pd.Index(table.columns, name="group")
     notes, shapes, annotations = [], [], []
     if events is not None and not events.empty and quarters:
-        for e in events.itertuples():
-            q = f"{e.date.year}Q{(e.date.month - 1) // 3 + 1}"
+        for date, title in zip(events["date"].tolist(), events["title"].tolist(), strict=True):
+            q = f"{date.year}Q{(date.month - 1) // 3 + 1}"
             if q in xlabels:
-                # one update for all events: add_vline/add_annotation per event cost ~10 ms each
+                # one layout for all events: add_vline/add_annotation per event cost ~10 ms each
                 shapes.append(dict(type="line", xref="x", yref="paper", x0=xlabels[q], x1=xlabels[q], y0=0, y1=1,
                                    line=dict(color="#555555", dash="dot", width=1)))
-                annotations.append(dict(x=xlabels[q], y=1.0, xref="x", yref="paper", text=e.title,
+                annotations.append(dict(x=xlabels[q], y=1.0, xref="x", yref="paper", text=title,
                                         showarrow=False, textangle=-90, xanchor="right", yanchor="top",
                                         font=dict(size=10)))
-                notes.append(f"{formatting.date(e.date)}: {e.title}")
-    if shapes:
-        fig.update_layout(shapes=shapes, annotations=annotations)
-    fig.update_yaxes(title=f"{m.label} ({m.unit})", rangemode="tozero")
-    _layout(fig, 380)
-    table = trends.pivot(index="quarter", columns="group", values="text").reset_index() if not trends.empty \
-        else pd.DataFrame()
-    if not table.empty:
-        table["quarter"] = table["quarter"].map(formatting.quarter_short)
-        table = table.rename(columns={"quarter": "Kwartaal"})
+                notes.append(f"{formatting.date(date)}: {title}")
+    layout = dict(shapes=shapes, annotations=annotations) if shapes else {}
+    layout["yaxis"] = dict(title=dict(text=f"{m.label} ({m.unit})"), rangemode="tozero")
+    fig = _figure(traces, layout, 380)
     return Chart(f"ontwikkeling_{measure}", f"Ontwikkeling: {m.label}",
                  f"{m.label} per kwartaal voor de regio en de drie districten."
                  + (" Gebeurtenissen: " + "; ".join(notes) + "." if notes else ""), fig, table)
@@ -438,15 +540,11 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
 def signal_bars(table, key: str) -> Chart:
     """Stacked bars of protected counts per quarter; hidden cells are not drawn and say so in the table."""
     xlabels = [formatting.quarter_short(q) for q in table.quarters]
-    fig = go.Figure()
-    for j, column in enumerate(table.columns):
-        ys = [row[j].value for row in table.cells]
-        fig.add_trace(go.Bar(x=xlabels, y=ys, name=column, marker_color=PALETTE[j],
-                             text=[row[j].text for row in table.cells], textposition="inside",
-                             marker_pattern_shape=["", "/"][j % 2]))
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title="Aantal meldingen")
-    _layout(fig, 340)
+    traces = [dict(type="bar", x=xlabels, y=[row[j].value for row in table.cells], name=column,
+                   marker=dict(color=PALETTE[j], pattern=dict(shape=["", "/"][j % 2])),
+                   text=[row[j].text for row in table.cells], textposition="inside")
+              for j, column in enumerate(table.columns)]
+    fig = _figure(traces, dict(barmode="stack", yaxis=dict(title=dict(text="Aantal meldingen"))), 340)
     out = pd.DataFrame({"Kwartaal": xlabels,
                         **{c: [row[j].text for row in table.cells] for j, c in enumerate(table.columns)},
                         "Totaal": [c.text for c in table.row_totals],

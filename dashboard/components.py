@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-import urllib.parse
 
+import numpy as np
 import pandas as pd
 from dash import dcc, html
 
@@ -14,37 +14,87 @@ from dashboard import formatting
 from dashboard.charts import Chart
 
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_HTML = "dash_html_components"  # the namespace of dash.html's components, as they serialise
 
 
 def neutralise(value) -> str:
     """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    if value.__class__ is str:  # most cells: formatted already
+        text = value
+    else:
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     return "'" + text if text.startswith(CSV_INJECTION_PREFIXES) else text
+
+
+def _rows(table: pd.DataFrame):
+    """The table's rows as tuples of the values itertuples(index=False) gives, at a fifth of its cost."""
+    return zip(*(column.tolist() for _, column in table.items()), strict=True)
 
 
 def table_csv(table: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in table.columns])
-    for row in table.itertuples(index=False):
-        writer.writerow([neutralise(v) for v in row])
+    writer.writerows([neutralise(v) for v in row] for row in _rows(table))
     return buffer.getvalue()
 
 
+def _cell_text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _quote_table() -> np.ndarray:
+    """urllib.parse.quote (safe="/") as a table: every byte to itself or to %XX, padded with NUL bytes to 3."""
+    safe = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+    table = np.zeros((256, 3), dtype=np.uint8)
+    for byte in range(256):
+        escape = bytes([byte]) if byte in safe else f"%{byte:02X}".encode("ascii")
+        table[byte, :len(escape)] = list(escape)
+    return table
+
+
+_QUOTED = _quote_table()
+
+
+def quote(text: str) -> str:
+    """urllib.parse.quote(text), the same string, 2-3× faster on a large CSV (one numpy lookup instead of a Python
+    call per byte). The padding never occurs in the output: a NUL byte in the input becomes "%00"."""
+    quoted = _QUOTED[np.frombuffer(text.encode("utf-8"), dtype=np.uint8)].ravel()
+    return quoted[quoted != 0].tobytes().decode("ascii")
+
+
+class _Element(dict):
+    """A Dash component as the JSON it serialises to ({"props": ..., "type": "Td", "namespace": ...}): Dash sends
+    a layout as JSON, so the browser receives exactly the same tree, without the component's generated
+    constructor (~10 µs each). Its props read as attributes too (`.children`, `.scope`, `.href`), like a
+    component's, for code that walks a layout in Python."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        try:
+            return dict.__getitem__(self, "props")[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def data_table(table: pd.DataFrame, caption: str, links: dict[str, str] | None = None) -> html.Div:
-    """An accessible HTML table; `links` maps a first-column value to a URL."""
+    """An accessible HTML table; `links` maps a first-column value to a URL.
+
+    The body's rows and cells are `_Element`s rather than Dash components: a 342 × 19 table has ~6,500 cells,
+    60-80 ms as components against ~6 ms this way, for the same JSON (tests/test_chart_equivalence.py)."""
     head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in table.columns]))
     body_rows = []
-    for row in table.itertuples(index=False):
-        cells = []
-        for k, value in enumerate(row):
-            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            if k == 0:
-                content = dcc.Link(text, href=links[text]) if links and text in links else text
-                cells.append(html.Th(content, scope="row"))
-            else:
-                cells.append(html.Td(text))
-        body_rows.append(html.Tr(cells))
+    for row in _rows(table):
+        texts = [value if value.__class__ is str else _cell_text(value) for value in row]
+        cells = [_Element(props={"children": text}, type="Td", namespace=_HTML) for text in texts[1:]]
+        if texts:
+            first: str | dict = texts[0]
+            if links and first in links:
+                first = _Element(props={"children": first, "href": links[first]}, type="Link",
+                                 namespace="dash_core_components")
+            cells.insert(0, _Element(props={"children": first, "scope": "row"}, type="Th", namespace=_HTML))
+        body_rows.append(_Element(props={"children": cells}, type="Tr", namespace=_HTML))
     return html.Div(html.Table([html.Caption(caption), head, html.Tbody(body_rows)], className="data-table"),
                     className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption})
 
@@ -54,12 +104,14 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
     """A chart with its title, caption (source, quarter, load date), description for screen readers,
     a 'toon als tabel' alternative and a CSV download of exactly the figures shown."""
     description_id = f"beschrijving-{chart.key}"
-    csv_href = "data:text/csv;charset=utf-8," + urllib.parse.quote("\ufeff" + table_csv(chart.table))
+    csv_href = "data:text/csv;charset=utf-8," + quote("\ufeff" + table_csv(chart.table))
     graph_props = {"id": graph_id} if graph_id is not None else {}
     return html.Section([
         html.H2(chart.title),
-        html.Figure(dcc.Graph(figure=chart.figure, config={"displaylogo": False, "responsive": True,
-                                                           "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+        # the figure's JSON as built: chart.figure would build a go.Figure, which Dash would then deep-copy
+        html.Figure(dcc.Graph(figure=chart.figure_json(),
+                              config={"displaylogo": False, "responsive": True,
+                                      "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
                               **graph_props),
                     **{"aria-label": chart.title, "aria-describedby": description_id}),
         html.P(chart.description, id=description_id, className="description"),

@@ -125,6 +125,14 @@ def caption(quarter: str | None, engine: Engine | None = None, extra: str = "") 
 
 # --- the mart, scoped -------------------------------------------------------------------------------
 
+def clear_caches() -> None:
+    """Forget every cached read. The warehouse version only grows in use (files are never deleted), but a
+    test that empties the tables lets SQLite hand out the same ids, and so the same version, again."""
+    _MART_CACHE.clear()
+    _BLOCK_CACHE.clear()
+    _TRENDS_CACHE.clear()
+
+
 def warehouse_version(engine: Engine | None = None) -> int:
     """Grows with every file offered to the loader: a cheap key for 'has anything been loaded since'."""
     with _engine(engine).connect() as conn:

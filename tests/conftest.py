@@ -61,6 +61,9 @@ def engine(_migrated_url, monkeypatch) -> Engine:
     with eng.begin() as conn:
         for table in DATA_TABLES_IN_DELETE_ORDER:
             conn.execute(text(f"DELETE FROM {table}"))
+    from dashboard import data
+
+    data.clear_caches()  # emptied tables can give the same warehouse version again (SQLite reuses ids)
     return eng
 
 
