@@ -631,6 +631,7 @@ def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = 
         title = "Regio NHSV"
     grouped = frame.groupby("quarter").agg({c: "sum" for c, _ in SIGNAL_PARTS + SOURCE_PARTS} |
                                            {"signals_to_safety_house": "sum", "population": "sum"}).sort_index()
+    column = {c: grouped[c].tolist() for c in grouped.columns}  # plain lists: .loc per cell costs ~20 µs
     out = []
     for parts, label in ((SIGNAL_PARTS, "naar soort"), (SOURCE_PARTS, "naar herkomst")):
         body = grouped[[c for c, _ in parts]].astype(int).values.tolist()
@@ -640,18 +641,18 @@ def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = 
             table = protect_table(body, threshold=threshold(), rounding=audience_rounding) if body else None
         quarters_ = list(grouped.index)
         per_10k, share = [], []
-        for k, q in enumerate(quarters_):
+        for k in range(len(quarters_)):
             total_cell = table.row_totals[k] if table else Cell(None, "–")
             if total_cell.hidden:
                 per_10k.append("–")
                 share.append("–")
             else:
-                total = int(grouped.loc[q, parts[0][0]] + grouped.loc[q, parts[1][0]])
-                zvh = int(grouped.loc[q, "signals_to_safety_house"])
+                total = int(column[parts[0][0]][k] + column[parts[1][0]][k])
+                zvh = int(column["signals_to_safety_house"][k])
                 zvh_cell = Cell(zvh, "") if exact else protect_count(zvh, threshold(), audience_rounding)
                 if audience_rounding:  # public: rate and share follow the rounded counts only
                     total, zvh = total_cell.value or 0, zvh_cell.value or 0
-                per_10k.append(formatting.number(total / grouped.loc[q, "population"] * 10_000, 2))
+                per_10k.append(formatting.number(total / column["population"][k] * 10_000, 2))
                 share.append(formatting.percent(zvh / total) if total and not zvh_cell.hidden else "–")
         out.append(SignalTable(title=f"{title}: meldingen {label}", quarters=quarters_, columns=[n for _, n in parts],
                                cells=table.cells if table else [], row_totals=table.row_totals if table else [],
