@@ -1,25 +1,42 @@
-"""Loads submission files into the warehouse: one transaction per file, idempotent by file hash, versions kept.
+"""Loads submission files into the warehouse: in batches of files, idempotent by file hash, versions kept.
 
 For every file offered the warehouse records its name, SHA-256, size, time, actor and outcome with all of its
 findings, also when it is rejected. A file either loads whole (every submission in it, its facts, and the
 refreshed marts of the quarters it touched) or not at all.
+
+How: files are taken in batches (up to BATCH_FILES files or BATCH_BYTES bytes), one transaction per batch.
+Every file of a batch is first planned in Python (hash, extract, validate, version numbers) against what the
+warehouse and the earlier files of the batch hold; then the batch is written with one statement per table,
+the marts of the (gemeente, quarter) pairs it touched are refreshed once, and the batch commits: the marts
+are never out of step with the facts. If writing the batch fails, it is rolled back and loaded again file by
+file, each file in a SAVEPOINT with its own mart refresh, so that a file that cannot be written is recorded as
+an error and the other files load. An exception that escapes (the database lost, an interrupt) leaves nothing
+of the batch behind; the batches committed before it stay loaded. For larger runs, parsing (extract) runs
+ahead in one worker process while the main process validates and writes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from etl import db, marts, reference, schema
 from etl import findings as F
-from etl import marts, reference, schema
 from etl.domain import PARTNERS, Quarter, today
-from etl.extract import extract
+from etl.extract import Extracted, extract
 from etl.findings import Finding
 from etl.validate import Context, Submission, validate
 
@@ -27,6 +44,16 @@ log = logging.getLogger(__name__)
 
 LOADED, ALREADY_LOADED, REJECTED, ERROR = "loaded", "already_loaded", "rejected", "error"
 OUTCOME_LABELS = {LOADED: "geladen", ALREADY_LOADED: "al geladen", REJECTED: "afgewezen", ERROR: "fout"}
+
+BATCH_FILES = 200  # files per transaction
+MIN_BATCH_FILES = 25  # the first batch; with a parse worker, later ones hold at least this many files
+BATCH_BYTES = 20_000_000  # and at most about this many bytes of files per transaction
+PARSE_WORKER_FROM = 40  # a run of at least this many files parses ahead in a worker process
+PARSE_AHEAD = 2 * BATCH_FILES  # files handed to the worker before they are needed (bounds the memory)
+PARSE_TASK_FILES = 8  # files per task for the worker
+CHUNK = 1000  # values per IN list
+
+Pair = tuple[str, str]  # (municipality_code, quarter code)
 
 
 @dataclass
@@ -87,23 +114,35 @@ def finish_run(engine: Engine, run_id: int) -> None:
         conn.execute(update(schema.load_run).where(schema.load_run.c.id == run_id).values(finished_at=utcnow()))
 
 
-def load_files(engine: Engine, files: Sequence[tuple[str, bytes]], actor: str, channel: str = "cli",
+def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, channel: str = "cli",
                allowed_municipality: str | None = None,
-               progress: Callable[[FileReport], None] | None = None) -> RunReport:
-    """Loads (name, content) pairs as one run. `allowed_municipality` limits an upload to one gemeente."""
+               progress: Callable[[FileReport], None] | None = None,
+               parse_worker: bool | None = None) -> RunReport:
+    """Loads (name, content) pairs as one run. `allowed_municipality` limits an upload to one gemeente.
+
+    `progress` is called with each file's report, in order, once the batch holding the file has committed.
+    `parse_worker`: parse ahead in a worker process (default: for runs of PARSE_WORKER_FROM files or more)."""
     report = RunReport(start_run(engine, actor, channel))
-    for name, data in files:
-        file_report = load_one(engine, report.run_id, name, data, actor, allowed_municipality)
-        report.files.append(file_report)
-        if progress:
-            progress(file_report)
+    if parse_worker is None:
+        parse_worker = isinstance(files, Sequence) and len(files) >= PARSE_WORKER_FROM
+    pool = _parse_pool() if parse_worker else None
+    try:
+        planner = _Planner(actor, allowed_municipality)
+        for batch in _batches(files, pool):
+            for file_report in _load_batch(engine, report.run_id, batch, planner):
+                report.files.append(file_report)
+                if progress:
+                    progress(file_report)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     finish_run(engine, report.run_id)
     return report
 
 
 def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel: str = "cli",
                progress: Callable[[FileReport], None] | None = None) -> RunReport:
-    """Loads files and folders; each file is read when its turn comes, so memory stays flat."""
+    """Loads files and folders; each file is read shortly before its turn comes, so memory stays flat."""
     files = collect_paths(paths)
 
     class _Lazy(Sequence):
@@ -116,56 +155,180 @@ def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel:
     return load_files(engine, _Lazy(), actor, channel, progress=progress)
 
 
-def load_one(engine: Engine, run_id: int, name: str, data: bytes, actor: str,
-             allowed_municipality: str | None = None) -> FileReport:
-    digest = hashlib.sha256(data).hexdigest()
-    report = FileReport(name=name, sha256=digest, size=len(data), outcome=LOADED)
+# --- reading and parsing ahead -------------------------------------------------------------------------------
+
+
+def _parse_pool() -> ProcessPoolExecutor | None:
+    """One worker process for extract(), forked (cheap to start, nothing to import again); None where the
+    platform cannot fork or there is a single core."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
+def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
+    """extract() of several files (one task for the worker: less overhead per file); None where it raised."""
+    out: list[Extracted | None] = []
+    for data in contents:
+        try:
+            out.append(extract(data))
+        except Exception:
+            out.append(None)  # the main process parses it again and records what goes wrong
+    return out
+
+
+@dataclass
+class _Item:
+    """A file offered: its content, hash and (once parsed) what extract() read from it."""
+
+    name: str
+    data: bytes
+    sha256: str
+    future: Future | None = None  # the worker's task that parses this file (with a few others)
+    position: int = 0  # this file's place in the task
+    _extracted: Extracted | None = None
+
+    def extracted(self) -> Extracted:
+        if self._extracted is None:
+            if self.future is not None:
+                try:
+                    self._extracted = self.future.result()[self.position]
+                except Exception:  # a broken worker: parse here
+                    pass
+                self.future = None
+            if self._extracted is None:
+                self._extracted = extract(self.data)  # raises for a file that breaks extract
+        return self._extracted
+
+
+def _batches(files: Iterable[tuple[str, bytes]], pool: ProcessPoolExecutor | None) -> Iterator[list[_Item]]:
+    """Batches of files; with a worker, up to PARSE_AHEAD files are read and parsed before they are needed."""
+    source = iter(files)
+    ahead: deque[_Item] = deque()
+    limit = PARSE_AHEAD if pool is not None else BATCH_FILES
+
+    def fill() -> None:
+        while len(ahead) < limit:
+            task: list[_Item] = []
+            for name, data in itertools.islice(source, PARSE_TASK_FILES if pool is not None else 1):
+                task.append(_Item(name, data, hashlib.sha256(data).hexdigest(), position=len(task)))
+            if not task:
+                return
+            if pool is not None:
+                try:
+                    future = pool.submit(_extract_all, [item.data for item in task])
+                except Exception:  # a broken pool: the main process parses
+                    future = None
+                for item in task:
+                    item.future = future
+            ahead.extend(task)
+
+    def parsed(item: _Item) -> bool:
+        return item.future is None or item.future.done()
+
+    files_per_batch = MIN_BATCH_FILES  # doubling up to BATCH_FILES: the writing starts early
+    while True:
+        fill()
+        if not ahead:
+            return
+        batch: list[_Item] = []
+        size = 0
+        while ahead and len(batch) < files_per_batch and (not batch or size + len(ahead[0].data) <= BATCH_BYTES):
+            if len(batch) >= MIN_BATCH_FILES and not parsed(ahead[0]):
+                break  # write what is parsed rather than wait for the worker (at the end: a short tail)
+            item = ahead.popleft()
+            batch.append(item)
+            size += len(item.data)
+        fill()  # the worker parses the next batch while this one is written
+        files_per_batch = min(BATCH_FILES, 2 * files_per_batch)
+        yield batch
+
+
+# --- planning: everything that is decided before writing ----------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What loading one file writes: its report, and its submissions as (code, quarter, version, status, sub)."""
+
+    report: FileReport
+    at: dt.datetime
+    rows: list[tuple[str, str, int, str, Submission | None]] = field(default_factory=list)
+    versions: dict[Pair, int] = field(default_factory=dict)  # the highest version per pair after this file
+    active: dict[Pair, dict[str, int]] = field(default_factory=dict)  # block statuses of its active versions
+
+    @property
+    def touched(self) -> list[tuple[str, Quarter]]:
+        return [(code, Quarter.parse(q)) for code, q, _v, status, _s in self.rows if status == "active"]
+
+
+def _pair_of(raw) -> Pair | None:
+    """(gemeente, kwartaal) of a raw submission as validation will read it, or None (for look-ups only)."""
     try:
-        with engine.begin() as conn:
-            _load_in_transaction(conn, run_id, report, data, actor, allowed_municipality)
+        code = str(raw.general["gemeente_code"].value).strip().upper().replace(" ", "")
+        return code, Quarter.parse(str(raw.general["kwartaal"].value)).code
     except Exception:
-        log.exception("loading %s failed", name)
-        # The transaction rolled back: nothing of the file is in the warehouse. Record the attempt.
-        report.outcome = ERROR
-        report.rows_loaded = 0
-        report.rows_rejected = report.rows_offered
-        report.submissions = []
-        report.findings = [F.fatal("interne_fout", "bestand", "er ging iets mis bij het laden; niets van dit "
-                                   "bestand is geladen. Probeer het opnieuw of neem contact op met de beheerder")]
-        with engine.begin() as conn:
-            _record_file(conn, run_id, report, actor)
-    return report
+        return None
 
 
-def _record_file(conn: Connection, run_id: int, report: FileReport, actor: str) -> int:
-    file_id = conn.execute(insert(schema.source_file).values(
-        run_id=run_id, file_name=report.name[:400], sha256=report.sha256, size_bytes=report.size,
-        received_at=utcnow(), actor=actor, outcome=report.outcome, rows_offered=report.rows_offered,
-        rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
-    ).returning(schema.source_file.c.id)).scalar_one()
-    if report.findings:
-        conn.execute(insert(schema.finding), [
-            dict(run_id=run_id, file_id=file_id, municipality_code=f.municipality_code, quarter=f.quarter,
-                 severity=f.severity, rule=f.rule, place=f.place[:120], message=f.message)
-            for f in report.findings
-        ])
-    lr = schema.load_run.c
-    outcome_column = {LOADED: lr.files_loaded, ALREADY_LOADED: lr.files_already_loaded,
-                      REJECTED: lr.files_rejected, ERROR: lr.files_rejected}[report.outcome]
-    conn.execute(update(schema.load_run).where(lr.id == run_id).values({
-        lr.files_offered: lr.files_offered + 1,
-        outcome_column: outcome_column + 1,
-        lr.rows_offered: lr.rows_offered + report.rows_offered,
-        lr.rows_loaded: lr.rows_loaded + report.rows_loaded,
-        lr.rows_rejected: lr.rows_rejected + report.rows_rejected,
-    }))
-    return file_id
+class _State:
+    """What the warehouse holds, as far as planning needs it, plus the files of the batch planned so far.
+
+    Looked up once per batch (hashes already loaded, highest versions, active block statuses of the quarters
+    before); a pair the batch look-up missed is looked up on its own."""
+
+    def __init__(self, conn: Connection, items: Sequence[_Item]) -> None:
+        self.conn = conn
+        self.loaded = _already_loaded(conn, [item.sha256 for item in items])
+        pairs = {pair for item in items if item.sha256 not in self.loaded for pair in _pairs_in(item)}
+        previous = {(code, Quarter.parse(q).previous().code) for code, q in pairs}
+        s, bs = schema.submission, schema.block_status
+        self.versions: dict[Pair, int] = dict.fromkeys(pairs, 0)
+        self.active: dict[Pair, dict[str, int] | None] = dict.fromkeys(previous)
+        for chunk in _chunks(sorted(pairs)):
+            for code, q, version in conn.execute(
+                    select(s.c.municipality_code, s.c.quarter, func.max(s.c.version))
+                    .where(tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))
+                    .group_by(s.c.municipality_code, s.c.quarter)):
+                self.versions[(code, q)] = version or 0
+        for chunk in _chunks(sorted(previous)):
+            for code, q, block, status in conn.execute(
+                    select(s.c.municipality_code, s.c.quarter, bs.c.block_code, bs.c.status)
+                    .join(s, s.c.id == bs.c.submission_id)
+                    .where(s.c.status == "active", tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))):
+                statuses = self.active.get((code, q))
+                if statuses is None:
+                    statuses = self.active[(code, q)] = {}
+                statuses[block] = status
+
+    def version(self, pair: Pair) -> int:
+        if pair not in self.versions:
+            s = schema.submission
+            self.versions[pair] = self.conn.execute(select(func.max(s.c.version)).where(
+                s.c.municipality_code == pair[0], s.c.quarter == pair[1])).scalar() or 0
+        return self.versions[pair]
+
+    def statuses(self, code: str, quarter: Quarter) -> dict[str, int] | None:
+        pair = (code, quarter.code)
+        if pair not in self.active:
+            self.active[pair] = previous_statuses(self.conn, code, quarter.next())
+        return self.active[pair] or None
+
+    def apply(self, plan: _Plan) -> None:
+        """The file is (to be) written: later files of the batch see it."""
+        self.versions.update(plan.versions)
+        self.active.update(plan.active)
+        if plan.report.outcome == LOADED:
+            self.loaded.add(plan.report.sha256)
 
 
-def _already_loaded(conn: Connection, digest: str) -> bool:
+def _already_loaded(conn: Connection, digests: Sequence[str]) -> set[str]:
+    """The hashes among `digests` of files that were loaded before."""
     sf = schema.source_file
-    return conn.execute(select(sf.c.id).where(sf.c.sha256 == digest, sf.c.outcome == LOADED).limit(1)).first() \
-        is not None
+    out: set[str] = set()
+    for chunk in _chunks(sorted(set(digests))):
+        out.update(conn.scalars(select(sf.c.sha256).where(db.is_in(conn, sf.c.sha256, chunk), sf.c.outcome == LOADED)))
+    return out
 
 
 def previous_statuses(conn: Connection, code: str, quarter: Quarter) -> dict[str, int] | None:
@@ -176,112 +339,281 @@ def previous_statuses(conn: Connection, code: str, quarter: Quarter) -> dict[str
     return {r.block_code: r.status for r in rows} or None
 
 
-def _load_in_transaction(conn: Connection, run_id: int, report: FileReport, data: bytes, actor: str,
-                         allowed_municipality: str | None) -> None:
-    if _already_loaded(conn, report.sha256):
-        report.outcome = ALREADY_LOADED
-        _record_file(conn, run_id, report, actor)
-        return
+class _Planner:
+    """Decides, for one file at a time, its outcome, findings and the versions of its submissions."""
 
-    extracted = extract(data)
-    report.rows_offered = extracted.rows
-    in_file: dict[tuple[str, str], dict[str, int]] = {}
+    def __init__(self, actor: str, allowed_municipality: str | None) -> None:
+        self.actor = actor
+        self.allowed_municipality = allowed_municipality
+        self.region = reference.region()
+        self.context = Context(municipalities=reference.municipalities(), blocks=reference.blocks(),
+                               checklist_version=reference.current_checklist_version(), today=today(),
+                               previous_statuses=lambda code, quarter: None,
+                               allowed_municipality=allowed_municipality)
 
-    def previous(code: str, quarter: Quarter) -> dict[str, int] | None:
-        return in_file.get((code, quarter.previous().code)) or previous_statuses(conn, code, quarter)
-
-    ctx = Context(municipalities=reference.municipalities(), blocks=reference.blocks(),
-                  checklist_version=reference.current_checklist_version(), today=today(),
-                  previous_statuses=previous, allowed_municipality=allowed_municipality)
-    report.findings.extend(extracted.findings)
-    valid: list[Submission] = []
-    rejected_keys: list[tuple[str, str]] = []
-    region = reference.region()
-
-    def quarter_key(raw):
+    def plan(self, state: _State, item: _Item) -> _Plan:
+        report = FileReport(name=item.name, sha256=item.sha256, size=len(item.data), outcome=LOADED)
+        plan = _Plan(report, utcnow())
         try:
-            return Quarter.parse(str(raw.general["kwartaal"].value)).code
+            self._plan(state, item, plan)
+        except SQLAlchemyError:
+            raise  # the warehouse, not the file: the batch fails
         except Exception:
-            return ""
+            log.exception("loading %s failed", item.name)
+            return self.error(item, report.rows_offered)
+        return plan
 
-    for raw in sorted(extracted.submissions, key=quarter_key):
-        sub, found = validate(raw, ctx)
-        report.findings.extend(found)
-        if sub is None:
-            first = found[0] if found else None
-            refused_scope = any(f.rule == F.OTHER_MUNICIPALITY for f in found)
-            if first and first.municipality_code in region and first.quarter and not refused_scope:
-                # a rejected version in the gemeente's history; never for an upload refused for its scope,
-                # which would put another gemeente's attempt into this gemeente's history
-                rejected_keys.append((first.municipality_code, first.quarter))
-        else:
-            valid.append(sub)
-            in_file[(sub.municipality_code, sub.quarter.code)] = sub.statuses
-    if not extracted.submissions and not extracted.findings:
-        report.findings.append(F.fatal(F.UNREADABLE, "bestand", "het bestand bevat geen aanlevering; vul het "
-                                       "sjabloon in of voeg regels toe aan de CSV"))
+    def error(self, item: _Item, rows_offered: int) -> _Plan:
+        """Nothing of the file is loaded; the attempt is recorded."""
+        report = FileReport(name=item.name, sha256=item.sha256, size=len(item.data), outcome=ERROR,
+                            rows_offered=rows_offered, rows_rejected=rows_offered)
+        report.findings = [F.fatal("interne_fout", "bestand", "er ging iets mis bij het laden; niets van dit "
+                                   "bestand is geladen. Probeer het opnieuw of neem contact op met de beheerder")]
+        return _Plan(report, utcnow())
 
-    if any(f.is_fatal for f in report.findings):
-        report.outcome = REJECTED
-        report.rows_rejected = report.rows_offered
-        file_id = _record_file(conn, run_id, report, actor)
-        for code, q in rejected_keys:
-            _insert_submission(conn, file_id, run_id, code, q, "rejected", None, actor)
+    def _plan(self, state: _State, item: _Item, plan: _Plan) -> None:
+        report = plan.report
+        if report.sha256 in state.loaded:
+            report.outcome = ALREADY_LOADED
+            return
+
+        extracted = item.extracted()
+        report.rows_offered = extracted.rows
+        in_file: dict[Pair, dict[str, int]] = {}
+
+        def previous(code: str, quarter: Quarter) -> dict[str, int] | None:
+            return in_file.get((code, quarter.previous().code)) or state.statuses(code, quarter.previous())
+
+        ctx = dataclasses.replace(self.context, previous_statuses=previous)
+        report.findings.extend(extracted.findings)
+        valid: list[Submission] = []
+        rejected_keys: list[Pair] = []
+
+        def quarter_key(raw):
+            try:
+                return Quarter.parse(str(raw.general["kwartaal"].value)).code
+            except Exception:
+                return ""
+
+        for raw in sorted(extracted.submissions, key=quarter_key):
+            sub, found = validate(raw, ctx)
+            report.findings.extend(found)
+            if sub is None:
+                first = found[0] if found else None
+                refused_scope = any(f.rule == F.OTHER_MUNICIPALITY for f in found)
+                if first and first.municipality_code in self.region and first.quarter and not refused_scope:
+                    # a rejected version in the gemeente's history; never for an upload refused for its scope,
+                    # which would put another gemeente's attempt into this gemeente's history
+                    rejected_keys.append((first.municipality_code, first.quarter))
+            else:
+                valid.append(sub)
+                in_file[(sub.municipality_code, sub.quarter.code)] = sub.statuses
+        if not extracted.submissions and not extracted.findings:
+            report.findings.append(F.fatal(F.UNREADABLE, "bestand", "het bestand bevat geen aanlevering; vul het "
+                                           "sjabloon in of voeg regels toe aan de CSV"))
+
+        def add(code: str, quarter: str, status: str, sub: Submission | None) -> int:
+            pair = (code, quarter)
+            version = (plan.versions[pair] if pair in plan.versions else state.version(pair)) + 1
+            plan.versions[pair] = version
+            plan.rows.append((code, quarter, version, status, sub))
+            return version
+
+        if any(f.is_fatal for f in report.findings):
+            report.outcome = REJECTED
+            report.rows_rejected = report.rows_offered
+            for code, q in rejected_keys:
+                add(code, q, "rejected", None)
+            return
+
+        report.outcome = LOADED
+        report.rows_loaded = report.rows_offered
+        for sub in valid:
+            version = add(sub.municipality_code, sub.quarter.code, "active", sub)
+            report.submissions.append((sub.municipality_code, sub.quarter.code, version))
+            plan.active[(sub.municipality_code, sub.quarter.code)] = sub.statuses
+
+
+# --- writing -------------------------------------------------------------------------------------------------
+
+
+def _begin(conn: Connection) -> None:
+    """SQLite: open the transaction now, with the write lock (pysqlite would open it only at the first
+    INSERT, after the first SAVEPOINT, whose RELEASE would then commit)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lost(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _load_batch(engine: Engine, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
+    """One transaction: plan every file, write them with one statement per table, refresh the marts of the
+    pairs touched, commit. If writing fails, the batch is loaded again file by file."""
+    try:
+        with engine.begin() as conn:
+            _begin(conn)
+            state = _State(conn, items)
+            plans = []
+            for item in items:
+                plan = planner.plan(state, item)
+                state.apply(plan)
+                plans.append(plan)
+            written = _write(conn, run_id, plans, planner.actor)
+            marts.refresh(conn, marts.pairs_to_refresh(pair for plan in plans for pair in plan.touched), written)
+            _count(conn, run_id, [plan.report for plan in plans])
+        return [plan.report for plan in plans]
+    except Exception as exc:
+        if _lost(exc):
+            raise
+        log.warning("writing a batch of %d files failed; loading them one at a time", len(items), exc_info=True)
+    return _load_batch_file_by_file(engine, run_id, items, planner)
+
+
+def _load_batch_file_by_file(engine: Engine, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
+    """One transaction, each file in a SAVEPOINT with its own mart refresh: a file that fails is recorded as an
+    error, and the files after it are planned against what was actually written."""
+    reports = []
+    with engine.begin() as conn:
+        _begin(conn)
+        state = _State(conn, items)
+        for item in items:
+            plan = planner.plan(state, item)
+            try:
+                with conn.begin_nested():
+                    written = _write(conn, run_id, [plan], planner.actor)
+                    marts.refresh(conn, marts.pairs_to_refresh(plan.touched), written)
+            except Exception as exc:
+                if _lost(exc) or conn.invalidated:
+                    raise
+                log.exception("loading %s failed", item.name)
+                # The savepoint rolled back: nothing of the file is in the warehouse. Record the attempt.
+                plan = planner.error(item, plan.report.rows_offered)
+                _write(conn, run_id, [plan], planner.actor)
+            else:
+                state.apply(plan)
+            reports.append(plan.report)
+        _count(conn, run_id, reports)
+    return reports
+
+
+def _pairs_in(item: _Item) -> list[Pair]:
+    try:
+        return [pair for raw in item.extracted().submissions if (pair := _pair_of(raw))]
+    except Exception:  # the file breaks extract: planning records it
+        return []
+
+
+def _chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _write(conn: Connection, run_id: int, plans: Sequence[_Plan], actor: str) -> dict[int, marts.Facts]:
+    """Files with their findings, then their submissions and facts: one statement per table. Returns the facts
+    written, by submission id, for the mart refresh."""
+    file_ids = _record_file(conn, run_id, plans, actor)
+    subs = [(file_id, plan.at, *row) for file_id, plan in zip(file_ids, plans, strict=True) for row in plan.rows]
+    return _insert_submission(conn, run_id, subs, actor) if subs else {}
+
+
+def _record_file(conn: Connection, run_id: int, plans: Sequence[_Plan], actor: str) -> list[int]:
+    """source_file rows (with the findings) of `plans`, in order; returns their ids."""
+    sf = schema.source_file
+    file_ids = db.insert_rows_returning_ids(conn, sf, [
+        dict(run_id=run_id, file_name=r.name[:400], sha256=r.sha256, size_bytes=r.size, received_at=plan.at,
+             actor=actor, outcome=r.outcome, rows_offered=r.rows_offered, rows_loaded=r.rows_loaded,
+             rows_rejected=r.rows_rejected)
+        for plan in plans for r in [plan.report]
+    ])
+    findings = [
+        dict(run_id=run_id, file_id=file_id, municipality_code=f.municipality_code, quarter=f.quarter,
+             severity=f.severity, rule=f.rule, place=f.place[:120], message=f.message)
+        for file_id, plan in zip(file_ids, plans, strict=True) for f in plan.report.findings
+    ]
+    db.insert_rows(conn, schema.finding, findings)
+    return file_ids
+
+
+def _count(conn: Connection, run_id: int, reports: Sequence[FileReport]) -> None:
+    """Add the files of a batch to the counts of their run."""
+    if not reports:
         return
+    lr = schema.load_run.c
+    outcomes = [r.outcome for r in reports]
+    conn.execute(update(schema.load_run).where(lr.id == run_id).values({
+        lr.files_offered: lr.files_offered + len(reports),
+        lr.files_loaded: lr.files_loaded + outcomes.count(LOADED),
+        lr.files_already_loaded: lr.files_already_loaded + outcomes.count(ALREADY_LOADED),
+        lr.files_rejected: lr.files_rejected + outcomes.count(REJECTED) + outcomes.count(ERROR),
+        lr.rows_offered: lr.rows_offered + sum(r.rows_offered for r in reports),
+        lr.rows_loaded: lr.rows_loaded + sum(r.rows_loaded for r in reports),
+        lr.rows_rejected: lr.rows_rejected + sum(r.rows_rejected for r in reports),
+    }))
 
-    report.outcome = LOADED
-    report.rows_loaded = report.rows_offered
-    file_id = _record_file(conn, run_id, report, actor)
-    touched = []
-    for sub in valid:
-        version = _insert_submission(conn, file_id, run_id, sub.municipality_code, sub.quarter.code, "active",
-                                     sub, actor)
-        report.submissions.append((sub.municipality_code, sub.quarter.code, version))
-        touched.append((sub.municipality_code, sub.quarter))
-    marts.refresh(conn, marts.pairs_to_refresh(touched))
 
-
-def _insert_submission(conn: Connection, file_id: int, run_id: int, code: str, quarter: str, status: str,
-                       sub: Submission | None, actor: str) -> int:
+def _insert_submission(conn: Connection, run_id: int,
+                       subs: Sequence[tuple[int, dt.datetime, str, str, int, str, Submission | None]],
+                       actor: str) -> dict[int, marts.Facts]:
+    """Submission rows (file_id, loaded_at, code, quarter, version, status, sub) with their facts. A new active
+    version supersedes the active one of its pair, in the warehouse or earlier in `subs`."""
     s = schema.submission
-    version = (conn.execute(select(func.max(s.c.version)).where(s.c.municipality_code == code,
-                                                                 s.c.quarter == quarter)).scalar() or 0) + 1
-    if status == "active":
-        conn.execute(update(s).where(s.c.municipality_code == code, s.c.quarter == quarter,
-                                     s.c.status == "active").values(status="superseded"))
-    submission_id = conn.execute(insert(s).values(
-        file_id=file_id, run_id=run_id, municipality_code=code, quarter=quarter, version=version, status=status,
-        checklist_version=sub.checklist_version if sub else reference.current_checklist_version(),
-        template_version=sub.template_version if sub else None, filled_in_on=sub.filled_in_on if sub else None,
-        loaded_at=utcnow(), actor=actor,
-    ).returning(s.c.id)).scalar_one()
-    if sub is not None:
-        _write_block_statuses(conn, submission_id, sub)
-        _write_resources_and_signals(conn, submission_id, sub)
-        _write_network(conn, submission_id, sub)
-    return version
+    last_active = {(code, q): i for i, (_f, _at, code, q, _v, status, _s) in enumerate(subs) if status == "active"}
+    older = [(code, q) for (code, q), i in last_active.items() if subs[i][4] > 1]
+    for chunk in _chunks(older):
+        conn.execute(update(s).where(s.c.status == "active", tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))
+                     .values(status="superseded"))
+    checklist_version = reference.current_checklist_version()
+    rows = [
+        dict(file_id=file_id, run_id=run_id, municipality_code=code, quarter=q, version=version,
+             status="superseded" if status == "active" and last_active[(code, q)] != i else status,
+             checklist_version=sub.checklist_version if sub else checklist_version,
+             template_version=sub.template_version if sub else None, filled_in_on=sub.filled_in_on if sub else None,
+             loaded_at=at, actor=actor)
+        for i, (file_id, at, code, q, version, status, sub) in enumerate(subs)
+    ]
+    ids = db.insert_rows_returning_ids(conn, s, rows)
+    written = [(submission_id, sub) for submission_id, (*_, sub) in zip(ids, subs, strict=True) if sub is not None]
+    if not written:
+        return {}
+    _write_block_statuses(conn, written)
+    resources, signals = _write_resources_and_signals(conn, written)
+    _write_network(conn, written)
+    return {submission_id: marts.Facts(
+        statuses=sub.statuses, explanations={code: sub.explanations.get(code) for code in sub.statuses},
+        network={p: sub.network[p] for p in PARTNERS}, resources=res, signals=sig)
+        for (submission_id, sub), res, sig in zip(written, resources, signals, strict=True)}
 
 
-def _write_block_statuses(conn: Connection, submission_id: int, sub: Submission) -> None:
-    conn.execute(insert(schema.block_status), [
+def _write_block_statuses(conn: Connection, written: Sequence[tuple[int, Submission]]) -> None:
+    db.insert_rows(conn, schema.block_status, [
         dict(submission_id=submission_id, block_code=code, status=status, explanation=sub.explanations.get(code))
-        for code, status in sub.statuses.items()
+        for submission_id, sub in written for code, status in sub.statuses.items()
     ])
 
 
-def _write_resources_and_signals(conn: Connection, submission_id: int, sub: Submission) -> None:
-    r, s = sub.resources, sub.signals
-    conn.execute(insert(schema.resources).values(
-        submission_id=submission_id, capacity_fte=r["capaciteit_fte"], budget_approach_eur=r["budget_aanpak_eur"],
-        budget_interventions_eur=r["budget_interventies_eur"], staff_trained=r["medewerkers_getraind"],
-        last_training_on=r.get("datum_laatste_training"), interventions_active=r["interventietrajecten_lopend"]))
-    conn.execute(insert(schema.signals).values(
-        submission_id=submission_id, radicalisation=s["meldingen_radicalisering"],
-        polarisation=s["meldingen_polarisatie"], from_citizens=s["meldingen_van_burgers"],
-        from_professionals=s["meldingen_van_professionals"], to_safety_house=s["ingebracht_zvh"]))
+def _write_resources_and_signals(conn: Connection, written: Sequence[tuple[int, Submission]]
+                                 ) -> tuple[list[dict], list[dict]]:
+    resources = [
+        dict(submission_id=submission_id, capacity_fte=r["capaciteit_fte"], budget_approach_eur=r["budget_aanpak_eur"],
+             budget_interventions_eur=r["budget_interventies_eur"], staff_trained=r["medewerkers_getraind"],
+             last_training_on=r.get("datum_laatste_training"), interventions_active=r["interventietrajecten_lopend"])
+        for submission_id, sub in written for r in [sub.resources]
+    ]
+    signals = [
+        dict(submission_id=submission_id, radicalisation=s["meldingen_radicalisering"],
+             polarisation=s["meldingen_polarisatie"], from_citizens=s["meldingen_van_burgers"],
+             from_professionals=s["meldingen_van_professionals"], to_safety_house=s["ingebracht_zvh"])
+        for submission_id, sub in written for s in [sub.signals]
+    ]
+    db.insert_rows(conn, schema.resources, resources)
+    db.insert_rows(conn, schema.signals, signals)
+    return resources, signals
 
 
-def _write_network(conn: Connection, submission_id: int, sub: Submission) -> None:
-    conn.execute(insert(schema.network), [
-        dict(submission_id=submission_id, partner=p, connected=sub.network[p]) for p in PARTNERS
+def _write_network(conn: Connection, written: Sequence[tuple[int, Submission]]) -> None:
+    db.insert_rows(conn, schema.network, [
+        dict(submission_id=submission_id, partner=p, connected=sub.network[p])
+        for submission_id, sub in written for p in PARTNERS
     ])

@@ -4,11 +4,13 @@ before, so a load refreshes the quarters it touched and the quarter after each o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_
+from sqlalchemy import Connection, delete, func, select, tuple_
 
-from etl import measures, reference, schema
+from etl import db, measures, reference, schema
 from etl.domain import PARTNERS, Quarter, quarter_range
 
 Pair = tuple[str, str]  # (municipality_code, quarter code)
@@ -22,59 +24,106 @@ def pairs_to_refresh(touched: Iterable[tuple[str, Quarter]]) -> set[Pair]:
     return out
 
 
+CHUNK = 1000  # values per IN list (SQLite allows 32,766 parameters per statement)
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
+    """The active submission of each pair that has one (looked up by quarter and gemeente, then filtered)."""
+    if not pairs:
+        return {}
     s = schema.submission
-    rows = conn.execute(
-        select(s.c.id, s.c.municipality_code, s.c.quarter, s.c.loaded_at)
-        .where(s.c.status == "active", tuple_(s.c.municipality_code, s.c.quarter).in_(list(pairs)))
-    ).all()
-    return {(r.municipality_code, r.quarter): r._asdict() for r in rows}
+    codes = sorted({c for c, _ in pairs})
+    quarters = sorted({q for _, q in pairs})
+    out = {}
+    for chunk in _chunks(codes):
+        rows = conn.execute(
+            select(s.c.id, s.c.municipality_code, s.c.quarter, s.c.loaded_at)
+            .where(s.c.status == "active", s.c.quarter.in_(quarters), s.c.municipality_code.in_(chunk))
+        ).all()
+        out.update({(r.municipality_code, r.quarter): r._asdict() for r in rows
+                    if (r.municipality_code, r.quarter) in pairs})
+    return out
 
 
-def refresh(conn: Connection, pairs: set[Pair]) -> None:
-    """Recompute the mart rows of `pairs` (only for NHSV gemeenten, only up to the latest loaded quarter)."""
+def _rows_by_submission(conn: Connection, table, ids: list[int]) -> list:
+    rows = []
+    for chunk in _chunks(ids):
+        rows.extend(conn.execute(select(table).where(db.is_in(conn, table.c.submission_id, chunk))))
+    return rows
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The facts of one submission as the marts read them; a loader that has just written them passes them on,
+    which spares reading them back."""
+
+    statuses: dict[str, int]
+    explanations: dict[str, str | None]
+    network: dict[str, bool]
+    resources: dict[str, Any]  # the columns of fact_resources
+    signals: dict[str, Any]  # the columns of fact_signals
+
+
+def refresh(conn: Connection, pairs: set[Pair], known: Mapping[int, Facts] | None = None) -> None:
+    """Recompute the mart rows of `pairs` (only for NHSV gemeenten, only up to the latest loaded quarter).
+    `known`: facts by submission id, as written in this transaction, that need not be read back."""
     if not pairs:
         return
     region = reference.region()
-    latest = conn.execute(select(schema.submission.c.quarter).where(schema.submission.c.status == "active")
-                          .order_by(schema.submission.c.quarter.desc()).limit(1)).scalar()
-    first = conn.execute(select(schema.submission.c.quarter).where(schema.submission.c.status == "active")
-                         .order_by(schema.submission.c.quarter).limit(1)).scalar()
+    s = schema.submission
+    first, latest = conn.execute(select(func.min(s.c.quarter), func.max(s.c.quarter))
+                                 .where(s.c.status == "active")).one()
     pairs = {(c, q) for c, q in pairs if c in region}
     wanted = {p for p in pairs if latest is not None and first <= p[1] <= latest}
     # A quarter seen for the first time gets a row for every gemeente, so that "niet aangeleverd" is a row.
+    # A quarter that has as many rows as the region has gemeenten is complete (the region changes only with the
+    # reference data, after which refresh_all rebuilds the marts).
     mq = schema.municipality_quarter
-    for q in {q for _, q in wanted}:
-        have = set(conn.scalars(select(mq.c.municipality_code).where(mq.c.quarter == q)))
-        wanted |= {(c, q) for c in region if c not in have}
+    quarters = sorted({q for _, q in wanted})
+    counts = dict(conn.execute(select(mq.c.quarter, func.count()).where(mq.c.quarter.in_(quarters))
+                               .group_by(mq.c.quarter)).all()) if quarters else {}
+    incomplete = [q for q in quarters if counts.get(q, 0) < len(region)]
+    if incomplete:
+        have = {(r.municipality_code, r.quarter) for r in conn.execute(
+            select(mq.c.municipality_code, mq.c.quarter).where(mq.c.quarter.in_(incomplete)))}
+        wanted |= {(c, q) for q in incomplete for c in region if (c, q) not in have}
     pairs = pairs | wanted
     previous_pairs = {(c, Quarter.parse(q).previous().code) for c, q in wanted}
     active = _active(conn, wanted | previous_pairs)
-    ids = [a["id"] for a in active.values()]
+    ids = sorted(a["id"] for a in active.values())
 
     statuses: dict[int, dict[str, int]] = {}
     explanations: dict[int, dict[str, str | None]] = {}
     networks: dict[int, dict[str, bool]] = {}
     resources: dict[int, dict] = {}
     signals: dict[int, dict] = {}
+    known = known or {}
+    for sid in ids:
+        facts = known.get(sid)
+        if facts is not None:
+            statuses[sid], explanations[sid], networks[sid] = facts.statuses, facts.explanations, facts.network
+            resources[sid], signals[sid] = facts.resources, facts.signals
+    ids = [sid for sid in ids if sid not in known]
     if ids:
-        for r in conn.execute(select(schema.block_status).where(schema.block_status.c.submission_id.in_(ids))):
+        for r in _rows_by_submission(conn, schema.block_status, ids):
             statuses.setdefault(r.submission_id, {})[r.block_code] = r.status
             explanations.setdefault(r.submission_id, {})[r.block_code] = r.explanation
-        for r in conn.execute(select(schema.network).where(schema.network.c.submission_id.in_(ids))):
+        for r in _rows_by_submission(conn, schema.network, ids):
             networks.setdefault(r.submission_id, {})[r.partner] = r.connected
-        resources = {r.submission_id: r._asdict() for r in
-                     conn.execute(select(schema.resources).where(schema.resources.c.submission_id.in_(ids)))}
-        signals = {r.submission_id: r._asdict() for r in
-                   conn.execute(select(schema.signals).where(schema.signals.c.submission_id.in_(ids)))}
+        resources.update({r.submission_id: r._asdict() for r in _rows_by_submission(conn, schema.resources, ids)})
+        signals.update({r.submission_id: r._asdict() for r in _rows_by_submission(conn, schema.signals, ids)})
 
     themes: dict[str, list[str]] = {}
     for b in reference.blocks():
         themes.setdefault(b.theme_code, []).append(b.code)
 
     bq = schema.block_quarter
-    if pairs:
-        keys = list(pairs)
+    for keys in _chunks(sorted(pairs)):
         conn.execute(delete(mq).where(tuple_(mq.c.municipality_code, mq.c.quarter).in_(keys)))
         conn.execute(delete(bq).where(tuple_(bq.c.municipality_code, bq.c.quarter).in_(keys)))
 
@@ -126,10 +175,8 @@ def refresh(conn: Connection, pairs: set[Pair]) -> None:
                                        previous_status=st_before.get(block_code) if st_before else None,
                                        explanation=explanations.get(sid, {}).get(block_code)))
         mart_rows.append(row)
-    if mart_rows:
-        conn.execute(insert(mq), mart_rows)
-    if block_rows:
-        conn.execute(insert(bq), block_rows)
+    db.insert_rows(conn, mq, mart_rows)
+    db.insert_rows(conn, bq, block_rows)
 
 
 def refresh_all(conn: Connection) -> None:

@@ -236,6 +236,7 @@ municipality_quarter = Table(
     Column("blocks_in_order_change", Integer),
     Column("regressions", Integer),
     Column("loaded_at", DateTime(timezone=True)),
+    Index("ix_mart_municipality_quarter_by_quarter", "quarter", "municipality_code"),  # a quarter's rows
     comment="One row per NHSV gemeente per quarter from the first loaded quarter on, with every measure of "
             "DOMAIN.md section 4; measures are null where nothing was submitted.",
 )
@@ -248,6 +249,7 @@ block_quarter = Table(
     Column("status", Integer, nullable=False),
     Column("previous_status", Integer),
     Column("explanation", Text),
+    Index("ix_mart_block_quarter_by_quarter", "quarter", "municipality_code"),  # a quarter's rows
     comment="One row per gemeente per quarter per building block of its active submission, with the "
             "status of the quarter before (regression: status < previous_status).",
 )

@@ -135,3 +135,153 @@ def test_cli_load_exit_codes_and_lines(engine, workbook, tmp_path):
     assert result.exit_code == 0 and "Laadrondes" in result.output
     result = runner.invoke(main, ["runs", "--findings", run_id])
     assert "Signalen!B6" in result.output and "afgewezen" in result.output
+
+
+# --- batches: many files per transaction, each file still whole or not at all ------------------------------
+
+LINEAGE_FREE = {"id", "file_id", "run_id", "submission_id", "loaded_at", "received_at", "started_at", "finished_at"}
+
+
+def content_snapshot(engine) -> dict[str, list[tuple]]:
+    """Every row of the warehouse tables without ids and times, which differ between two loads of the same."""
+    from sqlalchemy import inspect
+
+    out = {}
+    with engine.connect() as conn:
+        for name in [*WAREHOUSE_TABLES, "finding", "source_file"]:
+            columns = [c["name"] for c in inspect(engine).get_columns(name) if c["name"] not in LINEAGE_FREE]
+            rows = conn.execute(text(f"SELECT {', '.join(columns)} FROM {name}")).all()
+            out[name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+def empty_warehouse(engine) -> None:
+    from tests.conftest import DATA_TABLES_IN_DELETE_ORDER
+
+    with engine.begin() as conn:
+        for table in DATA_TABLES_IN_DELETE_ORDER:
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+def tricky_files(workbook) -> list[tuple[str, bytes]]:
+    """Files whose outcome depends on the files before them: versions, a regression, a copy, a rejection."""
+    from tests.conftest import csv_bytes, csv_rows
+
+    high = good_values({"LA1": 3, "KE1": 2})
+    return [
+        ("hoorn-q2.xlsx", workbook("GM0405", "2026Q2", high)),
+        ("hoorn-q3.xlsx", workbook("GM0405", "2026Q3", good_values({"LA1": 2}))),  # LA1 went down since Q2
+        ("hoorn-q2-v2.xlsx", workbook("GM0405", "2026Q2", good_values({"LA1": 1}))),  # supersedes the first
+        ("copy-of-hoorn-q2.xlsx", workbook("GM0405", "2026Q2", high)),  # the same bytes: already loaded
+        ("bad.xlsx", workbook("GM0361", "2026Q2", good_values(signals={"ingebracht_zvh": 99}))),  # rejected
+        ("bulk.csv", csv_bytes(csv_rows("GM0361", "2026Q2") + csv_rows("GM0361", "2026Q3", good_values({"LA2": 2})))),
+        ("hoorn-q3-v2.xlsx", workbook("GM0405", "2026Q3", good_values({"LA1": 3}))),
+    ]
+
+
+def test_a_batch_loads_exactly_as_the_same_files_one_run_each(engine, workbook):
+    files = tricky_files(workbook)
+    for name, data in files:
+        load.load_files(engine, [(name, data)], actor="test")
+    one_by_one = content_snapshot(engine)
+    empty_warehouse(engine)
+    report = load.load_files(engine, files, actor="test")
+    assert [f.outcome for f in report.files] == ["loaded", "loaded", "loaded", "already_loaded", "rejected",
+                                                 "loaded", "loaded"]
+    assert report.files[2].submissions == [("GM0405", "2026Q2", 2)]
+    assert report.files[6].submissions == [("GM0405", "2026Q3", 2)]
+    assert [f.place for f in report.files[1].findings if f.rule == "terugval"] == ["Bouwstenen!C2", "Bouwstenen!C8"]
+    assert content_snapshot(engine) == one_by_one
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT municipality_code, quarter, version, status FROM submission "
+                                     "ORDER BY municipality_code, quarter, version")).all()
+    assert [tuple(v) for v in versions] == [
+        ("GM0361", "2026Q2", 1, "rejected"), ("GM0361", "2026Q2", 2, "active"), ("GM0361", "2026Q3", 1, "active"),
+        ("GM0405", "2026Q2", 1, "superseded"), ("GM0405", "2026Q2", 2, "active"),
+        ("GM0405", "2026Q3", 1, "superseded"), ("GM0405", "2026Q3", 2, "active")]
+
+
+def test_a_batch_in_small_pieces_loads_the_same(engine, workbook, monkeypatch):
+    files = tricky_files(workbook)
+    load.load_files(engine, files, actor="test")
+    whole = content_snapshot(engine)
+    empty_warehouse(engine)
+    monkeypatch.setattr(load, "BATCH_FILES", 2)
+    progress = []
+    report = load.load_files(engine, files, actor="test", progress=progress.append)
+    assert progress == report.files and [f.name for f in progress] == [name for name, _ in files]
+    assert content_snapshot(engine) == whole
+    with engine.connect() as conn:
+        run = conn.execute(select(schema.load_run)).one()
+    assert (run.files_offered, run.files_loaded, run.files_already_loaded, run.files_rejected) == (7, 5, 1, 1)
+    assert run.finished_at is not None
+
+
+def test_a_file_failing_in_the_middle_of_a_batch_takes_only_itself_down(engine, workbook, monkeypatch):
+    files = [("hoorn.xlsx", workbook("GM0405", "2026Q2")), ("alkmaar.xlsx", workbook("GM0361", "2026Q2")),
+             ("broken.xlsx", workbook("GM0400", "2026Q2")), ("hoorn-q3.xlsx", workbook("GM0405", "2026Q3"))]
+    good = [f for f in files if f[0] != "broken.xlsx"]
+    load.load_files(engine, good, actor="test")
+    expected = content_snapshot(engine)
+    empty_warehouse(engine)
+
+    write_network = load._write_network
+
+    def fail_for_one_submission(conn, written):
+        if any(sub.municipality_code == "GM0400" for _id, sub in written):
+            raise RuntimeError("injected fault")  # block statuses, resources and signals of the batch written
+        write_network(conn, written)
+
+    monkeypatch.setattr(load, "_write_network", fail_for_one_submission)
+    report = load.load_files(engine, files, actor="test")
+    assert [f.outcome for f in report.files] == ["loaded", "loaded", "error", "loaded"]
+    assert report.files[3].submissions == [("GM0405", "2026Q3", 1)]
+    got = content_snapshot(engine)
+    error_file = [r for r in got["source_file"] if "broken.xlsx" in r]
+    assert len(error_file) == 1 and "error" in error_file[0]
+    got["source_file"] = [r for r in got["source_file"] if "broken.xlsx" not in r]
+    got["finding"] = [r for r in got["finding"] if "interne_fout" not in r]
+    assert got == expected  # everything of the other files, nothing of the broken one
+
+
+@pytest.mark.parametrize("fault", ["interrupt", "database lost"])
+def test_an_exception_escaping_a_batch_leaves_nothing_of_it_and_keeps_the_batches_before(engine, workbook,
+                                                                                         monkeypatch, fault):
+    from sqlalchemy.exc import OperationalError
+
+    files = [(f"{code}.xlsx", workbook(code, "2026Q2")) for code in ("GM0405", "GM0361", "GM0400", "GM0373")]
+    load.load_files(engine, files[:2], actor="test")
+    first_batch = content_snapshot(engine)
+    empty_warehouse(engine)
+    monkeypatch.setattr(load, "BATCH_FILES", 2)
+    refresh = load.marts.refresh
+    calls = []
+
+    def fail_in_the_second_batch(conn, pairs, *args):
+        calls.append(pairs)
+        if len(calls) == 2:  # facts of the second batch written, marts not
+            if fault == "interrupt":
+                raise KeyboardInterrupt
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"),
+                                   connection_invalidated=True)
+        refresh(conn, pairs, *args)
+
+    monkeypatch.setattr(load.marts, "refresh", fail_in_the_second_batch)
+    with pytest.raises(KeyboardInterrupt if fault == "interrupt" else OperationalError):
+        load.load_files(engine, files, actor="test", progress=lambda report: None)
+    assert len(calls) == 2  # not loaded again file by file
+    assert content_snapshot(engine) == first_batch
+    with engine.connect() as conn:
+        run = conn.execute(select(schema.load_run)).one()
+    assert (run.files_offered, run.files_loaded, run.finished_at) == (2, 2, None)
+
+
+def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook):
+    files = [*tricky_files(workbook), ("not-a-workbook.xlsx", b"%PDF-1.4 not a workbook")]
+    here = load.load_files(engine, files, actor="test", parse_worker=False)
+    same_process = content_snapshot(engine)
+    empty_warehouse(engine)
+    ahead = load.load_files(engine, files, actor="test", parse_worker=True)
+    assert [f.outcome for f in ahead.files] == [f.outcome for f in here.files]
+    assert ahead.files[-1].outcome == "rejected"
+    assert content_snapshot(engine) == same_process

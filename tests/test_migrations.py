@@ -1,0 +1,94 @@
+"""Migrations: the migrated schema is the declared one, and 0003 (mart indexes by quarter) keeps the data."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from etl import db, load, reference, schema
+from tests.conftest import PG_URL, table_snapshot
+
+MART_INDEXES = {"mart_municipality_quarter": "ix_mart_municipality_quarter_by_quarter",
+                "mart_block_quarter": "ix_mart_block_quarter_by_quarter"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request, tmp_path):
+    """An empty database of its own (PostgreSQL: created beside the test database, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL variant: NHSV_TEST_DATABASE_URL is not set")
+    base = make_url(PG_URL)
+    name = f"{base.database}_migrations_{os.getpid()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def downgrade(engine, revision: str) -> None:
+    cfg = db.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def mart_indexes(engine) -> dict[str, list[tuple[str, list[str]]]]:
+    found = {}
+    for table in MART_INDEXES:
+        found[table] = sorted((ix["name"], ix["column_names"]) for ix in inspect(engine).get_indexes(table))
+    return found
+
+
+def test_the_migrated_schema_is_the_declared_one(fresh_database):
+    engine = db.make_engine(fresh_database)
+    try:
+        db.upgrade(engine)
+        assert db.schema_revision(engine) == db.head_revision()
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), schema.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_0003_adds_the_mart_indexes_by_quarter_and_keeps_every_row(fresh_database, workbook):
+    engine = db.make_engine(fresh_database)
+    try:
+        db.upgrade(engine, "0002")
+        assert mart_indexes(engine) == {table: [] for table in MART_INDEXES}
+        with engine.begin() as conn:
+            reference.load_dimensions(conn)
+        report = load.load_files(engine, [("hoorn-q2.xlsx", workbook("GM0405", "2026Q2")),
+                                          ("hoorn-q3.xlsx", workbook("GM0405", "2026Q3"))], actor="test")
+        assert [f.outcome for f in report.files] == ["loaded", "loaded"]
+        before = table_snapshot(engine)
+        assert before["mart_municipality_quarter"] and before["mart_block_quarter"]
+
+        db.upgrade(engine)
+        assert db.schema_revision(engine) == "0003"
+        assert mart_indexes(engine) == {table: [(name, ["quarter", "municipality_code"])]
+                                        for table, name in MART_INDEXES.items()}
+        assert table_snapshot(engine, list(before)) == before
+
+        downgrade(engine, "0002")
+        assert mart_indexes(engine) == {table: [] for table in MART_INDEXES}
+        assert table_snapshot(engine, list(before)) == before
+        db.upgrade(engine)
+        assert table_snapshot(engine, list(before)) == before
+    finally:
+        engine.dispose()
