@@ -78,6 +78,18 @@ class _Element(dict):
             raise AttributeError(name) from None
 
 
+def element(tag: str, children=None, **props) -> _Element:
+    """A dash.html element (`tag`: "Tr", "Td", "Ul", …) as its JSON, for pages that build hundreds of rows.
+    Props use Dash's names (className, scope); None values are left out, as Dash leaves them out."""
+    given = {"children": children, **props}
+    return _Element(props={k: v for k, v in given.items() if v is not None}, type=tag, namespace=_HTML)
+
+
+def link(text: str, href: str) -> _Element:
+    """A dcc.Link as its JSON (see `element`)."""
+    return _Element(props={"children": text, "href": href}, type="Link", namespace="dash_core_components")
+
+
 def data_table(table: pd.DataFrame, caption: str, links: dict[str, str] | None = None) -> html.Div:
     """An accessible HTML table; `links` maps a first-column value to a URL.
 

@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import flask
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
@@ -93,9 +94,7 @@ def events() -> pd.DataFrame:
 
 def quarters(engine: Engine | None = None) -> list[str]:
     """Quarters with data, newest first (not sensitive: the same for every viewer)."""
-    mq = schema.municipality_quarter
-    with _engine(engine).connect() as conn:
-        return list(conn.scalars(select(mq.c.quarter).distinct().order_by(mq.c.quarter.desc())))
+    return list(_mart_summary(_engine(engine))[0])
 
 
 def resolve_quarter(requested: str | None, engine: Engine | None = None) -> str | None:
@@ -107,9 +106,8 @@ def resolve_quarter(requested: str | None, engine: Engine | None = None) -> str 
 
 
 def load_date(quarter: str, engine: Engine | None = None) -> dt.datetime | None:
-    mq = schema.municipality_quarter
-    with _engine(engine).connect() as conn:
-        return conn.execute(select(func.max(mq.c.loaded_at)).where(mq.c.quarter == quarter)).scalar()
+    """When the quarter's newest data was loaded."""
+    return _mart_summary(_engine(engine))[1].get(quarter)
 
 
 def caption(quarter: str | None, engine: Engine | None = None, extra: str = "") -> str:
@@ -129,14 +127,47 @@ def clear_caches() -> None:
     """Forget every cached read. The warehouse version only grows in use (files are never deleted), but a
     test that empties the tables lets SQLite hand out the same ids, and so the same version, again."""
     _MART_CACHE.clear()
+    _SUMMARY_CACHE.clear()
     _BLOCK_CACHE.clear()
     _TRENDS_CACHE.clear()
 
 
 def warehouse_version(engine: Engine | None = None) -> int:
-    """Grows with every file offered to the loader: a cheap key for 'has anything been loaded since'."""
-    with _engine(engine).connect() as conn:
-        return conn.execute(select(func.coalesce(func.max(schema.source_file.c.id), 0))).scalar() or 0
+    """Grows with every file offered to the loader: a cheap key for 'has anything been loaded since'.
+    Read once per web request (a page asks for it once per cached read), so one page sees one version."""
+    eng = _engine(engine)
+    memo = flask.g.setdefault("warehouse_versions", {}) if flask.has_request_context() else None
+    url = str(eng.url)
+    if memo is not None and url in memo:
+        return memo[url]
+    with eng.connect() as conn:
+        version = conn.execute(select(func.coalesce(func.max(schema.source_file.c.id), 0))).scalar() or 0
+    if memo is not None:
+        memo[url] = version
+    return version
+
+
+def warehouse_changed() -> None:
+    """This request has loaded something: read the warehouse version afresh."""
+    if flask.has_request_context():
+        flask.g.pop("warehouse_versions", None)
+
+
+_SUMMARY_CACHE: dict[str, tuple[int, tuple[list[str], dict]]] = {}
+
+
+def _mart_summary(eng: Engine) -> tuple[list[str], dict]:
+    """The quarters of the mart (newest first) and each quarter's latest load time, per warehouse version."""
+    url, version = str(eng.url), warehouse_version(eng)
+    cached = _SUMMARY_CACHE.get(url)
+    if cached is None or cached[0] != version:
+        mq = schema.municipality_quarter
+        with eng.connect() as conn:
+            rows = conn.execute(select(mq.c.quarter, func.max(mq.c.loaded_at)).group_by(mq.c.quarter)
+                                .order_by(mq.c.quarter.desc())).all()
+        cached = (version, ([q for q, _ in rows], {q: loaded for q, loaded in rows}))
+        _SUMMARY_CACHE[url] = cached
+    return cached[1]
 
 
 _MART_CACHE: dict[str, tuple[int, pd.DataFrame]] = {}  # per warehouse URL: (version, the whole mart)

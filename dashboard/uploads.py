@@ -161,6 +161,10 @@ def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, s
     except Exception:  # the loader records its own failures; this is the warehouse being unreachable
         _audit(viewer, {**detail, "uitkomst": ERROR})
         raise
+    finally:
+        from dashboard import data
+
+        data.warehouse_changed()  # what this request reads next must see the new version
     detail.update(uitkomst=report.outcome, aanleveringen=[f"{c} {q} v{v}" for c, q, v in report.submissions],
                   bevindingen=sorted({f.rule for f in report.findings if f.is_fatal}))
     _audit(viewer, detail)

@@ -23,8 +23,11 @@ from nhsv import settings
 DEFAULT_TIMEOUT = 120  # seconds a request may take (a chart export starts Chromium) before the worker is restarted
 GRACEFUL_TIMEOUT = 30
 KEEPALIVE = 5
-MAX_REQUESTS = 1000  # a worker is replaced after this many requests (plus jitter), against slow leaks
-MAX_REQUESTS_JITTER = 100
+# A worker is replaced after this many requests (plus jitter), against slow leaks. Not much lower: a new worker
+# starts with empty caches (the mart, rendered pages), and at 30 requests/s a limit of 1,000 replaced both
+# workers every minute.
+MAX_REQUESTS = 10_000
+MAX_REQUESTS_JITTER = 1_000
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 TEXT_LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 LOG_FORMATS = ("text", "json")

@@ -352,3 +352,27 @@ if __name__ == "__main__" and "--record" in sys.argv:
     from dashboard import charts as _charts
 
     _record_all(_charts)
+
+
+def test_element_and_link_are_the_json_of_their_components():
+    """Pages that build hundreds of rows use components.element/link; the browser gets the same tree."""
+    import json
+
+    from dash import dcc, html
+
+    from dashboard import components, fastjson
+
+    built = components.element("Tr", [
+        components.element("Th", components.link("Hoorn", "/gemeente/GM0405"), scope="row"),
+        components.element("Td", "afgewezen", className="submission-afgewezen"),
+        components.element("Td", [components.element("Ul", [components.element("Li", "B1: ontbreekt")])],
+                           className=None),
+        components.element("Td", []),
+    ])
+    expected = html.Tr([
+        html.Th(dcc.Link("Hoorn", href="/gemeente/GM0405"), scope="row"),
+        html.Td("afgewezen", className="submission-afgewezen"),
+        html.Td([html.Ul([html.Li("B1: ontbreekt")])]),
+        html.Td([]),
+    ])
+    assert json.loads(fastjson.dumps(built)) == json.loads(fastjson.dumps(expected))

@@ -3,11 +3,9 @@ rejected and why, which are missing, and the warnings that came with the loaded 
 
 from __future__ import annotations
 
-import urllib.parse
-
 import dash
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from dashboard import components, context, data, formatting
 
@@ -37,7 +35,7 @@ def _kind(status: str) -> str:
 
 def _list(items) -> list:
     items = list(items or [])
-    return [html.Ul([html.Li(i) for i in items])] if items else []
+    return [components.element("Ul", [components.element("Li", i) for i in items])] if items else []
 
 
 def layout(kwartaal=None, toon=None, **_):
@@ -81,17 +79,18 @@ def layout(kwartaal=None, toon=None, **_):
         "Gemeente", "District", "Status", "Versies", "Geladen op", "Bestand", "Redenen afwijzing",
         "Waarschuwingen")]))
     body = []
+    cell = components.element  # 342 rows × 8 cells at national scale: as JSON, not as Dash components
     for r in shown.itertuples():
         kind = _kind(r.status)
-        body.append(html.Tr([
-            html.Th(dcc.Link(r.gemeente, href=f"/gemeente/{r.code}"), scope="row"),
-            html.Td(r.district),
-            html.Td(r.status, className=f"submission-{kind}"),
-            html.Td(str(r.versions)),
-            html.Td(r.loaded or "–"),
-            html.Td(r.file or "–"),
-            html.Td(_list(r.rejected_reasons), className="findings-fatal" if r.rejected_reasons else None),
-            html.Td(_list(r.warnings)),
+        body.append(cell("Tr", [
+            cell("Th", components.link(r.gemeente, f"/gemeente/{r.code}"), scope="row"),
+            cell("Td", r.district),
+            cell("Td", r.status, className=f"submission-{kind}"),
+            cell("Td", str(r.versions)),
+            cell("Td", r.loaded or "–"),
+            cell("Td", r.file or "–"),
+            cell("Td", _list(r.rejected_reasons), className="findings-fatal" if r.rejected_reasons else None),
+            cell("Td", _list(r.warnings)),
         ]))
     table = html.Div(html.Table([html.Caption(title), head, html.Tbody(body)], className="data-table"),
                      className="table-scroll", tabIndex="0", role="region", **{"aria-label": title})
@@ -101,7 +100,7 @@ def layout(kwartaal=None, toon=None, **_):
         "Redenen afwijzing": shown["rejected_reasons"].map(lambda x: " | ".join(x or [])),
         "Waarschuwingen": shown["warnings"].map(lambda x: " | ".join(x or [])),
     })
-    href = "data:text/csv;charset=utf-8," + urllib.parse.quote("\ufeff" + components.table_csv(export))
+    href = "data:text/csv;charset=utf-8," + components.quote("\ufeff" + components.table_csv(export))
     controls = [components.quarter_select(quarters, quarter), components.nav_select("toon", "Toon", FILTERS, show)]
     content = (table if len(shown) else
                html.Div(html.P("Geen gemeenten met deze status in dit kwartaal."), className="empty-state",

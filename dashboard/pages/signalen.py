@@ -3,8 +3,6 @@ under the small-count rule; for coordinators also per gemeente for a chosen quar
 
 from __future__ import annotations
 
-import urllib.parse
-
 import dash
 import pandas as pd
 from dash import html
@@ -53,7 +51,7 @@ def _note(table) -> str:
 def table_card(title: str, table: pd.DataFrame, caption: str, key: str,
                links: dict[str, str] | None = None) -> html.Section:
     """A table with caption and a CSV download of exactly what is shown."""
-    href = "data:text/csv;charset=utf-8," + urllib.parse.quote("\ufeff" + components.table_csv(table))
+    href = "data:text/csv;charset=utf-8," + components.quote("\ufeff" + components.table_csv(table))
     return html.Section([
         html.H2(title),
         components.data_table(table, title, links),
