@@ -329,8 +329,8 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
             if "statements" in lp:
                 add(f"{_f(lp['statements_per_file'], 1)} SQL statements per file ("
                     + ", ".join(f"{k} {v}" for k, v in lp["statement_kinds"].items())
-                    + f" for {lp['files']} files), each a round trip to PostgreSQL; one transaction (commit) "
-                    "per file.")
+                    + f" for {lp['files']} files), each a round trip to PostgreSQL; files are written in "
+                    "batches, one transaction (commit) per batch.")
                 trip = lp.get("roundtrip")
                 if trip:
                     add(f"Measured on the same connection: one `SELECT 1` round trip {trip['select_ms']:.2f} ms, one "

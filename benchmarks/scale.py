@@ -216,10 +216,9 @@ class Meter:
 
 
 def _dump(component) -> str:
-    import plotly
+    from dashboard import fastjson
 
-    return json.dumps(component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
-                      cls=plotly.utils.PlotlyJSONEncoder)
+    return fastjson.dumps(component)
 
 
 def in_process(cases: list[Case], code: str, calls: int) -> dict[tuple[str, str], dict]:
@@ -581,6 +580,8 @@ LOAD_STEPS = {
     "extract (parse the file)": ("etl/extract.py", "extract"),
     "validate": ("etl/validate.py", "validate"),
     "marts.refresh": ("etl/marts.py", "refresh"),
+    "plan the batch (hashes, versions, superseding)": ("etl/load.py", "_plan"),
+    "write the batch (all tables)": ("etl/load.py", "_write"),
     "write submission + facts": ("etl/load.py", "_insert_submission"),
     "record file + findings": ("etl/load.py", "_record_file"),
     "already loaded? (hash look-up)": ("etl/load.py", "_already_loaded"),
@@ -596,7 +597,7 @@ CALLBACK_STEPS = {
     "charts (dashboard.charts)": ("dashboard/charts.py", "*"),
     "accessible tables (components.data_table)": ("dashboard/components.py", "data_table"),
     "CSV data URI (components.table_csv)": ("dashboard/components.py", "table_csv"),
-    "JSON (to_plotly_json + PlotlyJSONEncoder, as Dash)": ("benchmarks/scale.py", "_dump"),
+    "JSON (dashboard.fastjson, as Dash sends it)": ("benchmarks/scale.py", "_dump"),
 }
 
 
@@ -632,8 +633,18 @@ def profile_load(engine, scale: str, dataset, seed: int) -> dict:
     def count(_conn, _cursor, statement, _parameters, _context, executemany) -> None:
         statements.append(statement.split(None, 1)[0].upper())
 
+    from etl import db
+
+    copy_rows = db.insert_rows
+
+    def counted_copy(conn, table, rows) -> None:  # COPY goes past SQLAlchemy's events: count it here
+        if rows and conn.dialect.driver == "psycopg":
+            statements.append("COPY")
+        copy_rows(conn, table, rows)
+
     holder = {}
     event.listen(engine, "before_cursor_execute", count)
+    db.insert_rows = counted_copy
     try:
         start = time.perf_counter()
         stats = profiling.profile(lambda: holder.setdefault(
@@ -641,6 +652,7 @@ def profile_load(engine, scale: str, dataset, seed: int) -> dict:
         profiled_seconds = time.perf_counter() - start
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        db.insert_rows = copy_rows
     summary = profiling.summarize(stats, LOAD_STEPS)
     outcomes = [f.outcome for f in holder["report"].files]
     trips = roundtrips(engine)
