@@ -225,6 +225,7 @@ def in_process(cases: list[Case], code: str, calls: int) -> dict[tuple[str, str]
     """Per case, in this process on the same warehouse: the data layer's time alone (the 'query-alone'
     floor) and the whole layout (+ JSON) without HTTP, p50/p95 over `calls`."""
     import dash
+    import flask
 
     from dashboard import context, data
     from dashboard.viewer import Viewer
@@ -233,6 +234,7 @@ def in_process(cases: list[Case], code: str, calls: int) -> dict[tuple[str, str]
 
     layouts = {page["path"]: page["layout"] for page in dash.page_registry.values()}
     viewers = {"coordinator": Viewer("coordinator"), "gemeente": Viewer("gemeente", code)}
+    request_app = flask.Flask("floors")  # each call in a request context of its own, as on the server
     out = {}
     meter = Meter(data)
     try:
@@ -243,7 +245,8 @@ def in_process(cases: list[Case], code: str, calls: int) -> dict[tuple[str, str]
                 meter.spent = 0.0
                 start = time.perf_counter()
                 if case.kind == "router":
-                    result = layouts[case.page](**case.kwargs)
+                    with request_app.test_request_context():
+                        result = layouts[case.page](**case.kwargs)
                     middle = time.perf_counter()
                     _dump(result)
                     end = time.perf_counter()

@@ -22,7 +22,10 @@ from nhsv import settings
 
 DEFAULT_TIMEOUT = 120  # seconds a request may take (a chart export starts Chromium) before the worker is restarted
 GRACEFUL_TIMEOUT = 30
-KEEPALIVE = 5
+# Seconds an idle connection stays open: longer than a user's pause between two clicks (nginx's default is
+# 75 s too). At 5 s the server closed connections at the moment a client reused them, and the request failed
+# with a reset. With gthread workers an idle connection waits in the poller, not in a thread.
+KEEPALIVE = 75
 # A worker is replaced after this many requests (plus jitter), against slow leaks. Not much lower: a new worker
 # starts with empty caches (the mart, rendered pages), and at 30 requests/s a limit of 1,000 replaced both
 # workers every minute.
