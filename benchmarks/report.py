@@ -8,6 +8,7 @@ from pathlib import Path
 
 from benchmarks import targets
 from benchmarks.targets import Check
+from nhsv import production
 
 FINDINGS = Path(__file__).resolve().parent / "findings.md"
 
@@ -293,8 +294,8 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
     add("## Peak memory of a server worker")
     add("")
     add("VmHWM (peak resident set) of every gunicorn worker, read from /proc/<pid>/status every 0.25 s during "
-        "the concurrent-use test and after it (gunicorn replaces a worker after 1000 + jitter requests, so "
-        "every worker seen is counted). After the callbacks and before the load test for reference.")
+        f"the concurrent-use test and after it (gunicorn replaces a worker after {production.MAX_REQUESTS:,} + "
+        "jitter requests; every worker seen is counted). After the callbacks and before the load test for reference.")
     add("")
     rows = []
     for scale, r in results.items():
