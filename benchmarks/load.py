@@ -17,24 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
+from benchmarks.scale import reset_database
 from etl import db, demo, load
 from etl.extract import extract
-
-
-def fresh_database(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(parsed.database) + suffix).unlink(missing_ok=True)
-        return
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
 
 
 def main() -> None:
@@ -58,7 +43,7 @@ def main() -> None:
             rows = sum(extract(p.read_bytes()).rows for p in paths)
             parse_seconds = time.perf_counter() - start
 
-            fresh_database(url)
+            reset_database(url)
             engine = db.make_engine(url)
             db.init(engine)
             start = time.perf_counter()

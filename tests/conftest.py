@@ -46,6 +46,32 @@ def _migrated_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request, tmp_path):
+    """An empty database of its own: a SQLite file, or a PostgreSQL database created beside the test database
+    for this test and dropped afterwards (not the shared one, whose public schema the session fixture resets)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL variant: NHSV_TEST_DATABASE_URL is not set")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(PG_URL)
+    name = f"{base.database}_fresh_{os.getpid()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 DATA_TABLES_IN_DELETE_ORDER = [
     "mart_block_quarter", "mart_municipality_quarter", "fact_network", "fact_signals", "fact_resources",
     "fact_block_status", "submission", "finding", "source_file", "load_run",

@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from etl import db, load, reference, schema
-from tests.conftest import PG_URL, table_snapshot
+from tests.conftest import table_snapshot
 
 MART_INDEXES = {"mart_municipality_quarter": "ix_mart_municipality_quarter_by_quarter",
                 "mart_block_quarter": "ix_mart_block_quarter_by_quarter"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database(request, tmp_path):
-    """An empty database of its own (PostgreSQL: created beside the test database, dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("PostgreSQL variant: NHSV_TEST_DATABASE_URL is not set")
-    base = make_url(PG_URL)
-    name = f"{base.database}_migrations_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def downgrade(engine, revision: str) -> None:

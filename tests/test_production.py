@@ -23,15 +23,14 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select
 
 from dashboard import auth
 from etl import db, load, reference, schema
 from nhsv import production, settings
 from nhsv.cli import main
 from nhsv.serverprocess import ServerError, ServerProcess, free_port
-from tests.conftest import PG_URL, good_values, table_snapshot
+from tests.conftest import good_values, table_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "coordinator-prod@example.nl"
@@ -233,29 +232,6 @@ def test_two_workers_share_login_data_and_logout(engine, workbook, server_factor
 
 
 # --- acceptance 2: `nhsv init` upgrades a warehouse of the previous schema version ---------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database(request, tmp_path):
-    """An empty database of its own: a SQLite file, or a PostgreSQL database created for this test (not the
-    shared test database, whose public schema the session fixture resets)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'previous.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("PostgreSQL variant: NHSV_TEST_DATABASE_URL is not set")
-    base = make_url(PG_URL)
-    name = f"nhsv_migration_test_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_init_upgrades_previous_schema_without_losing_data(fresh_database, workbook, monkeypatch):
