@@ -253,15 +253,7 @@ def test_data_table_serialises_as_the_components_did(table):
 def test_data_table_reads_like_components_in_python():
     """Code that walks a layout through `.children` (as tests/test_upload.py does) finds every cell's text."""
     from dashboard import components
-
-    def text_of(node) -> str:
-        if node is None:
-            return ""
-        if isinstance(node, str | int | float):
-            return str(node)
-        if isinstance(node, list | tuple):
-            return " ".join(text_of(n) for n in node)
-        return text_of(getattr(node, "children", None))
+    from tests.test_upload import text_of
 
     table = _odd_table()
     links = {"Hoorn": "/gemeente/GM0405"}
