@@ -13,14 +13,12 @@ NHSV_DATABASE_URL (default data/warehouse.db: run `nhsv demo --no-serve` first).
 from __future__ import annotations
 
 import argparse
-import functools
-import inspect
 import json
 import os
 import statistics
 import time
 
-import plotly
+from benchmarks.scale import Meter
 
 CASES = [  # page path, kwargs
     ("/", {}),
@@ -35,38 +33,9 @@ ROLES = [("coordinator", None), ("gemeente", "GM0405"), ("admin", None)]
 
 
 def _dump(component) -> str:
-    return json.dumps(component.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder)
+    from dashboard import fastjson
 
-
-class _Meter:
-    """CPU time spent inside the public functions of a module (outermost calls only)."""
-
-    def __init__(self, module) -> None:
-        self.spent = 0.0
-        self.depth = 0
-        self.originals = {}
-        for name, fn in vars(module).items():
-            if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_"):
-                self.originals[name] = fn
-                setattr(module, name, self._wrap(fn))
-        self.module = module
-
-    def _wrap(self, fn):
-        @functools.wraps(fn)
-        def timed(*args, **kwargs):
-            self.depth += 1
-            start = time.process_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.depth -= 1
-                if self.depth == 0:
-                    self.spent += time.process_time() - start
-        return timed
-
-    def restore(self) -> None:
-        for name, fn in self.originals.items():
-            setattr(self.module, name, fn)
+    return fastjson.dumps(component)  # as Dash sends it
 
 
 def measure(calls: int = 20) -> list[dict]:
@@ -78,7 +47,7 @@ def measure(calls: int = 20) -> list[dict]:
 
     create_app()  # registers the pages; their layouts are taken from Dash's registry, as the router calls them
     layouts = {page["path"]: page["layout"] for page in dash.page_registry.values()}
-    data_meter, chart_meter = _Meter(data), _Meter(charts)
+    data_meter, chart_meter = Meter(data, clock=time.process_time), Meter(charts, clock=time.process_time)
     results = []
     try:
         for role, code in ROLES:
