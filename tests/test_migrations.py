@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from etl import db, load, reference, schema
@@ -36,6 +37,24 @@ def test_the_migrated_schema_is_the_declared_one(fresh_database):
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), schema.metadata)
         assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_the_recorded_head_is_alembics_head():
+    """db.SCHEMA_HEAD spares each server worker alembic; a new migration must move it along."""
+    assert db.head_revision() == ScriptDirectory.from_config(db.alembic_config()).get_current_head()
+
+
+def test_the_revision_read_with_sql_is_the_one_alembic_reads(fresh_database):
+    engine = db.make_engine(fresh_database)
+    try:
+        assert db.schema_revision(engine) is None  # an empty database
+        for revision in ("0001", "0002", db.head_revision()):
+            db.upgrade(engine, revision)
+            with engine.connect() as conn:
+                assert MigrationContext.configure(conn).get_current_revision() == revision
+            assert db.schema_revision(engine) == revision
     finally:
         engine.dispose()
 

@@ -16,7 +16,6 @@ from dashboard import components, context, formatting, uploads
 from dashboard.data import Forbidden
 from etl import reference
 from etl.domain import current_quarter, last_completed_quarter
-from etl.template import template_file_name
 
 dash.register_page(__name__, path="/aanleveren", name="Aanleveren", title="Aanleveren — NHSV-monitor", order=5)
 
@@ -171,7 +170,8 @@ def upload_file(contents, filename, choice):
 def download_template(n_clicks, choice):
     from dashboard.auth import audit
     from etl import db
-    from etl.prefill import TemplateRequestError, check_request, template_bytes
+    from etl.prefill import TemplateRequestError, check_request, template_bytes  # openpyxl: only when asked
+    from etl.template import template_file_name
 
     viewer = context.viewer()
     code, quarter = _choice(choice)
