@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from _plotly_utils.basevalidators import copy_to_readonly_numpy_array
@@ -449,28 +450,35 @@ def distribution(rows: pd.DataFrame, measures: list[str]) -> Chart:
     """Each measure's spread in the peer group, with the gemeente's position (as a percentile rank)."""
     traces = []
     table_rows = []
+    # numpy arrays rather than pandas filters per measure: 19 measures × 342 gemeenten took ~9 ms in pandas calls
+    own = rows["own"].to_numpy(dtype=bool)
+    labels = rows["label"].to_numpy()
     for k, key in enumerate(measures):
         m = MEASURES[key]
-        values = rows[key].dropna()
-        if values.empty:
+        series = rows[key]
+        column = (series.to_numpy() if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf"
+                  else series.to_numpy(dtype=float, na_value=np.nan))
+        present = ~np.isnan(column) if column.dtype.kind == "f" else np.ones(len(column), dtype=bool)
+        values = column[present]
+        if values.size == 0:
             continue
         lo, hi = values.min(), values.max()
         scaled = (values - lo) / (hi - lo) * 100 if hi > lo else values * 0 + 50
-        own_rows = rows[rows["own"] & rows[key].notna()]
+        own_at = np.flatnonzero(own & present)
         traces.append(dict(type="box", x=_array(scaled), y=[m.label] * len(scaled), orientation="h", name=m.label,
                            boxpoints=False, marker=dict(color=PEER_COLOUR), showlegend=False, hoverinfo="skip"))
-        if not own_rows.empty:
-            v = own_rows.iloc[0][key]
+        if own_at.size:
+            v = column[own_at[0]]
             pos = (v - lo) / (hi - lo) * 100 if hi > lo else 50
             rank = (values < v).sum() / max(1, len(values) - 1) * 100 if len(values) > 1 else 50
             traces.append(dict(type="scatter", x=[pos], y=[m.label], mode="markers", showlegend=k == 0,
-                               name=own_rows.iloc[0]["label"],
+                               name=labels[own_at[0]],
                                marker=dict(symbol="diamond", size=14, color=OWN_COLOUR)))
-            table_rows.append({"Maat": m.label, "Waarde": m.format(v), "Mediaan groep": m.format(values.median()),
+            table_rows.append({"Maat": m.label, "Waarde": m.format(v), "Mediaan groep": m.format(np.median(values)),
                                "Laagste": m.format(lo), "Hoogste": m.format(hi),
                                "Hoger dan": formatting.percent(rank / 100) + " van de groep"})
         else:
-            table_rows.append({"Maat": m.label, "Waarde": "–", "Mediaan groep": m.format(values.median()),
+            table_rows.append({"Maat": m.label, "Waarde": "–", "Mediaan groep": m.format(np.median(values)),
                                "Laagste": m.format(lo), "Hoogste": m.format(hi), "Hoger dan": "–"})
     layout = dict(xaxis=dict(title=dict(text="Positie tussen laagste (0) en hoogste (100) in de groep"),
                              range=[-5, 105]),
