@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ARRAY, Connection, Engine, Table, any_, bindparam, create_engine, event, insert, inspect, text

@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NHSV_LOG_FORMAT", "text", "text or json (one JSON object per line, for production)."),
     Setting("NHSV_WORKERS", "2", "Server processes of nhsv serve --production (gunicorn workers)."),
     Setting("NHSV_THREADS", "4", "Threads per server process of nhsv serve --production."),
+    Setting("NHSV_MALLOC_ARENAS", "2",
+            "glibc malloc arenas per server process of nhsv serve --production (MALLOC_ARENA_MAX); 0: glibc's "
+            "default of 8 per core."),
     Setting("NHSV_RENDER_CACHE_MB", "32",
             "Megabytes (compressed) of rendered pages each server process keeps per scope and warehouse version; "
             "0: off."),
