@@ -82,10 +82,17 @@ def tile_positions() -> dict[str, tuple[int, int, str]]:
 
 
 def events() -> pd.DataFrame:
-    """Events for trend annotations, from the coordinators' reference file."""
+    """Events for trend annotations, from the coordinators' reference file (read again when it changes)."""
     path = settings.reference_dir() / "events.csv"
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return pd.DataFrame(columns=["date", "title", "description"])
+    return _events(str(path), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@lru_cache(maxsize=4)
+def _events(path: str, _mtime_ns: int, _size: int) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str).fillna("")
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce").dt.date
     return frame.dropna(subset=["date"])

@@ -336,6 +336,22 @@ def test_vergelijken_refused_peer_group_shows_the_reason(pages, as_viewer, monke
     assert_within_scope(tree, text)
 
 
+def test_events_are_read_again_when_the_coordinators_edit_the_file(monkeypatch, tmp_path):
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    monkeypatch.setenv("NHSV_REFERENCE_DIR", str(reference))
+    assert data.events().empty  # no file: no events
+    path = reference / "events.csv"
+    path.write_text("date,title,description\n2026-06-16,DTN juni 2026,Dreigingsbeeld\n", encoding="utf-8")
+    assert data.events()["title"].tolist() == ["DTN juni 2026"]
+    path.write_text("date,title,description\n2026-06-16,DTN juni 2026,Dreigingsbeeld\n"
+                    "2026-12-08,DTN december 2026,Dreigingsbeeld\n", encoding="utf-8")
+    assert data.events()["title"].tolist() == ["DTN juni 2026", "DTN december 2026"]
+    changed = data.events()
+    changed.loc[0, "title"] = "gewijzigd"  # a caller's change does not reach the next caller
+    assert data.events()["title"].tolist() == ["DTN juni 2026", "DTN december 2026"]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_ontwikkeling(pages, as_viewer, role):
     viewer = as_viewer(ROLES[role])
