@@ -118,8 +118,8 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
     add("")
     add("Parse-only reads every file and runs `etl.extract.extract` (what the loader does first); the load is "
         "`etl.load.load_paths` into a fresh warehouse: hash, extract, validate, write facts and findings, "
-        "refresh the marts; files are written in batches of up to 200, one transaction per batch, while a "
-        "forked worker process parses the files ahead. Both read the same files, from a warm page cache, in "
+        "refresh the marts; files are written in batches of up to 200, one transaction per batch, while two "
+        "forked worker processes parse the files ahead. Both read the same files, from a warm page cache, in "
         "the same run. Rows are the cells of data (`extract(...).rows`). At regional scale both are measured "
         "three times, alternately, each load into a fresh warehouse, and the medians are compared (each run "
         "is listed); the national figures are one run each.")
