@@ -29,9 +29,26 @@ def pytest_report_header(config):
     return f"warehouse under test: {PG_URL or 'SQLite (temporary file)'}"
 
 
+def _create_database_if_missing(url: str) -> None:
+    """A machine whose PostgreSQL lacks the test database gets it, so that `scripts/test.sh` runs from scratch."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                            {"name": base.database}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{base.database}"'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _migrated_url(tmp_path_factory) -> str:
     if PG_URL:
+        _create_database_if_missing(PG_URL)
         engine = db.make_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
