@@ -297,7 +297,7 @@ def in_process(cases: list[Case], code: str, calls: int) -> dict[tuple[str, str]
 def mart_cache_bytes() -> int:
     from dashboard import data
 
-    return int(sum(frame.memory_usage(deep=True).sum() for _version, frame in data._MART_CACHE.values()))
+    return int(sum(frame.memory_usage(deep=True).sum() for frame in data._MART_CACHE.entries.values()))
 
 
 # --- callbacks over HTTP -------------------------------------------------------------------------------------

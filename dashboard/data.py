@@ -13,8 +13,10 @@ import copy
 import csv
 import datetime as dt
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import flask
 import numpy as np
@@ -131,14 +133,35 @@ def caption(quarter: str | None, engine: Engine | None = None, extra: str = "") 
 
 # --- the mart, scoped -------------------------------------------------------------------------------
 
+class _VersionCache:
+    """Results computed from the warehouse, kept per warehouse URL and version (`warehouse_version`): once a
+    file is loaded, the entries of the older version are dropped. At most `size` entries, the oldest dropped
+    first. Holders keep raw results; callers hand out copies, so no caller changes what the next one reads."""
+
+    caches: list[_VersionCache] = []
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: dict[tuple, Any] = {}
+        _VersionCache.caches.append(self)
+
+    def get(self, eng: Engine, key, compute: Callable[[], Any]):
+        url, version = str(eng.url), warehouse_version(eng)
+        full = (url, version, key)
+        if full not in self.entries:
+            for stale in [k for k in self.entries if k[0] == url and k[1] != version]:
+                del self.entries[stale]
+            if len(self.entries) >= self.size:
+                self.entries.pop(next(iter(self.entries)))
+            self.entries[full] = compute()
+        return self.entries[full]
+
+
 def clear_caches() -> None:
     """Forget every cached read. The warehouse version only grows in use (files are never deleted), but a
     test that empties the tables lets SQLite hand out the same ids, and so the same version, again."""
-    _MART_CACHE.clear()
-    _SUMMARY_CACHE.clear()
-    _BLOCK_CACHE.clear()
-    _TRENDS_CACHE.clear()
-    _SIGNALS_CACHE.clear()
+    for cache in _VersionCache.caches:
+        cache.entries.clear()
 
 
 def warehouse_version(engine: Engine | None = None) -> int:
@@ -162,24 +185,22 @@ def warehouse_changed() -> None:
         flask.g.pop("warehouse_versions", None)
 
 
-_SUMMARY_CACHE: dict[str, tuple[int, tuple[list[str], dict]]] = {}
+_SUMMARY_CACHE = _VersionCache(4)
 
 
 def _mart_summary(eng: Engine) -> tuple[list[str], dict]:
     """The quarters of the mart (newest first) and each quarter's latest load time, per warehouse version."""
-    url, version = str(eng.url), warehouse_version(eng)
-    cached = _SUMMARY_CACHE.get(url)
-    if cached is None or cached[0] != version:
+    def read() -> tuple[list[str], dict]:
         mq = schema.municipality_quarter
         with eng.connect() as conn:
             rows = conn.execute(select(mq.c.quarter, func.max(mq.c.loaded_at)).group_by(mq.c.quarter)
                                 .order_by(mq.c.quarter.desc())).all()
-        cached = (version, ([q for q, _ in rows], {q: loaded for q, loaded in rows}))
-        _SUMMARY_CACHE[url] = cached
-    return cached[1]
+        return [q for q, _ in rows], {q: loaded for q, loaded in rows}
+
+    return _SUMMARY_CACHE.get(eng, None, read)
 
 
-_MART_CACHE: dict[str, tuple[int, pd.DataFrame]] = {}  # per warehouse URL: (version, the whole mart)
+_MART_CACHE = _VersionCache(4)  # the whole mart, per warehouse URL
 
 
 def _frame(conn, statement) -> pd.DataFrame:
@@ -191,10 +212,10 @@ def _frame(conn, statement) -> pd.DataFrame:
 def _whole_mart(eng: Engine) -> pd.DataFrame:
     """Every row of the gemeente-quarter mart with name and district, read once per warehouse version (one
     frame per worker: 13,680 rows at national scale). Callers never get this frame itself, only copies."""
-    url, version = str(eng.url), warehouse_version(eng)
-    cached = _MART_CACHE.get(url)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    return _MART_CACHE.get(eng, None, lambda: _read_mart(eng))
+
+
+def _read_mart(eng: Engine) -> pd.DataFrame:
     mq = schema.municipality_quarter
     with eng.connect() as conn:
         frame = _frame(conn, select(mq).order_by(mq.c.municipality_code, mq.c.quarter))
@@ -203,7 +224,6 @@ def _whole_mart(eng: Engine) -> pd.DataFrame:
     places = region()
     frame["name"] = frame["municipality_code"].map(lambda c: places[c].name if c in places else c)
     frame["district"] = frame["municipality_code"].map(lambda c: places[c].district if c in places else "")
-    _MART_CACHE[url] = (version, frame)
     return frame
 
 
@@ -401,31 +421,22 @@ def block_matrix(viewer: Viewer, quarter: str, district: str | None = None, sort
     return scoped.reset_index(drop=True), codes
 
 
-_BLOCK_CACHE: dict[str, tuple[int, dict[str, pd.DataFrame]]] = {}  # per URL: (version, quarter -> statuses)
-_BLOCK_CACHE_QUARTERS = 16
+_BLOCK_CACHE = _VersionCache(16)  # per quarter
 
 
 def _block_statuses(eng: Engine, quarter: str, codes: list[str]) -> pd.DataFrame:
     """Gemeente × block status of the quarter's active submissions, unscoped (like the mart: every caller
     scopes what it takes from it); read once per quarter and warehouse version."""
-    url, version = str(eng.url), warehouse_version(eng)
-    cached = _BLOCK_CACHE.get(url)
-    if cached is None or cached[0] != version:
-        cached = (version, {})
-        _BLOCK_CACHE[url] = cached
-    by_quarter = cached[1]
-    if quarter not in by_quarter:
+    def read() -> pd.DataFrame:
         bq = schema.block_quarter
         with eng.connect() as conn:
             rows = conn.execute(select(bq.c.municipality_code, bq.c.block_code, bq.c.status)
                                 .where(bq.c.quarter == quarter)).all()
         statuses = pd.DataFrame(rows, columns=["municipality_code", "block_code", "status"])
-        wide = (statuses.pivot(index="municipality_code", columns="block_code", values="status")
+        return (statuses.pivot(index="municipality_code", columns="block_code", values="status")
                 if not statuses.empty else pd.DataFrame(columns=codes))
-        if len(by_quarter) >= _BLOCK_CACHE_QUARTERS:
-            by_quarter.pop(next(iter(by_quarter)))
-        by_quarter[quarter] = wide
-    return by_quarter[quarter].copy()
+
+    return _BLOCK_CACHE.get(eng, quarter, read).copy()
 
 
 # --- Gemeente profile ---------------------------------------------------------------------------
@@ -578,18 +589,13 @@ def comparison(viewer: Viewer, code: str, quarter: str, kind: str = "regio", val
 
 # --- Ontwikkeling -----------------------------------------------------------------------------------
 
-_TRENDS_CACHE: dict[tuple, pd.DataFrame] = {}
+_TRENDS_CACHE = _VersionCache(64)
 
 
 def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
     """Per quarter, scoped and cached: the key holds the viewer's scope and the warehouse version."""
     eng = _engine(engine)
-    key = (str(eng.url), warehouse_version(eng), viewer.cache_key, measure)
-    if key not in _TRENDS_CACHE:
-        if len(_TRENDS_CACHE) >= 64:
-            _TRENDS_CACHE.pop(next(iter(_TRENDS_CACHE)))
-        _TRENDS_CACHE[key] = _trends(viewer, measure, eng)
-    return _TRENDS_CACHE[key].copy()
+    return _TRENDS_CACHE.get(eng, (viewer.cache_key, measure), lambda: _trends(viewer, measure, eng)).copy()
 
 
 def _trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
@@ -649,7 +655,7 @@ class SignalTable:
     share_zvh: list[str]
 
 
-_SIGNALS_CACHE: dict[tuple, list[SignalTable]] = {}
+_SIGNALS_CACHE = _VersionCache(64)
 
 
 def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = None,
@@ -657,12 +663,8 @@ def signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = 
     """`_signal_tables`, cached like `trends`: the key holds the viewer's scope and the warehouse version
     (the suppression of a district's 40 quarters costs up to ~100 ms at national scale)."""
     eng = _engine(engine)
-    key = (str(eng.url), warehouse_version(eng), viewer.cache_key, scope, audience_rounding, threshold())
-    if key not in _SIGNALS_CACHE:
-        if len(_SIGNALS_CACHE) >= 64:
-            _SIGNALS_CACHE.pop(next(iter(_SIGNALS_CACHE)))
-        _SIGNALS_CACHE[key] = _signal_tables(viewer, scope, eng, audience_rounding)
-    return copy.deepcopy(_SIGNALS_CACHE[key])
+    key = (viewer.cache_key, scope, audience_rounding, threshold())
+    return copy.deepcopy(_SIGNALS_CACHE.get(eng, key, lambda: _signal_tables(viewer, scope, eng, audience_rounding)))
 
 
 def _signal_tables(viewer: Viewer, scope: str = "regio", engine: Engine | None = None,

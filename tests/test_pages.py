@@ -551,3 +551,27 @@ def test_overzicht_switches_to_the_boundary_map_after_a_geo_import(pages, as_vie
     assert CliRunner().invoke(main, ["geo", "import", str(source)]).exit_code == 0
     traces = map_traces()
     assert any(t.get("fill") == "toself" for t in traces)  # polygons now
+
+
+def test_cached_reads_follow_the_warehouse_version(engine, workbook):
+    """One cache mechanism for the data layer's reads: kept per warehouse version, older versions dropped once
+    a file is loaded, at most `size` entries."""
+    cache = data._VersionCache(2)
+    computed = []
+
+    def compute(name):
+        computed.append(name)
+        return f"{name}{len(computed)}"
+
+    try:
+        assert cache.get(engine, "a", lambda: compute("a")) == "a1"
+        assert cache.get(engine, "a", lambda: compute("a")) == "a1"  # not computed again
+        cache.get(engine, "b", lambda: compute("b"))
+        cache.get(engine, "c", lambda: compute("c"))  # the oldest ("a") makes room
+        assert [key for _url, _version, key in cache.entries] == ["b", "c"]
+        report = load.load_files(engine, [("hoorn.xlsx", workbook("GM0405", "2026Q2"))], actor="test")
+        assert report.files[0].outcome == "loaded"
+        assert cache.get(engine, "b", lambda: compute("b")) == "b4"  # a new version: read again
+        assert [key for _url, _version, key in cache.entries] == ["b"]  # the old version's entries are gone
+    finally:
+        data._VersionCache.caches.remove(cache)
