@@ -149,7 +149,9 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
         "session, each on a new connection so that both workers serve (after 4 warm-up calls); p50 and p95 over "
         f"{config['calls']} calls. Pages are rendered by Dash's pages router callback (the `layout(**query)` of "
         "the page), as the browser asks for them; the map click and the template download are the pages' own "
-        "callbacks.")
+        "callbacks, and so are 'Toon als tabel' and 'Download als CSV' (`dashboard.alternatives`): a page sends "
+        "its charts only, and opening a table or pressing the download renders the page again for the same URL "
+        "and user and answers with that one table or CSV.")
     add("")
     add("The targets are checked on a server with its page cache switched off (`NHSV_RENDER_CACHE_MB=0`), so "
         "that every call renders the page: the cost of a page seen for the first time after a load, or by "
@@ -166,7 +168,8 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
         "is the floor rather than `/healthz` (which skips Dash and the session, but reads the schema revision) "
         "or a trivial page (which adds a layout); both are shown for reference.")
     add("- **Query alone**: the wall time spent inside the data layer (the public functions of "
-        "`dashboard.data`; for the template, `etl.prefill.last_values`) while the same page is built in the "
+        "`dashboard.data`; for the template, `etl.prefill.last_values`) while the same page (for a table or "
+        "CSV: the page again, then that table or CSV) is built in the "
         "benchmark process against the same warehouse, p50/p95 over the same number of calls. It includes "
         "the queries, turning rows into DataFrames and the scope rules, but no charts, components, JSON or "
         "HTTP. The in-process time of the whole layout (and with JSON) is shown beside it.")

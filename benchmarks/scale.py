@@ -28,10 +28,13 @@ from pathlib import Path
 
 from benchmarks import profiling, synthetic, targets
 from benchmarks.server import (
+    DOWNLOAD_CSV,
     PASSWORD,
+    SHOW_TABLE,
     Server,
     login,
     map_click_body,
+    on_request_body,
     post_callback,
     proc_cpu_seconds,
     proc_status,
@@ -167,17 +170,21 @@ def measure_loading(engine, inbox: Path, repeats: int = 1) -> dict:
 class Case:
     name: str
     role: str  # coordinator | gemeente
-    kind: str  # router | click | template
+    kind: str  # router | click | template | table | csv
     page: str = "/"  # the page's path in dash.page_registry (for the in-process layout)
     pathname: str = "/"
     search: str = ""
     kwargs: dict = field(default_factory=dict)
     code: str | None = None  # click and template
     quarter: str | None = None  # template
+    key: str = ""  # table and csv: the chart's or table's key on the page
 
     def body(self) -> dict:
         if self.kind == "router":
             return router_body(self.pathname, self.search)
+        if self.kind in ("table", "csv"):
+            return on_request_body(SHOW_TABLE if self.kind == "table" else DOWNLOAD_CSV, self.key, self.pathname,
+                                   self.search)
         if self.kind == "click":
             return map_click_body(self.code)
         return template_body(self.code or "", self.quarter or "")
@@ -199,11 +206,15 @@ def make_cases(code: str, district: str, template_quarter: str) -> list[Case]:
         Case("Aanleveren", c, "router", "/aanleveren", "/aanleveren"),
         Case("Kaartklik (open profiel)", c, "click", code=code),
         Case("Sjabloon downloaden", c, "template", code=code, quarter=template_quarter),
+        Case("Overzicht: toon kaart als tabel", c, "table", key="kaart"),
+        Case("Overzicht: bouwstenen als CSV", c, "csv", key="bouwstenen"),
         Case("Overzicht", g, "router"),
         Case("Gemeente (eigen profiel)", g, "router", "/gemeente", f"/gemeente/{code}", kwargs={"code": code}),
         Case("Vergelijken", g, "router", "/vergelijken", "/vergelijken", "?groep=grootte", {"groep": "grootte"}),
         Case("Ontwikkeling", g, "router", "/ontwikkeling", "/ontwikkeling"),
         Case("Signalen", g, "router", "/signalen", "/signalen"),
+        Case("Ontwikkeling: toon score als tabel", g, "table", "/ontwikkeling", "/ontwikkeling",
+             key="ontwikkeling_score"),
     ]
 
 
@@ -252,7 +263,7 @@ def in_process(cases: list[Case], code: str, calls: int) -> dict[tuple[str, str]
     import dash
     import flask
 
-    from dashboard import context, data
+    from dashboard import alternatives, components, context, data
     from dashboard.viewer import Viewer
     from etl import db, prefill
     from etl.domain import Quarter
@@ -272,6 +283,17 @@ def in_process(cases: list[Case], code: str, calls: int) -> dict[tuple[str, str]
                 if case.kind == "router":
                     with request_app.test_request_context():
                         result = layouts[case.page](**case.kwargs)
+                    middle = time.perf_counter()
+                    _dump(result)
+                    end = time.perf_counter()
+                    spent = meter.spent
+                elif case.kind in ("table", "csv"):  # the page rendered again, then the one table or CSV
+                    with request_app.test_request_context(), components.collecting() as offered:
+                        layouts[case.page](**case.kwargs)
+                    shown = offered.get(case.key)
+                    if shown is None:
+                        raise RuntimeError(f"{case.page} offers no table {case.key!r}: {sorted(offered)}")
+                    result = alternatives.table_view(shown) if case.kind == "table" else alternatives.csv_file(shown)
                     middle = time.perf_counter()
                     _dump(result)
                     end = time.perf_counter()
@@ -361,7 +383,9 @@ def measure_callbacks(server: Server, sessions: dict, cases: list[Case], floors:
         timing = time_body(server, sessions[case.role], case.body(), calls)
         timing.update(floors[(case.name, case.role)])
         results.append(dict(name=case.name, role=case.role, kind=case.kind,
-                            request=case.pathname + case.search if case.kind == "router" else case.kind,
+                            request=(case.pathname + case.search if case.kind == "router" else
+                                     f"{case.kind} {case.key} on {case.pathname}{case.search}" if case.key else
+                                     case.kind),
                             **timing))
         log(f"  {case.role:<11} {case.name:<30} p50 {timing['server_p50_ms']:7.1f}  p95 "
             f"{timing['server_p95_ms']:7.1f} ms   query-alone p95 {timing['query_p95_ms']:6.1f} ms")
@@ -624,7 +648,6 @@ CALLBACK_STEPS = {
     "SQL execute (SQLAlchemy)": ("sqlalchemy/engine/base.py", "_execute_context"),
     "charts (dashboard.charts)": ("dashboard/charts.py", "*"),
     "accessible tables (components.data_table)": ("dashboard/components.py", "data_table"),
-    "CSV data URI (components.table_csv)": ("dashboard/components.py", "table_csv"),
     "JSON (dashboard.fastjson, as Dash sends it)": ("benchmarks/scale.py", "_dump"),
 }
 

@@ -114,6 +114,29 @@ def template_body(code: str, quarter: str) -> dict:
             "changedPropIds": ["aanleveren-sjabloon-knop.n_clicks"]}
 
 
+SHOW_TABLE = '{"key":["MATCH"],"type":"tabel"}.children'
+DOWNLOAD_CSV = '..{"key":["MATCH"],"type":"csv-bestand"}.data...{"key":["MATCH"],"type":"csv-melding"}.children..'
+
+
+def on_request_body(output: str, key: str, pathname: str, search: str = "") -> dict:
+    """What the browser posts when 'Toon als tabel' opens (output SHOW_TABLE) or 'Download als CSV' is pressed
+    (DOWNLOAD_CSV) on the chart or table `key` of the page at `pathname` + `search` (dashboard.alternatives)."""
+    location = [{"id": "_pages_location", "property": "pathname", "value": pathname},
+                {"id": "_pages_location", "property": "search", "value": search}]
+    if output == SHOW_TABLE:
+        trigger = {"id": {"type": "tabel-toon", "key": key}, "property": "n_clicks", "value": 1}
+        outputs: dict | list = {"id": {"type": "tabel", "key": key}, "property": "children"}
+        state = [{"id": {"type": "tabel", "key": key}, "property": "children", "value": "Tabel wordt geladen…"}]
+    else:
+        trigger = {"id": {"type": "csv", "key": key}, "property": "n_clicks", "value": 1}
+        outputs = [{"id": {"type": "csv-bestand", "key": key}, "property": "data"},
+                   {"id": {"type": "csv-melding", "key": key}, "property": "children"}]
+        state = []
+    changed = json.dumps(trigger["id"], sort_keys=True, separators=(",", ":")) + ".n_clicks"
+    return {"output": output, "outputs": outputs, "inputs": [trigger], "state": state + location,
+            "changedPropIds": [changed]}
+
+
 def post_callback(session: requests.Session, base: str, body: dict, close: bool = True
                   ) -> tuple[requests.Response, str, float]:
     """POST one callback; returns the response, its request id and the client's wall time in ms."""

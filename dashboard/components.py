@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 from dash import dcc, html
 
@@ -41,26 +44,6 @@ def table_csv(table: pd.DataFrame) -> str:
 
 def _cell_text(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
-
-def _quote_table() -> np.ndarray:
-    """urllib.parse.quote (safe="/") as a table: every byte to itself or to %XX, padded with NUL bytes to 3."""
-    safe = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
-    table = np.zeros((256, 3), dtype=np.uint8)
-    for byte in range(256):
-        escape = bytes([byte]) if byte in safe else f"%{byte:02X}".encode("ascii")
-        table[byte, :len(escape)] = list(escape)
-    return table
-
-
-_QUOTED = _quote_table()
-
-
-def quote(text: str) -> str:
-    """urllib.parse.quote(text), the same string, 2-3× faster on a large CSV (one numpy lookup instead of a Python
-    call per byte). The padding never occurs in the output: a NUL byte in the input becomes "%00"."""
-    quoted = _QUOTED[np.frombuffer(text.encode("utf-8"), dtype=np.uint8)].ravel()
-    return quoted[quoted != 0].tobytes().decode("ascii")
 
 
 class _Element(dict):
@@ -112,12 +95,60 @@ def data_table(table: pd.DataFrame, caption: str, links: dict[str, str] | None =
                     className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption})
 
 
+class Offered(NamedTuple):
+    """A table a page offers as 'Toon als tabel' and 'Download als CSV' (see dashboard.alternatives)."""
+    title: str
+    table: pd.DataFrame
+    links: dict[str, str] | None
+    filename: str
+
+
+_OFFERED: ContextVar[dict[str, Offered] | None] = ContextVar("offered_tables", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[dict[str, Offered]]:
+    """While a page is rendered inside this block, the tables it offers are gathered, by key."""
+    found: dict[str, Offered] = {}
+    token = _OFFERED.set(found)
+    try:
+        yield found
+    finally:
+        _OFFERED.reset(token)
+
+
+def offer(key: str, title: str, table: pd.DataFrame, links: dict[str, str] | None = None,
+          filename: str | None = None) -> None:
+    """Make a table available on request. A normal render sends only the figure: the table and its CSV are
+    rendered when asked for, by rendering the page again for the same URL and user (dashboard.alternatives)."""
+    found = _OFFERED.get()
+    if found is not None:
+        found.setdefault(key, Offered(title, table, links, filename or f"{key}.csv"))
+
+
+def table_alternative(key: str) -> html.Details:
+    """'Toon als tabel': opening it asks the server for the table (dashboard.alternatives.show_table)."""
+    return html.Details([
+        html.Summary("Toon als tabel", id={"type": "tabel-toon", "key": key}),
+        html.Div("Tabel wordt geladen…", id={"type": "tabel", "key": key}, className="table-slot"),
+    ], className="table-alternative")
+
+
+def csv_download(key: str) -> html.Div:
+    """'Download als CSV': pressing it asks the server for the CSV (dashboard.alternatives.download_csv)."""
+    return html.Div([
+        html.Button("Download als CSV", id={"type": "csv", "key": key}, type="button", className="download"),
+        dcc.Download(id={"type": "csv-bestand", "key": key}),
+        html.Span(id={"type": "csv-melding", "key": key}, role="status", className="download-status"),
+    ], className="download-row")
+
+
 def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
                links: dict[str, str] | None = None, note: str = "") -> html.Section:
     """A chart with its title, caption (source, quarter, load date), description for screen readers,
-    a 'toon als tabel' alternative and a CSV download of exactly the figures shown."""
+    a 'toon als tabel' alternative and a CSV download of exactly the figures shown (both on request)."""
     description_id = f"beschrijving-{chart.key}"
-    csv_href = "data:text/csv;charset=utf-8," + quote("\ufeff" + table_csv(chart.table))
+    offer(chart.key, chart.title, chart.table, links)
     graph_props = {"id": graph_id} if graph_id is not None else {}
     return html.Section([
         html.H2(chart.title),
@@ -130,11 +161,8 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
         html.P(chart.description, id=description_id, className="description"),
         html.P(note, className="note") if note else None,
         html.P(caption, className="caption"),
-        html.Details([
-            html.Summary("Toon als tabel"),
-            data_table(chart.table, chart.title, links),
-        ], className="table-alternative"),
-        html.A("Download als CSV", href=csv_href, download=f"{chart.key}.csv", className="download"),
+        table_alternative(chart.key),
+        csv_download(chart.key),
     ], className="card")
 
 

@@ -283,20 +283,6 @@ def test_table_csv_is_unchanged(table):
         ["'=1", "'-", "", "", "", "3", "'\tx", "a=b"]
 
 
-def test_quote_is_urllib_quote():
-    import random
-    import urllib.parse
-
-    from dashboard import components
-
-    rng = random.Random(7)
-    texts = ["", "abc", "\ufeffKwartaal;Regio NHSV\r\n'=1;50,0 %\r\n", "".join(map(chr, range(256))),
-             "é★\u00a0–\U0001F600/?#&=+",
-             "".join(chr(rng.randrange(0, 0x3000)) for _ in range(5000))]
-    for text in texts:
-        assert components.quote(text) == urllib.parse.quote(text)
-
-
 def test_the_card_sends_the_figure_plotly_would():
     from dashboard import charts, components
 

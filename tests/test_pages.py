@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.parse
 
 import plotly
 import pytest
 
+from benchmarks.server import DOWNLOAD_CSV, SHOW_TABLE, on_request_body
 from dashboard import auth, components, context, data, fastjson
+from dashboard.alternatives import STALE as STALE_TEXT
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
 from etl import db, demo, load
@@ -76,12 +77,40 @@ PAGE_PATHS = {"overzicht": "/", "gemeente": "/gemeente", "vergelijken": "/vergel
 
 @pytest.fixture
 def pages(app, warehouse):
-    """Each page's `layout` as Dash registered it. (Importing `dashboard.pages.x` directly would register the
-    page a second time under another module name, and Dash refuses duplicate paths at the first request.)"""
+    """Each page's `layout` as Dash registered it, giving the page as a user sees it after opening every
+    'Toon als tabel' and pressing every 'Download als CSV' (`with_tables`). (Importing `dashboard.pages.x`
+    directly would register the page a second time under another module name, and Dash refuses duplicate
+    paths at the first request.)"""
     import dash
 
     by_path = {page["path"]: page["layout"] for page in dash.page_registry.values()}
-    return {name: by_path[path] for name, path in PAGE_PATHS.items()}
+    return {name: with_tables(by_path[path]) for name, path in PAGE_PATHS.items()}
+
+
+def with_tables(layout):
+    """The layout with what the table and CSV callbacks (dashboard.alternatives) would put in its placeholders:
+    the table of each offered key, and each CSV as text in a <pre class="csv">, so that every check below
+    reads the tables and downloads too."""
+    from dash import html
+
+    from dashboard import alternatives
+
+    def render(**kwargs):
+        with components.collecting() as offered:
+            tree = layout(**kwargs)
+        if hasattr(tree, "_traverse"):
+            for node in tree._traverse():
+                kind = getattr(node, "id", None)
+                if not isinstance(kind, dict):
+                    continue
+                if kind.get("type") == "tabel":
+                    node.children = alternatives.table_view(offered.get(kind["key"]))
+                elif kind.get("type") == "csv-melding":
+                    csv = alternatives.csv_file(offered[kind["key"]])["content"]
+                    node.children = html.Pre(csv, className="csv")
+        return tree
+
+    return render
 
 
 @pytest.fixture
@@ -102,12 +131,12 @@ def to_json(component) -> object:
 
 
 def strings(obj) -> list[str]:
-    """Every text in a serialised tree; CSV download links (data: URLs) decoded."""
+    """Every text in a serialised tree."""
     out: list[str] = []
 
     def walk(x):
         if isinstance(x, str):
-            out.append(urllib.parse.unquote(x) if x.startswith("data:") else x)
+            out.append(x)
         elif isinstance(x, dict):
             for key, value in x.items():
                 out.append(str(key))
@@ -221,12 +250,12 @@ def assert_within_scope(tree, text: str) -> None:
 
 
 def test_the_leak_check_finds_names_where_they_are(pages, as_viewer):
-    """A coordinator's page does name other gemeenten, also inside CSV links: the check is not blind."""
+    """A coordinator's page does name other gemeenten, also inside the CSV downloads: the check is not blind."""
     as_viewer(COORDINATOR)
     tree, text = render(pages["vergelijken"](gemeente="GM0361", groep="grootte"))
     assert {"Alkmaar", "Haarlem", "Zaanstad", "GM0361"} <= leaked(text)
-    csv_links = [s for s in strings(tree) if s.startswith("data:text/csv")]
-    assert csv_links and any("Haarlemmermeer" in s for s in csv_links)
+    csvs = [text_of(_children(node)) for node in nodes(tree, "Pre") if node["props"].get("className") == "csv"]
+    assert csvs and any("Haarlemmermeer" in csv for csv in csvs)
     assert not leaked("Hoorn in district Zaanstreek-Waterland, Haarlemmermeer") - {"Haarlemmermeer"}
 
 
@@ -524,6 +553,94 @@ def test_router_callback_as_coordinator_names_gemeenten(app, warehouse):
     answer = _route(client, app, "/vergelijken", "?gemeente=GM0361&groep=selectie&selectie=GM0361,GM0392")
     text = "\n".join(strings(answer["response"]["_pages_content"]["children"]))
     assert {"Alkmaar", "Haarlem"} <= leaked(text)
+
+
+# --- 'Toon als tabel' and 'Download als CSV' through Dash's endpoint ---------------------------------------
+
+def _offered_keys(content, kind: str) -> list[str]:
+    return [node["props"]["id"]["key"] for node in _nodes_with_id(content) if node["props"]["id"]["type"] == kind]
+
+
+def _nodes_with_id(tree):
+    if isinstance(tree, dict):
+        if isinstance(tree.get("props", {}).get("id"), dict):
+            yield tree
+        for value in tree.values():
+            yield from _nodes_with_id(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _nodes_with_id(value)
+
+
+def _on_request(client, output: str, key: str, pathname: str, search: str = "") -> dict:
+    """POST what the browser posts when 'Toon als tabel' is opened or 'Download als CSV' pressed."""
+    client.get("/_dash-layout")
+    response = client.post("/_dash-update-component", json=on_request_body(output, key, pathname, search))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]
+
+
+@pytest.mark.parametrize(("pathname", "search"), [
+    ("/", ""), ("/gemeente/GM0405", ""), ("/vergelijken", "?groep=grootte"), ("/ontwikkeling", ""),
+    ("/signalen", ""),
+])
+def test_tables_and_csvs_on_request_stay_in_a_gemeente_users_scope(app, warehouse, pathname, search):
+    """Every table and CSV a page offers a gemeente user, asked for as the browser asks: each one arrives, with
+    nothing beyond what DOMAIN.md §5 allows, and the CSV is what the table shows."""
+    client = app.server.test_client()
+    _login(client, HOORN_USER)
+    content = _route(client, app, pathname, search)["response"]["_pages_content"]["children"]
+    tables_keys, csv_keys = _offered_keys(content, "tabel"), _offered_keys(content, "csv")
+    assert csv_keys and set(tables_keys) <= set(csv_keys)
+    for key in tables_keys:
+        table = _on_request(client, SHOW_TABLE, key, pathname, search)[f'{{"key":"{key}","type":"tabel"}}']
+        shown = table["children"]
+        text = "\n".join(strings(shown))
+        assert any(nodes(shown, "Table")) and STALE_TEXT not in text, key
+        assert_within_scope(shown, text)
+    for key in csv_keys:
+        answer = _on_request(client, DOWNLOAD_CSV, key, pathname, search)
+        download = answer[f'{{"key":"{key}","type":"csv-bestand"}}']["data"]
+        assert download["filename"].endswith(".csv") and download["content"].startswith("\ufeff"), download
+        assert not leaked(download["content"]), (key, leaked(download["content"]))
+
+
+def test_tables_on_request_of_a_forbidden_page_or_unknown_key_give_a_message(app, warehouse):
+    client = app.server.test_client()
+    _login(client, HOORN_USER)
+    for pathname, search, key in [("/gemeente/GM0361", "", "checklist"),  # another gemeente's profile
+                                  ("/aanlevering", "", "aanlevering"),  # coordinators only
+                                  ("/signalen", "", "bestaat-niet")]:
+        table = _on_request(client, SHOW_TABLE, key, pathname, search)[f'{{"key":"{key}","type":"tabel"}}']
+        assert STALE_TEXT in "\n".join(strings(table["children"])) and not any(nodes(table["children"], "Table"))
+        answer = _on_request(client, DOWNLOAD_CSV, key, pathname, search)
+        assert answer[f'{{"key":"{key}","type":"csv-melding"}}']["children"].startswith(STALE_TEXT)
+        assert f'{{"key":"{key}","type":"csv-bestand"}}' not in answer  # no file
+
+
+def test_tables_on_request_as_coordinator_name_gemeenten(app, warehouse):
+    """The same request from a coordinator does carry the names: the scope test above is not blind."""
+    client = app.server.test_client()
+    _login(client, COORDINATOR_USER)
+    search = "?gemeente=GM0361&groep=selectie&selectie=GM0361,GM0392"
+    content = _route(client, app, "/vergelijken", search)["response"]["_pages_content"]["children"]
+    texts = []
+    for key in _offered_keys(content, "tabel"):
+        table = _on_request(client, SHOW_TABLE, key, "/vergelijken", search)[f'{{"key":"{key}","type":"tabel"}}']
+        texts += strings(table["children"])
+    assert {"Alkmaar", "Haarlem"} <= leaked("\n".join(texts))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_offered_table_has_its_own_key(pages, as_viewer, role):
+    """The placeholders' ids are the tables' keys: two the same on one page would break both in the browser."""
+    as_viewer(ROLES[role])
+    for name, kwargs in [("overzicht", {}), ("gemeente", {"code": OWN}), ("vergelijken", {"groep": "grootte"}),
+                         ("ontwikkeling", {}), ("signalen", {}), ("aanlevering", {})]:
+        tree, _ = render(pages[name](**kwargs))
+        for kind in ("tabel", "csv"):
+            keys = _offered_keys(tree, kind)
+            assert len(keys) == len(set(keys)), (name, kind, keys)
 
 
 def test_overzicht_switches_to_the_boundary_map_after_a_geo_import(pages, as_viewer, tmp_path, monkeypatch):

@@ -100,7 +100,7 @@ def layout(kwartaal=None, toon=None, **_):
         "Redenen afwijzing": shown["rejected_reasons"].map(lambda x: " | ".join(x or [])),
         "Waarschuwingen": shown["warnings"].map(lambda x: " | ".join(x or [])),
     })
-    href = "data:text/csv;charset=utf-8," + components.quote("\ufeff" + components.table_csv(export))
+    components.offer("aanlevering", title, export, filename=f"aanlevering_{quarter}.csv")
     controls = [components.quarter_select(quarters, quarter), components.nav_select("toon", "Toon", FILTERS, show)]
     content = (table if len(shown) else
                html.Div(html.P("Geen gemeenten met deze status in dit kwartaal."), className="empty-state",
@@ -112,6 +112,6 @@ def layout(kwartaal=None, toon=None, **_):
             html.H2(title),
             content,
             html.P(caption, className="caption"),
-            html.A("Download als CSV", href=href, download=f"aanlevering_{quarter}.csv", className="download"),
+            components.csv_download("aanlevering"),
         ], className="card"),
     ])

@@ -51,12 +51,12 @@ def _note(table) -> str:
 def table_card(title: str, table: pd.DataFrame, caption: str, key: str,
                links: dict[str, str] | None = None) -> html.Section:
     """A table with caption and a CSV download of exactly what is shown."""
-    href = "data:text/csv;charset=utf-8," + components.quote("\ufeff" + components.table_csv(table))
+    components.offer(key, title, table, links)
     return html.Section([
         html.H2(title),
         components.data_table(table, title, links),
         html.P(caption, className="caption"),
-        html.A("Download als CSV", href=href, download=f"{key}.csv", className="download"),
+        components.csv_download(key),
     ], className="card")
 
 

@@ -79,6 +79,7 @@ def test_keyboard_only_login_quarter_map_and_download(chromium, live_server):
     # open a gemeente from the map: its table alternative lists every gemeente as a link
     _tab_to(page, "el.tagName === 'SUMMARY' && el.textContent === 'Toon als tabel'")
     page.keyboard.press("Enter")
+    page.locator(".table-alternative table").first.wait_for()  # rendered by the server when opened
     _tab_to(page, "el.tagName === 'A' && el.getAttribute('href') && el.getAttribute('href').startsWith('/gemeente/')")
     target = page.evaluate("document.activeElement.getAttribute('href')")
     page.keyboard.press("Enter")
@@ -86,7 +87,7 @@ def test_keyboard_only_login_quarter_map_and_download(chromium, live_server):
     page.get_by_text("Checklist bouwstenen").wait_for()
 
     # download a table
-    _tab_to(page, "el.tagName === 'A' && el.textContent === 'Download als CSV'")
+    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent === 'Download als CSV'")
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith(".csv")
