@@ -492,16 +492,16 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = "grootte",
         checklist["explanation"] = None
 
     others, group_name = peer_codes(viewer, code, peer_kind)
-    q_frame = frame[(frame["quarter"] == quarter) & (frame["municipality_code"].isin(others))
-                    & (frame["submitted"] == True)]  # noqa: E712
+    submitted_in_quarter = ((frame["quarter"] == quarter) & (frame["submitted"] == True)).to_numpy()  # noqa: E712
+    q_frame = frame[submitted_in_quarter & frame["municipality_code"].isin(others).to_numpy()]
     theme_rows = []
     for t, label in [("score", "Totaal"), *[(f"score_{k.lower()}", v) for k, v in THEMES.items()]]:
         values = q_frame[t].dropna().tolist()
+        # np.percentile is what pd.Series.quantile computes (linear), without building a Series per value
+        q1, q3 = (float(v) for v in np.percentile(values, [25, 75])) if values else (None, None)
         theme_rows.append(dict(
             measure=t, theme=label, own=row.get(t) if submitted else None,
-            median=statistics.median(values) if values else None,
-            q1=pd.Series(values).quantile(0.25) if values else None,
-            q3=pd.Series(values).quantile(0.75) if values else None,
+            median=statistics.median(values) if values else None, q1=q1, q3=q3,
             min=min(values) if values else None, max=max(values) if values else None, n=len(values)))
     theme_scores = pd.DataFrame(theme_rows)
 
@@ -523,8 +523,7 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = "grootte",
                     places[c].name for c in peer_status.index[peer_status[block_code] >= IN_ORDER_FROM])
                 peers_with_block[block_code] = having if viewer.sees_all else len(having)
 
-    region_median = frame[(frame["quarter"] == quarter) & (frame["submitted"] == True)][  # noqa: E712
-        "blocks_in_order"].median()
+    region_median = frame.loc[submitted_in_quarter, "blocks_in_order"].median()
     if viewer.is_public:
         timeline[list(PUBLIC_HIDDEN)] = None
         row = {k: (None if k in PUBLIC_HIDDEN else v) for k, v in row.items()}
