@@ -13,7 +13,7 @@ gemeente or a made-up key gets only what that user could see on that page, or a 
 from __future__ import annotations
 
 import dash
-from dash import MATCH, Input, Output, State, callback, ctx, dcc, html
+from dash import MATCH, Input, Output, State, ctx, dcc, html
 
 from dashboard import components
 
@@ -46,11 +46,6 @@ def csv_file(offered: components.Offered) -> dict:
     return dcc.send_string("\ufeff" + components.table_csv(offered.table), offered.filename, type="text/csv")
 
 
-@callback(Output({"type": "tabel", "key": MATCH}, "children"),
-          Input({"type": "tabel-toon", "key": MATCH}, "n_clicks"),
-          State({"type": "tabel", "key": MATCH}, "children"),
-          State(LOCATION, "pathname"), State(LOCATION, "search"),
-          prevent_initial_call=True)
 def show_table(_clicks, shown, pathname, search):
     """The first time 'Toon als tabel' opens, the table takes the place of 'Tabel wordt geladen…'."""
     if shown is not None and not isinstance(shown, str):
@@ -58,13 +53,22 @@ def show_table(_clicks, shown, pathname, search):
     return table_view(tables_of(pathname, search).get(ctx.triggered_id["key"]))
 
 
-@callback(Output({"type": "csv-bestand", "key": MATCH}, "data"),
-          Output({"type": "csv-melding", "key": MATCH}, "children"),
-          Input({"type": "csv", "key": MATCH}, "n_clicks"),
-          State(LOCATION, "pathname"), State(LOCATION, "search"),
-          prevent_initial_call=True)
 def download_csv(_clicks, pathname, search):
     offered = tables_of(pathname, search).get(ctx.triggered_id["key"])
     if offered is None:
         return dash.no_update, STALE
     return csv_file(offered), ""
+
+
+def register(app: dash.Dash) -> None:
+    """The two callbacks, on this app (not Dash's global list, which only the first app of a process takes)."""
+    app.callback(Output({"type": "tabel", "key": MATCH}, "children"),
+                 Input({"type": "tabel-toon", "key": MATCH}, "n_clicks"),
+                 State({"type": "tabel", "key": MATCH}, "children"),
+                 State(LOCATION, "pathname"), State(LOCATION, "search"),
+                 prevent_initial_call=True)(show_table)
+    app.callback(Output({"type": "csv-bestand", "key": MATCH}, "data"),
+                 Output({"type": "csv-melding", "key": MATCH}, "children"),
+                 Input({"type": "csv", "key": MATCH}, "n_clicks"),
+                 State(LOCATION, "pathname"), State(LOCATION, "search"),
+                 prevent_initial_call=True)(download_csv)

@@ -64,8 +64,10 @@ def create_app(database_url: str | None = None) -> dash.Dash:
 
     fastjson.install()
     render_cache.init_app(app)  # after the login guard, which init_app of auth registered first
-    from dashboard import alternatives  # noqa: F401 - registers the table and CSV callbacks
+    from dashboard import alternatives
     from dashboard.layout import shell
+
+    alternatives.register(app)
 
     app.layout = shell
     return app

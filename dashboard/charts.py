@@ -15,6 +15,7 @@ and tests); the screens send `chart.figure_json()` as it is.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -61,14 +62,28 @@ class Chart:
     `chart.figure` always returns a go.Figure (made from the dict, unvalidated, on first use).
     `figure_json()` is the figure as plotly would send it (fig.to_plotly_json()), without building the go.Figure."""
 
-    __slots__ = ("key", "title", "description", "table", "_spec", "_figure")
+    __slots__ = ("key", "title", "description", "_table", "_spec", "_figure")
 
-    def __init__(self, key: str, title: str, description: str, figure: go.Figure | dict, table: pd.DataFrame):
+    def __init__(self, key: str, title: str, description: str, figure: go.Figure | dict,
+                 table: pd.DataFrame | Callable[[], pd.DataFrame]):
         self.key = key  # stable id, also the file name in exports
         self.title = title
         self.description = description  # accessible summary in words
         self.figure = figure
-        self.table = table  # exactly the figures shown, with Dutch column names and formatted values
+        self.table = table
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Exactly the figures shown, with Dutch column names and formatted values. A builder may give a function
+        that makes it: a page sends only the figure (the table is rendered when asked for), and building the
+        table of every chart took up to a quarter of a page's time."""
+        if callable(self._table):
+            self._table = self._table()
+        return self._table
+
+    @table.setter
+    def table(self, table: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
+        self._table = table
 
     @property
     def figure(self) -> go.Figure:
@@ -223,8 +238,11 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
 
 def _map_chart(fig: dict, values: pd.DataFrame, m, kind: str) -> Chart:
     """Either map's table alternative and description: every gemeente shown, the highest and the lowest."""
-    table = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
-    table[m.label] = table[m.label].map(m.format)
+    def table() -> pd.DataFrame:
+        frame = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
+        frame[m.label] = frame[m.label].map(m.format)
+        return frame
+
     best = values.dropna(subset=["value"]).sort_values("value", ascending=False)
     description = (f"{kind}, gekleurd naar {m.label.lower()} ({m.unit})." +
                    (f" Hoogste: {best.iloc[0]['name']} ({m.format(best.iloc[0]['value'])}); laagste: "
@@ -310,8 +328,9 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
     layout = dict(yaxis=dict(autorange="reversed", tickfont=dict(size=12)), xaxis=dict(side="top"))
     fig = _figure([trace], layout, max(300, 26 * n + 80), False)
     theme_of = {c: themes.get(c[:2], c[:2]) for c in codes}
-    table = pd.DataFrame({"Gemeente": labels, **{c: [_STATUS_TEXT[s] for s in column]
-                                                 for c, column in zip(codes, columns, strict=True)}})
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"Gemeente": labels, **{c: [_STATUS_TEXT[s] for s in column]
+                                                    for c, column in zip(codes, columns, strict=True)}})
     counts = {s: sum(row.count(s) for row in z) for s in range(4)}
     description = ("Tabel van gemeenten (rijen) en de 18 bouwstenen (kolommen, per thema: " +
                    ", ".join(sorted(set(theme_of.values()), key=list(themes.values()).index)) + "). Symbolen: " +
@@ -369,9 +388,10 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str]) 
                  colorscale=_STATUS_COLORSCALE, zmin=-1.5, zmax=3.5, showscale=False, xgap=2, ygap=2,
                  textfont=dict(size=12, color="#000000"), hoverinfo="skip")
     fig = _figure([trace], dict(yaxis=dict(autorange="reversed")), 26 * len(codes) + 80, False)
-    table = pd.DataFrame([{"Bouwsteen": c, **{x: status_text(None if v == -1 else v)
-                                              for x, v in zip(xlabels, row, strict=True)}}
-                          for c, row in zip(codes, z, strict=True)])
+    def table() -> pd.DataFrame:
+        return pd.DataFrame([{"Bouwsteen": c, **{x: status_text(None if v == -1 else v)
+                                                 for x, v in zip(xlabels, row, strict=True)}}
+                             for c, row in zip(codes, z, strict=True)])
     changes = []
     for c, row in zip(codes, z, strict=True):
         for k in range(1, len(row)):
@@ -393,8 +413,9 @@ def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title
                    marker=dict(symbol=_SYMBOLS[k % 4], size=8))
               for k, (column, label) in enumerate(series)]
     fig = _figure(traces, dict(yaxis=dict(title=dict(text=unit), rangemode="tozero")), 320)
-    table = pd.DataFrame({"Kwartaal": xlabels, **{label: frame[column].map(lambda v: formatting.number(v, decimals))
-                                                 for column, label in series}})
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"Kwartaal": xlabels, **{label: frame[column].map(lambda v: formatting.number(v, decimals))
+                                                    for column, label in series}})
     last = frame.dropna(subset=[series[0][0]])
     desc = f"{title} per kwartaal."
     if len(last):
@@ -416,8 +437,9 @@ def ranking(rows: pd.DataFrame, measure: str) -> Chart:
     layout = dict(xaxis=dict(title=dict(text=f"{m.label} ({m.unit})"), range=[0, (top or 1) * 1.15]))  # label room
     fig = _figure([trace], layout, max(260, 22 * len(data) + 80), False)
     ranked = data.sort_values(measure, ascending=False).reset_index(drop=True)
-    table = pd.DataFrame({"Positie": range(1, len(ranked) + 1), "Gemeente": ranked["label"],
-                          m.label: ranked[measure].map(m.format)})
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"Positie": range(1, len(ranked) + 1), "Gemeente": ranked["label"],
+                             m.label: ranked[measure].map(m.format)})
     own = ranked.index[ranked["own"]].tolist()
     desc = f"Rangorde naar {m.label.lower()}."
     if own:
@@ -439,8 +461,9 @@ def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
     layout = dict(xaxis=dict(title=dict(text=f"{mx.label} ({mx.unit})")),
                   yaxis=dict(title=dict(text=f"{my.label} ({my.unit})")))
     fig = _figure(traces, layout, 380)
-    table = pd.DataFrame({"Gemeente": data["label"], mx.label: data[x].map(mx.format),
-                          my.label: data[y].map(my.format)})
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"Gemeente": data["label"], mx.label: data[x].map(mx.format),
+                             my.label: data[y].map(my.format)})
     return Chart(f"spreiding_{x}_{y}", f"{mx.label} tegen {my.label}",
                  f"Spreidingsdiagram van {len(data)} gemeenten: {mx.label.lower()} horizontaal, "
                  f"{my.label.lower()} verticaal.", fig, table)
@@ -522,9 +545,11 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
                                marker=dict(symbol=_SYMBOLS[k % 4], size=8)))
         # what trends.pivot(index="quarter", columns="group", values="text").reset_index() gave: a row per quarter,
         # a column per group in sorted order, NaN where a group has no value
-        table = pd.DataFrame({"Kwartaal": [xlabels[q] for q in quarters],
-                              **{g: [points[g][3].get(q, math.nan) for q in quarters] for g in sorted(order)}})
-        table.columns = pd.Index(table.columns, name="group")
+        def table() -> pd.DataFrame:
+            frame = pd.DataFrame({"Kwartaal": [xlabels[q] for q in quarters],
+                                  **{g: [points[g][3].get(q, math.nan) for q in quarters] for g in sorted(order)}})
+            frame.columns = pd.Index(frame.columns, name="group")
+            return frame
     notes, shapes, annotations = [], [], []
     if events is not None and not events.empty and quarters:
         for date, title in zip(events["date"].tolist(), events["title"].tolist(), strict=True):

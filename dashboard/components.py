@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import NamedTuple
 
 import pandas as pd
 from dash import dcc, html
@@ -95,12 +94,21 @@ def data_table(table: pd.DataFrame, caption: str, links: dict[str, str] | None =
                     className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption})
 
 
-class Offered(NamedTuple):
-    """A table a page offers as 'Toon als tabel' and 'Download als CSV' (see dashboard.alternatives)."""
-    title: str
-    table: pd.DataFrame
-    links: dict[str, str] | None
-    filename: str
+class Offered:
+    """A table a page offers as 'Toon als tabel' and 'Download als CSV' (see dashboard.alternatives). `table` may
+    be given as a function that makes it (a chart's table is built only when it is asked for)."""
+
+    __slots__ = ("title", "_table", "links", "filename")
+
+    def __init__(self, title: str, table: pd.DataFrame | Callable[[], pd.DataFrame], links: dict[str, str] | None,
+                 filename: str) -> None:
+        self.title, self._table, self.links, self.filename = title, table, links, filename
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if callable(self._table):
+            self._table = self._table()
+        return self._table
 
 
 _OFFERED: ContextVar[dict[str, Offered] | None] = ContextVar("offered_tables", default=None)
@@ -117,7 +125,7 @@ def collecting() -> Iterator[dict[str, Offered]]:
         _OFFERED.reset(token)
 
 
-def offer(key: str, title: str, table: pd.DataFrame, links: dict[str, str] | None = None,
+def offer(key: str, title: str, table: pd.DataFrame | Callable[[], pd.DataFrame], links: dict[str, str] | None = None,
           filename: str | None = None) -> None:
     """Make a table available on request. A normal render sends only the figure: the table and its CSV are
     rendered when asked for, by rendering the page again for the same URL and user (dashboard.alternatives)."""
@@ -148,7 +156,7 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
     """A chart with its title, caption (source, quarter, load date), description for screen readers,
     a 'toon als tabel' alternative and a CSV download of exactly the figures shown (both on request)."""
     description_id = f"beschrijving-{chart.key}"
-    offer(chart.key, chart.title, chart.table, links)
+    offer(chart.key, chart.title, lambda: chart.table, links)
     graph_props = {"id": graph_id} if graph_id is not None else {}
     return html.Section([
         html.H2(chart.title),
