@@ -519,23 +519,23 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
     quarters = sorted(trends["quarter"].unique()) if not trends.empty else []
     xlabels = {q: formatting.quarter_short(q) for q in quarters}
     traces = []
-    table = pd.DataFrame()
+    table: pd.DataFrame | Callable[[], pd.DataFrame] = pd.DataFrame  # made empty only if asked for
     if not trends.empty:
-        # one stable sort and one pass instead of a groupby and a sort per group (groups in order of appearance,
-        # as groupby(sort=False) gave), and the table from the same pass instead of a pivot
+        # groups in order of appearance (as groupby(sort=False) gave). One stable sort puts the rows by group,
+        # rows without a group first (left out), and each group's rows by quarter; each group's slice is then
+        # taken whole, not row by row, and the table is made from the same slices instead of a pivot
         order = [g for g in pd.unique(trends["group"]) if not pd.isna(g)]
-        points: dict = {g: ([], [], [], {}) for g in order}
-        ordered = trends.sort_values("quarter", kind="stable")
-        for group, quarter, value, text in zip(ordered["group"].tolist(), ordered["quarter"].tolist(),
-                                               ordered["value"].tolist(), ordered["text"].tolist(), strict=True):
-            if group in points:
-                xs, ys, texts, by_quarter = points[group]
-                if quarter in by_quarter:
-                    raise ValueError(f"Index contains duplicate entries, cannot reshape: {group} {quarter}")
-                xs.append(xlabels[quarter])
-                ys.append(value)
-                texts.append(text)
-                by_quarter[quarter] = text
+        points: dict = {}
+        position = pd.Index(order).get_indexer(trends["group"])
+        rows = np.lexsort((pd.Index(quarters).get_indexer(trends["quarter"]), position))
+        starts = np.searchsorted(position[rows], np.arange(len(order) + 1))
+        columns = [np.array(trends[c].tolist(), dtype=object)[rows] for c in ("quarter", "value", "text")]
+        for k, group in enumerate(order):
+            quarters_of, values_of, texts_of = (column[starts[k]:starts[k + 1]].tolist() for column in columns)
+            by_quarter = dict(zip(quarters_of, texts_of, strict=True))
+            if len(by_quarter) < len(quarters_of):
+                raise ValueError(f"Index contains duplicate entries, cannot reshape: {group}")
+            points[group] = ([xlabels[q] for q in quarters_of], values_of, texts_of, by_quarter)
         for k, group in enumerate(order):
             xs, ys, texts, _ = points[group]
             traces.append(dict(type="scatter", x=xs, y=ys, name=group, mode="lines+markers", text=texts,
