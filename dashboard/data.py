@@ -439,6 +439,19 @@ def _block_statuses(eng: Engine, quarter: str, codes: list[str]) -> pd.DataFrame
     return _BLOCK_CACHE.get(eng, quarter, read).copy()
 
 
+_HISTORY_CACHE = _VersionCache(64)  # per gemeente
+
+
+def _block_history(eng: Engine, code: str) -> pd.DataFrame:
+    """Every block_quarter row of one gemeente, unscoped; read once per gemeente and warehouse version."""
+    def read() -> pd.DataFrame:
+        bq = schema.block_quarter
+        with eng.connect() as conn:
+            return _frame(conn, select(bq).where(bq.c.municipality_code == code))
+
+    return _HISTORY_CACHE.get(eng, code, read).copy()
+
+
 # --- Gemeente profile ---------------------------------------------------------------------------
 
 @dataclass
@@ -470,15 +483,12 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = "grootte",
     if code not in places:
         raise Forbidden("Onbekende gemeente.")
     place = places[code]
-    frame = _mart(engine)
-    own_all = frame[frame["municipality_code"] == code].sort_values("quarter")
+    own_all = _mart(engine, codes=[code]).sort_values("quarter")
     row_frame = own_all[own_all["quarter"] == quarter]
     row = row_frame.iloc[0].to_dict() if len(row_frame) else {}
     submitted = bool(row.get("submitted"))
 
-    bq = schema.block_quarter
-    with _engine(engine).connect() as conn:
-        history = _frame(conn, select(bq).where(bq.c.municipality_code == code))
+    history = _block_history(_engine(engine), code)
     blocks = reference.blocks()
     checklist = pd.DataFrame([dict(code=b.code, theme=b.theme, label=b.label, description=b.description)
                               for b in blocks])
@@ -492,7 +502,8 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = "grootte",
         checklist["explanation"] = None
 
     others, group_name = peer_codes(viewer, code, peer_kind)
-    submitted_in_quarter = ((frame["quarter"] == quarter) & (frame["submitted"] == True)).to_numpy()  # noqa: E712
+    frame = _mart(engine, quarters_=[quarter])
+    submitted_in_quarter = (frame["submitted"] == True).to_numpy()  # noqa: E712
     q_frame = frame[submitted_in_quarter & frame["municipality_code"].isin(others).to_numpy()]
     theme_rows = []
     for t, label in [("score", "Totaal"), *[(f"score_{k.lower()}", v) for k, v in THEMES.items()]]:
