@@ -11,7 +11,8 @@ quarters), and how far each step is from its floor, measured in one run:
 
 It writes docs/benchmarks.md (machine, figures, ratios, targets, profiles) and exits 1 when a target is
 missed (2 when a step failed). The national inbox is generated once with the demo generator and cached under
-data/bench/; each scale is loaded into a fresh PostgreSQL database. A full run takes 20-40 minutes on 2 cores.
+data/bench/; each scale is loaded into a fresh PostgreSQL database. A full run takes 8-20 minutes on 2 cores,
+plus 3-10 minutes to generate the national inbox the first time.
 
     python -m benchmarks                      # both scales, full run, writes docs/benchmarks.md
     python -m benchmarks --scale regional     # one scale
