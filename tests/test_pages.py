@@ -558,18 +558,9 @@ def test_router_callback_as_coordinator_names_gemeenten(app, warehouse):
 # --- 'Toon als tabel' and 'Download als CSV' through Dash's endpoint ---------------------------------------
 
 def _offered_keys(content, kind: str) -> list[str]:
-    return [node["props"]["id"]["key"] for node in _nodes_with_id(content) if node["props"]["id"]["type"] == kind]
-
-
-def _nodes_with_id(tree):
-    if isinstance(tree, dict):
-        if isinstance(tree.get("props", {}).get("id"), dict):
-            yield tree
-        for value in tree.values():
-            yield from _nodes_with_id(value)
-    elif isinstance(tree, list):
-        for value in tree:
-            yield from _nodes_with_id(value)
+    """The keys of the placeholders of `kind`: "tabel" (a Div to fill) or "csv" (a Button)."""
+    return [node["props"]["id"]["key"] for tag in ("Div", "Button") for node in nodes(content, tag)
+            if isinstance(node["props"].get("id"), dict) and node["props"]["id"].get("type") == kind]
 
 
 def _on_request(client, output: str, key: str, pathname: str, search: str = "") -> dict:

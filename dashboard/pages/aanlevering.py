@@ -94,12 +94,14 @@ def layout(kwartaal=None, toon=None, **_):
         ]))
     table = html.Div(html.Table([html.Caption(title), head, html.Tbody(body)], className="data-table"),
                      className="table-scroll", tabIndex="0", role="region", **{"aria-label": title})
-    export = pd.DataFrame({
-        "Gemeente": shown["gemeente"], "District": shown["district"], "Status": shown["status"],
-        "Versies": shown["versions"], "Geladen op": shown["loaded"], "Bestand": shown["file"],
-        "Redenen afwijzing": shown["rejected_reasons"].map(lambda x: " | ".join(x or [])),
-        "Waarschuwingen": shown["warnings"].map(lambda x: " | ".join(x or [])),
-    })
+    def export() -> pd.DataFrame:  # the CSV's table, made only when the download asks for it
+        return pd.DataFrame({
+            "Gemeente": shown["gemeente"], "District": shown["district"], "Status": shown["status"],
+            "Versies": shown["versions"], "Geladen op": shown["loaded"], "Bestand": shown["file"],
+            "Redenen afwijzing": shown["rejected_reasons"].map(lambda x: " | ".join(x or [])),
+            "Waarschuwingen": shown["warnings"].map(lambda x: " | ".join(x or [])),
+        })
+
     components.offer("aanlevering", title, export, filename=f"aanlevering_{quarter}.csv")
     controls = [components.quarter_select(quarters, quarter), components.nav_select("toon", "Toon", FILTERS, show)]
     content = (table if len(shown) else
