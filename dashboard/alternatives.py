@@ -38,12 +38,12 @@ def tables_of(pathname: str | None, search: str | None) -> dict[str, components.
 def table_view(offered: components.Offered | None):
     if offered is None:
         return html.P(STALE, className="problem", role="alert")
-    return components.data_table(offered.table, offered.title, offered.links)
+    return components.data_table(offered.make(), offered.title, offered.links)
 
 
 def csv_file(offered: components.Offered) -> dict:
     """What dcc.Download saves: the CSV with a byte order mark, so that Excel reads it as UTF-8."""
-    return dcc.send_string("\ufeff" + components.table_csv(offered.table), offered.filename, type="text/csv")
+    return dcc.send_string("\ufeff" + components.table_csv(offered.make()), offered.filename, type="text/csv")
 
 
 def show_table(_clicks, shown, pathname, search):

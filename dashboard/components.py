@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import NamedTuple
 
 import pandas as pd
 from dash import dcc, html
@@ -94,21 +95,13 @@ def data_table(table: pd.DataFrame, caption: str, links: dict[str, str] | None =
                     className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption})
 
 
-class Offered:
-    """A table a page offers as 'Toon als tabel' and 'Download als CSV' (see dashboard.alternatives). `table` may
-    be given as a function that makes it (a chart's table is built only when it is asked for)."""
-
-    __slots__ = ("title", "_table", "links", "filename")
-
-    def __init__(self, title: str, table: pd.DataFrame | Callable[[], pd.DataFrame], links: dict[str, str] | None,
-                 filename: str) -> None:
-        self.title, self._table, self.links, self.filename = title, table, links, filename
-
-    @property
-    def table(self) -> pd.DataFrame:
-        if callable(self._table):
-            self._table = self._table()
-        return self._table
+class Offered(NamedTuple):
+    """A table a page offers as 'Toon als tabel' and 'Download als CSV' (see dashboard.alternatives). `make`
+    builds it, only when one of them asks (a chart's table is not built for a page view)."""
+    title: str
+    make: Callable[[], pd.DataFrame]
+    links: dict[str, str] | None
+    filename: str
 
 
 _OFFERED: ContextVar[dict[str, Offered] | None] = ContextVar("offered_tables", default=None)
@@ -131,7 +124,8 @@ def offer(key: str, title: str, table: pd.DataFrame | Callable[[], pd.DataFrame]
     rendered when asked for, by rendering the page again for the same URL and user (dashboard.alternatives)."""
     found = _OFFERED.get()
     if found is not None:
-        found.setdefault(key, Offered(title, table, links, filename or f"{key}.csv"))
+        make = table if callable(table) else (lambda: table)
+        found.setdefault(key, Offered(title, make, links, filename or f"{key}.csv"))
 
 
 def table_alternative(key: str) -> html.Details:
