@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from _plotly_utils.basevalidators import copy_to_readonly_numpy_array
-from _plotly_utils.utils import is_homogeneous_array, is_skipped_key, to_typed_array_spec
+from _plotly_utils.utils import is_homogeneous_array, to_typed_array_spec
 
 from dashboard import formatting
 from dashboard.metrics import MEASURES, THEMES
@@ -121,7 +121,9 @@ def _encoded(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if isinstance(item, _SCALARS) or is_skipped_key(key):
+            if isinstance(item, _SCALARS) or key in _SKIPPED_KEYS:
+                out[key] = item
+            elif item is _TEMPLATE_JSON:  # the same for every figure, and holds no arrays
                 out[key] = item
             elif isinstance(item, dict | list | tuple):
                 out[key] = _encoded(item)
@@ -134,6 +136,8 @@ def _encoded(value: Any) -> Any:
 
 
 _SCALARS = (str, int, float, type(None))
+# what plotly's is_skipped_key (a linear search of a list) leaves as it is: a set look-up takes a tenth of the time
+_SKIPPED_KEYS = frozenset(("geojson", "layer", "layers", "range"))
 
 
 def _array(series: pd.Series, kind: str | None = None):
