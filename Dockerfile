@@ -14,7 +14,9 @@ COPY pyproject.toml README.md ./
 COPY nhsv ./nhsv
 COPY etl ./etl
 COPY dashboard ./dashboard
-RUN pip install --no-cache-dir --prefix=/install .
+# the pages' partial plotly.js bundle from the npm registry, checked against its pinned hash (standard library only)
+RUN python -m dashboard.plotly_bundle \
+    && pip install --no-cache-dir --prefix=/install .
 
 # --- runtime ----------------------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm

@@ -48,6 +48,8 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     server.register_blueprint(blueprint)
     # Refuse oversized requests before Flask reads them: an upload arrives base64-encoded (4/3) in JSON.
     server.config["MAX_CONTENT_LENGTH"] = settings.get_int("NHSV_UPLOAD_MAX_BYTES") * 4 // 3 + 256_000
+    from dashboard import plotly_bundle
+
     app = dash.Dash(
         __name__,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
@@ -55,6 +57,8 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
+        # the partial plotly.js bundle under assets/vendor/, or Dash's full one when it is missing or another release
+        assets_path_ignore=plotly_bundle.assets_path_ignore(),
         title="NHSV-monitor",
         suppress_callback_exceptions=True,
         update_title=None,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dashboard import data
+from dashboard import data, plotly_bundle
 from tests.browser.conftest import wait_for_charts
 
 PAGES = ["/", "/gemeente/GM0405", "/vergelijken", "/ontwikkeling", "/signalen", "/verantwoording"]
@@ -21,9 +21,20 @@ def test_coordinator_opens_every_page_switches_quarter_and_follows_the_map(page_
         if path not in ("/verantwoording", "/aanlevering"):
             wait_for_charts(page)
             assert page.locator(".js-plotly-plot").count() >= 1, path
+            # every trace drawn as the type it asked for: the partial plotly.js bundle has them all
+            asked, drawn = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].reduce(
+                ([a, d], gd) => [a.concat(gd.data.map(t => t.type || 'scatter')), d.concat(gd._fullData.map(t => t.type))],
+                [[], []])""")
+            assert asked == drawn and asked, path
     # switch the quarter on the overview: the URL carries it and the page shows it
     page.goto(live_server + "/")
     wait_for_charts(page)
+    # drawn with the partial plotly.js bundle (dashboard.plotly_bundle): the 4.8 MB full one is never fetched
+    assert page.evaluate("window.Plotly.version") == plotly_bundle.VERSION
+    fetched = [name.split("?")[0] for name in page.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)")]
+    assert any(name.endswith("/vendor/plotly-cartesian.min.js") for name in fetched), fetched
+    assert not any(name.endswith("/plotly.min.js") for name in fetched), fetched
     page.select_option("#nav-kwartaal", label="2e kwartaal 2026")
     page.get_by_role("button", name="Toepassen").click()
     page.wait_for_url(re.compile(r"kwartaal=2026Q2"))
