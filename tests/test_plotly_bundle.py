@@ -3,9 +3,7 @@ hash matches, never half-written, and left out (Dash's full plotly.js instead) w
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import http.server
 import io
 import tarfile
@@ -30,10 +28,6 @@ def _tarball(member: str = plotly_bundle.MEMBER, script: bytes | None = None) ->
         info.size = len(script)
         archive.addfile(info, io.BytesIO(script))
     return out.getvalue()
-
-
-def _integrity(data: bytes) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
 @contextlib.contextmanager
@@ -87,11 +81,11 @@ def test_fetch_writes_the_pinned_bundle_once(tmp_path):
     data = _tarball()
     target = tmp_path / "vendor" / "plotly-cartesian.min.js"
     with registry({PATH: data}) as url:
-        assert plotly_bundle.fetch(target, url, integrity=_integrity(data)) == target
+        assert plotly_bundle.fetch(target, url, integrity=plotly_bundle._integrity(data)) == target
         assert target.read_bytes() == _script()
         assert plotly_bundle.bundled_version(target) == plotly_bundle.VERSION
     # there already: not fetched again (the registry is gone)
-    assert plotly_bundle.fetch(target, url, integrity=_integrity(data)) == target
+    assert plotly_bundle.fetch(target, url, integrity=plotly_bundle._integrity(data)) == target
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
 
 
@@ -107,7 +101,7 @@ def test_a_bad_download_is_refused_and_the_old_file_kept(tmp_path, problem):
         "not-gzip": b"<html>proxy error</html>",
     }[problem]
     files = {PATH: data} if data is not None else {}
-    integrity = _integrity(b"something else") if problem == "hash" else _integrity(data or b"")
+    integrity = plotly_bundle._integrity(b"something else") if problem == "hash" else plotly_bundle._integrity(data or b"")
     with registry(files) as url, pytest.raises(plotly_bundle.BundleError) as raised:
         plotly_bundle.fetch(target, url, integrity=integrity)
     assert target.read_bytes() == OLD
@@ -134,7 +128,7 @@ def test_without_the_bundle_or_with_another_release_dash_loads_its_full_plotly(t
 
 def test_the_command_fetches_and_says_so(tmp_path, capsys, monkeypatch):
     data = _tarball()
-    monkeypatch.setattr(plotly_bundle, "INTEGRITY", _integrity(data))
+    monkeypatch.setattr(plotly_bundle, "INTEGRITY", plotly_bundle._integrity(data))
     target = tmp_path / "p.js"
     with registry({PATH: data}) as url:
         assert plotly_bundle.main(["--registry", url, "--target", str(target)]) == 0
