@@ -13,6 +13,7 @@ import copy
 import csv
 import datetime as dt
 import statistics
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -136,32 +137,43 @@ def caption(quarter: str | None, engine: Engine | None = None, extra: str = "") 
 class _VersionCache:
     """Results computed from the warehouse, kept per warehouse URL and version (`warehouse_version`): once a
     file is loaded, the entries of the older version are dropped. At most `size` entries, the oldest dropped
-    first. Holders keep raw results; callers hand out copies, so no caller changes what the next one reads."""
+    first. Holders keep raw results; callers hand out copies, so no caller changes what the next one reads.
+    A server worker's threads share it: the entries change only under the lock. `compute` runs outside it, so
+    a slow read does not hold up the others (two threads that miss the same key at once both compute it)."""
 
     caches: list[_VersionCache] = []
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.entries: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
         _VersionCache.caches.append(self)
 
     def get(self, eng: Engine, key, compute: Callable[[], Any]):
         url, version = str(eng.url), warehouse_version(eng)
         full = (url, version, key)
-        if full not in self.entries:
+        with self._lock:
+            if full in self.entries:
+                return self.entries[full]
+        value = compute()
+        with self._lock:
             for stale in [k for k in self.entries if k[0] == url and k[1] != version]:
                 del self.entries[stale]
-            if len(self.entries) >= self.size:
+            if full not in self.entries and len(self.entries) >= self.size:
                 self.entries.pop(next(iter(self.entries)))
-            self.entries[full] = compute()
-        return self.entries[full]
+            self.entries[full] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self.entries.clear()
 
 
 def clear_caches() -> None:
     """Forget every cached read. The warehouse version only grows in use (files are never deleted), but a
     test that empties the tables lets SQLite hand out the same ids, and so the same version, again."""
     for cache in _VersionCache.caches:
-        cache.entries.clear()
+        cache.clear()
 
 
 def warehouse_version(engine: Engine | None = None) -> int:

@@ -683,3 +683,42 @@ def test_cached_reads_follow_the_warehouse_version(engine, workbook):
         assert [key for _url, _version, key in cache.entries] == ["b"]  # the old version's entries are gone
     finally:
         data._VersionCache.caches.remove(cache)
+
+
+def test_cached_reads_are_safe_for_a_workers_threads(monkeypatch):
+    """A server worker's threads share the caches: misses, evictions and a new version at the same time must
+    neither raise nor hand a thread another key's value. Without the cache's lock this raised 'dictionary
+    changed size during iteration' and KeyError within a few thousand calls."""
+    import sys
+    import threading
+
+    class Engine:
+        url = "sqlite:///threads"
+
+    calls = iter(range(10**9))
+    monkeypatch.setattr(data, "warehouse_version", lambda _eng: next(calls) // 50)  # a new version now and then
+    interval = sys.getswitchinterval()
+    cache = data._VersionCache(8)
+    problems = []
+
+    def work(thread: int) -> None:
+        try:
+            for i in range(3000):
+                key = (thread, i % 20)
+                if cache.get(Engine, key, lambda key=key: key) != key:
+                    problems.append(f"wrong value for {key}")
+        except Exception as problem:  # noqa: BLE001 - any exception is the failure reported
+            problems.append(repr(problem))
+
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+        data._VersionCache.caches.remove(cache)
+    assert problems == []
+    assert len(cache.entries) <= cache.size
