@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import io
 import statistics
 import threading
 from collections.abc import Callable
@@ -216,9 +217,47 @@ _MART_CACHE = _VersionCache(4)  # the whole mart, per warehouse URL
 
 
 def _frame(conn, statement) -> pd.DataFrame:
-    """A query's rows as a DataFrame, built from tuples (a list of dicts costs about three times as much)."""
+    """A query's rows as a DataFrame, built from tuples (a list of dicts costs about three times as much); on
+    PostgreSQL, from the CSV that COPY writes (`_copied_frame`)."""
+    if conn.dialect.name == "postgresql":
+        return _copied_frame(conn, statement)
     result = conn.execute(statement)
     return pd.DataFrame([tuple(row) for row in result.all()], columns=list(result.keys()))
+
+
+# COPY's mark for NULL: a control character, which the loader never stores (etl.extract turns them into U+FFFD),
+# so that no text, quoted or not, can read as NULL, and an empty string stays an empty string
+_NULL = "\x01"
+
+
+def _copied_frame(conn, statement) -> pd.DataFrame:
+    """The rows as CSV from PostgreSQL's COPY, parsed by pandas' C reader: the same frame as from tuples, in
+    about a third of the time. Fetching the national mart (13,680 rows × 35 columns) as Python objects took
+    most of a page's first render after a load. Typed by the statement's columns: text stays text however it
+    looks, booleans come as t/f, timestamps in the connection's time zone, as the driver would give them."""
+    compiled = statement.compile(dialect=conn.dialect)
+    buffer = io.BytesIO()
+    with conn.connection.dbapi_connection.cursor() as cursor:  # COPY takes its parameters bound by psycopg
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv, HEADER, NULL E'\\x01')",
+                         compiled.params) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    columns = list(statement.selected_columns)
+    names = [c.name for c in columns]
+    kinds = {c.name: c.type.python_type for c in columns}
+    buffer.seek(0)
+    frame = pd.read_csv(buffer, keep_default_na=False, na_values=[_NULL], true_values=["t"], false_values=["f"],
+                        dtype={n: kind for n, kind in kinds.items() if kind in (str, float)}, header=0,
+                        names=names)
+    if frame.empty:  # as from no tuples: untyped columns
+        return pd.DataFrame([], columns=names)
+    zone = conn.connection.dbapi_connection.info.timezone
+    for name, kind in kinds.items():
+        if kind is dt.datetime:
+            frame[name] = pd.to_datetime(frame[name], format="ISO8601", utc=True).dt.tz_convert(zone)
+        elif frame[name].isna().all():  # as from tuples of None only
+            frame[name] = pd.Series([None] * len(frame), dtype=object)
+    return frame
 
 
 def _whole_mart(eng: Engine) -> pd.DataFrame:
@@ -234,8 +273,10 @@ def _read_mart(eng: Engine) -> pd.DataFrame:
     if frame.empty:
         frame = pd.DataFrame(columns=list(mq.c.keys()))
     places = region()
-    frame["name"] = frame["municipality_code"].map(lambda c: places[c].name if c in places else c)
-    frame["district"] = frame["municipality_code"].map(lambda c: places[c].district if c in places else "")
+    codes = frame["municipality_code"].tolist()
+    frame["name"] = pd.Series([places[c].name if c in places else c for c in codes], index=frame.index, dtype=str)
+    frame["district"] = pd.Series([places[c].district if c in places else "" for c in codes], index=frame.index,
+                                  dtype=str)
     return frame
 
 
@@ -625,11 +666,13 @@ def _trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.Da
     (over submitted gemeenten), the sum for signals (small-count rule for non-coordinators)."""
     if measure not in MEASURES:
         measure = "score"
-    frame = _mart(engine)
-    frame = frame[frame["submitted"] == True]  # noqa: E712
+    signals = measure in ("signals_total", "signals_per_10k")
+    whole = _whole_mart(_engine(engine))  # only the columns needed are taken (a copy of the whole costs more)
+    frame = whole.loc[(whole["submitted"] == True).to_numpy(),  # noqa: E712
+                      ["quarter", "district", *(("signals_total", "population") if signals else (measure,))]]
     frame = pd.concat([frame.assign(group="Regio NHSV"), frame.assign(group=frame["district"])])
     order = {g: k for k, g in enumerate(["Regio NHSV", *districts()])}
-    if measure in ("signals_total", "signals_per_10k"):
+    if signals:
         grouped = frame.groupby(["group", "quarter"]).agg(total=("signals_total", "sum"),
                                                            population=("population", "sum"),
                                                            n=("signals_total", "size")).reset_index()
@@ -638,7 +681,7 @@ def _trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.Da
                                                            n=(measure, "size")).reset_index()
     rows = []
     for r in grouped.itertuples(index=False):
-        if measure in ("signals_total", "signals_per_10k"):
+        if signals:
             total = int(r.total)
             cell = Cell(total, formatting.number(total)) if viewer.sees_all else protect_count(
                 total, threshold(), PUBLIC_ROUNDING if viewer.is_public else None)  # public: rounded
