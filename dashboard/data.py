@@ -483,9 +483,8 @@ def _block_statuses(eng: Engine, quarter: str, codes: list[str]) -> pd.DataFrame
     def read() -> pd.DataFrame:
         bq = schema.block_quarter
         with eng.connect() as conn:
-            rows = conn.execute(select(bq.c.municipality_code, bq.c.block_code, bq.c.status)
-                                .where(bq.c.quarter == quarter)).all()
-        statuses = pd.DataFrame(rows, columns=["municipality_code", "block_code", "status"])
+            statuses = _frame(conn, select(bq.c.municipality_code, bq.c.block_code, bq.c.status)
+                              .where(bq.c.quarter == quarter))
         return (statuses.pivot(index="municipality_code", columns="block_code", values="status")
                 if not statuses.empty else pd.DataFrame(columns=codes))
 
@@ -667,36 +666,53 @@ def _trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.Da
     if measure not in MEASURES:
         measure = "score"
     signals = measure in ("signals_total", "signals_per_10k")
-    whole = _whole_mart(_engine(engine))  # only the columns needed are taken (a copy of the whole costs more)
-    frame = whole.loc[(whole["submitted"] == True).to_numpy(),  # noqa: E712
-                      ["quarter", "district", *(("signals_total", "population") if signals else (measure,))]]
-    frame = pd.concat([frame.assign(group="Regio NHSV"), frame.assign(group=frame["district"])])
-    order = {g: k for k, g in enumerate(["Regio NHSV", *districts()])}
-    if signals:
-        grouped = frame.groupby(["group", "quarter"]).agg(total=("signals_total", "sum"),
-                                                           population=("population", "sum"),
-                                                           n=("signals_total", "size")).reset_index()
-    else:
-        grouped = frame.groupby(["group", "quarter"]).agg(value=(measure, "mean"),
-                                                           n=(measure, "size")).reset_index()
+    groups = _trend_groups(_engine(engine))
     rows = []
-    for r in grouped.itertuples(index=False):
-        if signals:
-            total = int(r.total)
+    if signals:
+        for group, quarter, total, population, n in zip(groups["group"], groups["quarter"], groups["total"],
+                                                        groups["population"], groups["n"], strict=True):
+            total = int(total)
             cell = Cell(total, formatting.number(total)) if viewer.sees_all else protect_count(
                 total, threshold(), PUBLIC_ROUNDING if viewer.is_public else None)  # public: rounded
             if measure == "signals_total":
                 value, text = cell.value, cell.text
             else:  # a rate only beside a shown count (public: from the rounded count)
-                value = None if cell.hidden else cell.value / r.population * 10_000
+                value = None if cell.hidden else cell.value / population * 10_000
                 text = MEASURES[measure].format(value) if value is not None else cell.text
-        else:
-            value = None if pd.isna(r.value) else float(r.value)
-            text = MEASURES[measure].format(value)
-        rows.append(dict(group=r.group, quarter=r.quarter, value=value, text=text, n=int(r.n)))
-    out = pd.DataFrame(rows, columns=["group", "quarter", "value", "text", "n"])
-    return out.sort_values(["group", "quarter"], key=lambda c: c.map(order) if c.name == "group" else c,
-                           kind="stable").reset_index(drop=True)
+            rows.append(dict(group=group, quarter=quarter, value=value, text=text, n=int(n)))
+    else:
+        for group, quarter, mean, n in zip(groups["group"], groups["quarter"], groups[measure], groups["n"],
+                                           strict=True):
+            value = None if pd.isna(mean) else float(mean)
+            rows.append(dict(group=group, quarter=quarter, value=value, text=MEASURES[measure].format(value),
+                             n=int(n)))
+    return pd.DataFrame(rows, columns=["group", "quarter", "value", "text", "n"])
+
+
+_TREND_GROUPS_CACHE = _VersionCache(4)
+
+
+def _trend_groups(eng: Engine) -> pd.DataFrame:
+    """Per group (the region, then each district) and quarter, over the submitted gemeenten: the mean of every
+    measure, the number of gemeenten (n), and the sums of signals (total) and population. Unscoped, like the
+    mart it is made from (`_trends` applies the viewer's rules), and made once per warehouse version in one
+    pass instead of once per measure and scope."""
+    def compute() -> pd.DataFrame:
+        whole = _whole_mart(eng)
+        measures = [k for k in MEASURES if k in whole.columns]
+        submitted = whole.loc[(whole["submitted"] == True).to_numpy(),  # noqa: E712
+                              list(dict.fromkeys(["quarter", "district", "signals_total", "population", *measures]))]
+        frame = pd.concat([submitted.assign(group="Regio NHSV"), submitted.assign(group=submitted["district"])],
+                          ignore_index=True)
+        keys = [frame["group"], frame["quarter"]]
+        out = frame[measures].astype(float).groupby(keys).mean()  # a column of None only is a column of NaN
+        out = out.join(frame.groupby(keys).agg(total=("signals_total", "sum"), population=("population", "sum"),
+                                               n=("signals_total", "size"))).reset_index()
+        order = {g: k for k, g in enumerate(["Regio NHSV", *districts()])}
+        return out.sort_values(["group", "quarter"], key=lambda c: c.map(order) if c.name == "group" else c,
+                               kind="stable").reset_index(drop=True)
+
+    return _TREND_GROUPS_CACHE.get(eng, None, compute)
 
 
 # --- Signalen --------------------------------------------------------------------------------------
