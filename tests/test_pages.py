@@ -760,7 +760,7 @@ def test_postgresql_reads_by_copy_give_the_frames_the_rows_give(engine, workbook
             copied = data._copied_frame(conn, statement)
             pd.testing.assert_frame_equal(copied, rows, check_dtype=True)
     with engine.connect() as conn:
-        history = data._frame(conn, statements[1])
+        history = data._frame(conn, statements[1], bulk=True)
     stored = dict(zip(history.loc[history["quarter"] == "2026Q3", "block_code"],
                       history.loc[history["quarter"] == "2026Q3", "explanation"], strict=True))
     assert [None if pd.isna(stored[c]) else stored[c] for c in codes[:len(texts)]] == texts
