@@ -226,8 +226,8 @@ def write(path: Path, machine: dict, config: dict, results: dict[str, dict], com
         add("")
         add("The data layer caches what it reads per warehouse version, and every file offered to the loader "
             "starts a new version. So after a load, the first render of each page in each worker reads the "
-            "warehouse again; the figures above are of the renders after it. Here, in the benchmark process, "
-            "the data layer's caches are emptied before each render (what a new version does), p50 over "
+            "warehouse again; the callback tables above time the renders that follow it. Here, in the benchmark "
+            "process, the data layer's caches are emptied before each render (what a new version does), p50 over "
             f"{calls} renders of layout + JSON, beside the same page with the caches filled. Not checked "
             "against a target.")
         add("")
