@@ -1,10 +1,11 @@
-"""Statistical disclosure control for counts (DOMAIN.md section 5): the small-count rule with complementary
-suppression, pseudonyms for other gemeenten, and rounding for public exports. Pure functions, no I/O."""
+"""Statistical disclosure control (DOMAIN.md section 5): the small-count rule with complementary suppression
+decided over any set of linked tables, rounding for public exports, and rounding of figures about others to
+significant digits. Pure functions, no I/O."""
 
 from __future__ import annotations
 
-import string
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,14 +48,9 @@ class ProtectedTable:
 
 def protect_table(body: Sequence[Sequence[int]], threshold: int = 5, rounding: int | None = None,
                   with_row_totals: bool = True, with_col_totals: bool = True) -> ProtectedTable:
-    """Hide counts from 1 to threshold-1 and then as many more cells as needed so that no hidden cell can be
-    worked out from what is shown (by subtraction, or by any combination of the shown totals).
-
-    Every count — body cells and totals alike — is a variable; each row and column gives an equation
-    (cells sum to the total). A hidden variable is recoverable when its unit vector lies in the row space of
-    the equations restricted to the hidden variables; we keep hiding the smallest shown neighbour until
-    none is. With `rounding` (public exports) shown counts are rounded to multiples of it afterwards.
-    """
+    """One table of counts with its row and column totals: hide counts from 1 to threshold-1, then as many
+    more cells as `suppress` needs so that no hidden cell can be worked out from what is shown. With
+    `rounding` (public exports) shown counts are rounded to multiples of it afterwards."""
     matrix = np.asarray(body, dtype=int).reshape(len(body), -1) if len(body) else np.zeros((0, 0), dtype=int)
     n_rows, n_cols = matrix.shape
     values: list[int] = list(matrix.flatten())
@@ -79,45 +75,15 @@ def protect_table(body: Sequence[Sequence[int]], threshold: int = 5, rounding: i
             equations.append([(v, 1) for v in row_total_vars] + [(grand_var, -1)])
         if with_col_totals:
             equations.append([(v, 1) for v in col_total_vars] + [(grand_var, -1)])
-
-    coefficients = np.zeros((len(equations), len(values)))
-    equations_of: list[set[int]] = [set() for _ in values]  # the equations each variable appears in
-    for r, eq in enumerate(equations):
-        for var, coef in eq:
-            coefficients[r, var] = coef
-            equations_of[var].add(r)
     n_body = n_rows * n_cols
-    hidden = {k for k, v in enumerate(values) if 0 < v < threshold}
-    while True:
-        exposed = _recoverable(hidden, coefficients)
-        if not exposed:
-            break
-        target = min(exposed)
-        # Hide a shown variable that shares an equation with the exposed one: preferably one that also
-        # protects other exposed variables, then a body cell rather than a total, then the smallest.
-        candidates = {v for r in equations_of[target] for v, _ in equations[r]} - hidden
-        if not candidates:  # recoverable through a chain of equations: widen to every touching equation
-            candidates = {v for eq in equations if any(var in hidden for var, _ in eq) for v, _ in eq} - hidden
-        if not candidates:
-            raise AssertionError("suppression found no complement")
-        exposed_eqs = set().union(*(equations_of[v] for v in exposed))
-
-        def cost(v: int, exposed_eqs=exposed_eqs, n_body=n_body) -> tuple:
-            return (-len(equations_of[v] & exposed_eqs), v >= n_body, values[v], v)
-
-        hidden.add(min(candidates, key=cost))
-
     primary = {k for k, v in enumerate(values) if 0 < v < threshold}
+    # complements: a body cell rather than a total, then the smallest
+    hidden = suppress(values, equations, primary, rank=lambda v: (int(v >= n_body), values[v], v))
 
     def cell(k: int | None) -> Cell:
         if k is None:
             return Cell(None, "")
-        if k in primary:
-            return Cell(None, small_text(threshold))
-        if k in hidden:
-            return Cell(None, COMPLEMENT_TEXT)
-        shown = values[k] if rounding is None else round_to(values[k], rounding)
-        return Cell(shown, f"{shown:,}".replace(",", "."))
+        return shown_cell(values[k], k in primary, k in hidden, threshold, rounding)
 
     return ProtectedTable(
         cells=[[cell(index["c", i, j]) for j in range(n_cols)] for i in range(n_rows)],
@@ -125,6 +91,57 @@ def protect_table(body: Sequence[Sequence[int]], threshold: int = 5, rounding: i
         col_totals=[cell(v) for v in col_total_vars],
         grand_total=cell(grand_var),
     )
+
+
+def shown_cell(value: int, primary: bool, hidden: bool, threshold: int, rounding: int | None = None) -> Cell:
+    """How one count is shown after suppression: '<5' (primary), '×' (complement) or the (rounded) value."""
+    if primary:
+        return Cell(None, small_text(threshold))
+    if hidden:
+        return Cell(None, COMPLEMENT_TEXT)
+    shown = value if rounding is None else round_to(value, rounding)
+    return Cell(shown, f"{shown:,}".replace(",", "."))
+
+
+Equation = Sequence[tuple[int, int]]  # (variable, coefficient) pairs that sum to zero
+
+
+def suppress(values: Sequence[int], equations: Sequence[Equation], primary: set[int],
+             rank: Callable[[int], tuple] | None = None) -> set[int]:
+    """The variables to hide: `primary` and then complements until no hidden variable is determined by the
+    shown ones through `equations` (by subtraction or by any linear combination).
+
+    Every count is a variable; each equation says that its members, with their coefficients, sum to zero
+    (cells sum to their total; a region is the sum of its districts). A hidden variable is determined when its
+    unit vector lies in the row space of the equations restricted to the hidden variables. While one is, we
+    hide a shown variable that shares an equation with it: the lowest by the first element of `rank` (a tier:
+    cells a reader needs most, such as the region's total, in a high tier), then one that also protects other
+    exposed variables, then the lowest by the rest of `rank` (default: the smallest value).
+    """
+    equations_of: list[set[int]] = [set() for _ in values]
+    coefficients = np.zeros((len(equations), len(values)))
+    for r, eq in enumerate(equations):
+        for var, coef in eq:
+            coefficients[r, var] = coef
+            equations_of[var].add(r)
+    order = rank or (lambda v: (0, values[v], v))
+    hidden = set(primary)
+    while True:
+        exposed = _recoverable(hidden, coefficients)
+        if not exposed:
+            return hidden
+        target = min(exposed)
+        candidates = {v for r in equations_of[target] for v, _ in equations[r]} - hidden
+        if not candidates:  # recoverable through a chain of equations: widen to every touching equation
+            candidates = {v for eq in equations if any(var in hidden for var, _ in eq) for v, _ in eq} - hidden
+        if not candidates:
+            raise AssertionError("suppression found no complement")
+        exposed_eqs = set().union(*(equations_of[v] for v in exposed))
+        def cost(v: int, exposed_eqs: set[int] = exposed_eqs) -> tuple:
+            tier, *rest = order(v)
+            return (tier, -len(equations_of[v] & exposed_eqs), *rest)
+
+        hidden.add(min(candidates, key=cost))
 
 
 def _recoverable(hidden: set[int], coefficients: np.ndarray) -> set[int]:
@@ -166,11 +183,10 @@ def protect_count(value: int | None, threshold: int = 5, rounding: int | None = 
     return Cell(shown, f"{shown:,}".replace(",", "."))
 
 
-def pseudonyms(n: int) -> list[str]:
-    """'Gemeente A', 'Gemeente B', … 'Gemeente AA' for n others, in the order given."""
-    letters = string.ascii_uppercase
-    out = []
-    for k in range(n):
-        label = letters[k] if k < 26 else letters[k // 26 - 1] + letters[k % 26]
-        out.append(f"Gemeente {label}")
-    return out
+def significant(value: float | None, digits: int = 2) -> float | None:
+    """`value` rounded to `digits` significant digits (1.234 -> 1.2, 1,234 -> 1,200). A per-inhabitant figure
+    about others at full precision pins a gemeente: value × population is a whole number of 0.1 fte or of €100
+    for one CBS population only. At two digits every such figure fits many populations."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard import formatting
+from etl import measures, reference
+from etl.domain import PARTNERS
+
+N_BLOCKS = len(reference.blocks())  # the checklist is versioned data: its current length, not a typed "18"
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class Measure:
     percent: bool = False
     count_based: bool = False  # rests on small counts: never per other gemeente for gemeente users
     description: str = ""
+    per_inhabitants: int | None = None  # per how many inhabitants (etl.measures), for rates
 
     def format(self, value) -> str:
         if self.percent:
@@ -30,19 +35,21 @@ class Measure:
 
 MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("score", "Voortgangsscore", "Score", "0–100", 1,
-            description="Som van de statussen van de 18 bouwstenen gedeeld door 3 × 18, maal 100."),
-    Measure("blocks_in_order", "Bouwstenen op orde", "Op orde", "van 18",
+            description=f"Som van de statussen van de {N_BLOCKS} bouwstenen gedeeld door 3 × {N_BLOCKS}, maal 100."),
+    Measure("blocks_in_order", "Bouwstenen op orde", "Op orde", f"van {N_BLOCKS}",
             description="Aantal bouwstenen met status Gerealiseerd of Geborgd."),
     Measure("fte_per_100k", "Capaciteit", "fte/100.000", "fte per 100.000 inwoners", 2,
-            description="Capaciteit voor de aanpak in fte per 100.000 inwoners."),
+            description="Capaciteit voor de aanpak in fte per 100.000 inwoners.", per_inhabitants=measures.FTE_PER),
     Measure("budget_per_1000", "Budget", "€/1.000", "€ per 1.000 inwoners", 0,
-            description="Budget voor de aanpak plus geld voor interventietrajecten, per 1.000 inwoners."),
-    Measure("network_coverage", "Netwerkdekking", "Netwerk", "% van 7 partnertypen", 0, percent=True,
-            description="Aandeel van de 7 partnertypen dat deelneemt aan het signaleringsnetwerk."),
+            description="Budget voor de aanpak plus geld voor interventietrajecten, per 1.000 inwoners.",
+            per_inhabitants=measures.BUDGET_PER),
+    Measure("network_coverage", "Netwerkdekking", "Netwerk", f"% van {len(PARTNERS)} partnertypen", 0, percent=True,
+            description=f"Aandeel van de {len(PARTNERS)} partnertypen dat deelneemt aan het signaleringsnetwerk."),
     Measure("signals_total", "Meldingen", "Meldingen", "aantal per kwartaal", count_based=True,
             description="Meldingen van radicalisering en polarisatie in het kwartaal."),
     Measure("signals_per_10k", "Meldingen per 10.000 inwoners", "Meld./10.000", "per 10.000 inwoners", 2,
-            count_based=True, description="Meldingen in het kwartaal per 10.000 inwoners."),
+            count_based=True, description="Meldingen in het kwartaal per 10.000 inwoners.",
+            per_inhabitants=measures.SIGNALS_PER),
     Measure("share_to_safety_house", "Ingebracht in het ZVH", "% ZVH", "% van de meldingen", 0, percent=True,
             count_based=True, description="Aandeel van de meldingen dat is ingebracht in het Zorg- en "
                                           "Veiligheidshuis (i2o/ICO)."),

@@ -6,6 +6,17 @@ from collections.abc import Iterable, Mapping
 
 from etl.domain import IN_ORDER_FROM, MAX_STATUS, PARTNERS
 
+# Per-inhabitant measures: capacity in FTE per 100,000, budget in € per 1,000, signals per 10,000 inhabitants.
+FTE_PER = 100_000
+BUDGET_PER = 1_000
+SIGNALS_PER = 10_000
+# The smallest amount a submission reports in practice (capacity in tenths of an FTE, budgets in hundreds of
+# euros, whole signals): per inhabitant, an amount fits only populations for which value × population is a
+# multiple of it, which is how an exact per-inhabitant figure gives a gemeente away (dashboard.data.scope).
+REPORTED_STEP = {"fte_per_100k": 0.1, "budget_per_1000": 100.0, "signals_per_10k": 1.0}
+# A gemeente is "well advanced" with at least this many blocks in order (a key figure of the overview).
+ADVANCED_BLOCKS = 16
+
 
 def progress_score(statuses: Iterable[int | None]) -> float | None:
     """Voortgangsscore 0–100: sum of statuses / (3 × number of blocks) × 100; missing if any block is."""

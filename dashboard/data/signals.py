@@ -1,0 +1,194 @@
+"""Counts of signals per group and quarter, protected jointly for the viewer (DOMAIN.md section 5).
+
+Every count of signals a viewer can obtain about groups of gemeenten is a cell of one system per quarter: for
+the region and each district, radicalisation, polarisation, from citizens, from professionals, the total, and
+brought into the ZVH. They are linked: a total is radicalisation + polarisation and also citizens +
+professionals; the region is the sum of its districts, kind by kind. Signalen's tables, Ontwikkeling's trend
+of signals, the overview's key figure and the exports all show cells of this one system, so the small-count rule
+and its complementary suppression are decided once for all of them (`disclosure.suppress`): no hidden cell can
+be worked out by subtraction across them. Quarters are not linked (no page shows a sum over quarters).
+
+For a gemeente user the own gemeente's counts are known exactly: the small-count rule applies to the rest of a
+group total (a district total of 7 with 4 of the own gives away the 3 of the others).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from dashboard.data import scope, warehouse
+from dashboard.disclosure import Cell, shown_cell, suppress
+from dashboard.metrics import MEASURES
+from dashboard.viewer import Viewer
+
+KINDS = ("signals_radicalisation", "signals_polarisation", "signals_from_citizens", "signals_from_professionals",
+         "signals_total", "signals_to_safety_house")
+BY_TYPE = ("signals_radicalisation", "signals_polarisation")
+BY_SOURCE = ("signals_from_citizens", "signals_from_professionals")
+TOTAL, SAFETY_HOUSE = "signals_total", "signals_to_safety_house"
+LABELS = {"signals_radicalisation": "Radicalisering", "signals_polarisation": "Polarisatie",
+          "signals_from_citizens": "Van burgers", "signals_from_professionals": "Van professionals",
+          "signals_total": "Totaal", "signals_to_safety_house": "Ingebracht in ZVH"}
+TOO_FEW = "te weinig gemeenten"
+# complements are taken from a district's parts first, then its total, then the region's parts; the region's
+# total, the figure readers look for first, last
+def _tier(group: str, kind: str) -> int:
+    region = group == scope.REGION_NAME
+    return 2 * region + (kind == TOTAL) + (region and kind == TOTAL)
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """One group's counts in one quarter as the viewer may see them, with the rate and the ZVH share."""
+
+    group: str  # 'Regio NHSV' or a district
+    cells: dict[str, Cell]
+    per_10k: float | None  # only where the total is shown and the viewer may see the group's population
+    share_zvh: float | None  # only where the total and the ZVH count are shown
+    shown: bool = True  # False: too few gemeenten for this viewer
+
+
+def groups() -> list[str]:
+    return [scope.REGION_NAME, *warehouse.districts()]
+
+
+def quarter_counts(viewer: Viewer, quarter: str, engine: Engine | None = None) -> dict[str, GroupCounts]:
+    """Per group (region first, then the districts), the quarter's protected counts."""
+    eng = warehouse.engine(engine)
+    key = ("signal_counts", viewer.cache_key, quarter, scope.threshold())
+    return warehouse.cached(eng, key, lambda: _quarter_counts(viewer, quarter, eng))
+
+
+def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, GroupCounts]:
+    frame = warehouse.mart(eng, [quarter])
+    frame = frame[frame["submitted"]]
+    focus = scope.focus_of(viewer)
+    submitted = warehouse.submitted_codes(quarter, eng)
+    names = groups()
+    sums: dict[str, dict[str, int]] = {}
+    population: dict[str, int] = {}
+    own_part: dict[str, dict[str, int]] = {}
+    own = frame[frame["municipality_code"] == focus] if focus else frame.iloc[0:0]
+    for name in names:
+        part = frame if name == scope.REGION_NAME else frame[frame["district"] == name]
+        sums[name] = {k: int(part[k].fillna(0).sum()) for k in KINDS}
+        population[name] = int(part["population"].sum())
+        mine = own if name == scope.REGION_NAME else own[own["district"] == name]
+        own_part[name] = {k: int(mine[k].fillna(0).sum()) for k in KINDS}
+
+    shown_groups = set(names)
+    if not scope.exact(viewer):
+        for name in names:
+            kind = scope.REGION if name == scope.REGION_NAME else scope.DISTRICT
+            try:
+                scope.group(viewer, focus, kind, submitted, value=name)
+            except scope.TooFew:
+                shown_groups.discard(name)
+
+    variables = [(name, k) for name in names for k in KINDS]
+    index = {v: n for n, v in enumerate(variables)}
+    values = [sums[name][k] for name, k in variables]
+    equations: list[list[tuple[int, int]]] = []
+    for name in names:
+        for parts in (BY_TYPE, BY_SOURCE):
+            equations.append([(index[name, p], 1) for p in parts] + [(index[name, TOTAL], -1)])
+    for k in KINDS:
+        equations.append([(index[d, k], 1) for d in names[1:]] + [(index[names[0], k], -1)])
+    primary = {index[name, k] for name, k in variables
+               if name not in shown_groups or scope.primary_hidden(viewer, sums[name][k], own_part[name][k])}
+
+    def order(v: int) -> tuple:
+        name, k = variables[v]
+        return (_tier(name, k), values[v], v)
+
+    hidden = suppress(values, equations, primary, rank=order) if primary else set()
+    rounding = scope.rounding(viewer)
+    rates = scope.rates_shown(viewer, focus, submitted)
+    out: dict[str, GroupCounts] = {}
+    for name in names:
+        if name not in shown_groups:
+            out[name] = GroupCounts(name, {k: Cell(None, TOO_FEW) for k in KINDS}, None, None, shown=False)
+            continue
+        cells = {k: shown_cell(sums[name][k], index[name, k] in primary, index[name, k] in hidden,
+                               scope.threshold(), rounding) for k in KINDS}
+        total, zvh = cells[TOTAL], cells[SAFETY_HOUSE]
+        per_10k = None
+        if rates and total.value is not None and population[name]:
+            per_10k = scope.publish(viewer, "signals_per_10k",
+                                    total.value / population[name] * MEASURES["signals_per_10k"].per_inhabitants)
+        share = (zvh.value / total.value if total.value and zvh.value is not None else None)
+        out[name] = GroupCounts(name, cells, per_10k, share)
+    return out
+
+
+def own_counts(viewer: Viewer, engine: Engine | None = None) -> dict[str, dict[str, int | float | None]]:
+    """The own gemeente's exact counts per quarter (gemeente users only)."""
+    if viewer.municipality_code is None:
+        raise scope.Forbidden("Alleen een gemeentegebruiker heeft een eigen gemeente.")
+    frame = warehouse.mart(engine, codes=[viewer.municipality_code])
+    frame = frame[frame["submitted"]].sort_values("quarter")
+    return {row["quarter"]: {**{k: int(row[k]) for k in KINDS}, "per_10k": row["signals_per_10k"],
+                             "share_zvh": row["share_to_safety_house"]}
+            for row in frame.to_dict("records")}
+
+
+def per_gemeente(viewer: Viewer, quarter: str, engine: Engine | None = None):
+    """Per gemeente signal counts of the quarter: coordinators and admins only."""
+    scope.require_coordinator(viewer)
+    frame = warehouse.mart(engine, [quarter])
+    return frame[["municipality_code", "name", "district", "submitted", "signals_total", "signals_per_10k",
+                  "signals_to_safety_house", "share_to_safety_house", "interventions_active"]
+                 ].sort_values("name").reset_index(drop=True)
+
+
+@dataclass
+class SignalTable:
+    """Counts per quarter (rows) by type or by source (columns) with the total, as the viewer may see them."""
+
+    title: str
+    quarters: list[str]
+    columns: list[str]
+    cells: list[list[Cell]]
+    row_totals: list[Cell]
+    per_10k: list[str]  # per quarter, only where the total is shown
+    share_zvh: list[str]
+
+
+def signal_tables(viewer: Viewer, group: str, engine: Engine | None = None) -> list[SignalTable]:
+    """By type and by source, per quarter: `group` is 'Regio NHSV', a district, or 'eigen' (the gemeente user's
+    own gemeente, exact)."""
+    eng = warehouse.engine(engine)
+    quarters = sorted(warehouse.quarters(eng))
+    if group == "eigen":
+        own = own_counts(viewer, eng)
+        name = warehouse.region()[viewer.municipality_code].name  # type: ignore[index]
+        rows = {q: ({k: Cell(v, f"{v:,}".replace(",", ".")) for k, v in own[q].items() if k in KINDS},
+                    own[q]["per_10k"], own[q]["share_zvh"]) for q in quarters if q in own}
+        title, exact_text = name, True
+    else:
+        if group not in groups():
+            group = scope.REGION_NAME
+        rows = {}
+        for q in quarters:
+            counts = quarter_counts(viewer, q, eng)[group]
+            rows[q] = (counts.cells, counts.per_10k, counts.share_zvh)
+        title = group if group == scope.REGION_NAME else f"District {group}"
+        exact_text = scope.exact(viewer)
+    shown = [q for q in quarters if q in rows]
+    out = []
+    for parts, label in ((BY_TYPE, "naar soort"), (BY_SOURCE, "naar herkomst")):
+        out.append(SignalTable(
+            title=f"{title}: meldingen {label}", quarters=shown, columns=[LABELS[p] for p in parts],
+            cells=[[rows[q][0][p] for p in parts] for q in shown], row_totals=[rows[q][0][TOTAL] for q in shown],
+            per_10k=[rate_text(viewer if not exact_text else None, rows[q][1]) for q in shown],
+            share_zvh=[MEASURES["share_to_safety_house"].format(rows[q][2]) for q in shown]))
+    return out
+
+
+def rate_text(viewer: Viewer | None, value: float | None) -> str:
+    """A rate per 10,000 as shown: at the precision the scope rules published it with."""
+    if viewer is None:
+        return MEASURES["signals_per_10k"].format(value)
+    return scope.text(viewer, "signals_per_10k", value)

@@ -1,0 +1,73 @@
+"""Ontwikkeling's view model: per quarter, the region's and each district's value of a measure.
+
+Scores, capacity, budget and network coverage: the median (dashboard.data.peers) over the gemeenten that
+submitted, rounded by the scope rules. Signals: the group's protected total, its rate per 10,000 and the share
+brought into the ZVH, from the same protected cells as every other table of signals (dashboard.data.signals).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from dashboard.data import peers, scope, signals, warehouse
+from dashboard.metrics import MEASURES
+from dashboard.viewer import Viewer
+
+SIGNAL_MEASURES = ("signals_total", "signals_per_10k", "share_to_safety_house")
+COLUMNS = ["group", "quarter", "value", "text", "n"]
+
+
+def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
+    """Rows group, quarter, value, text and n (the number of gemeenten that submitted: coordinators only)."""
+    eng = warehouse.engine(engine)
+    if measure not in MEASURES:
+        measure = "score"
+    return warehouse.cached(eng, ("trends", viewer.cache_key, measure, scope.threshold()),
+                            lambda: _trends(viewer, measure, eng)).copy()
+
+
+def _trends(viewer: Viewer, measure: str, eng: Engine) -> pd.DataFrame:
+    rows = []
+    for quarter in sorted(warehouse.quarters(eng)):
+        if measure in SIGNAL_MEASURES:
+            rows += _signal_rows(viewer, measure, quarter, eng)
+        else:
+            rows += _median_rows(viewer, measure, quarter, eng)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _median_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> list[dict]:
+    frame = warehouse.mart(eng, [quarter])
+    frame = frame[frame["submitted"]]
+    submitted = warehouse.submitted_codes(quarter, eng)
+    focus = scope.focus_of(viewer)
+    out = []
+    for name in signals.groups():
+        kind = scope.REGION if name == scope.REGION_NAME else scope.DISTRICT
+        try:
+            chosen = scope.group(viewer, focus, kind, submitted, value=name)
+        except scope.TooFew:
+            out.append(dict(group=name, quarter=quarter, value=None, text=signals.TOO_FEW, n=None))
+            continue
+        spread = peers.group_band(quarter, chosen.members, measure, eng)
+        value = scope.publish(viewer, measure, spread.p50) if spread else None
+        n = int(frame["municipality_code"].isin(chosen.members).sum()) if scope.exact(viewer) else None
+        out.append(dict(group=name, quarter=quarter, value=value, text=scope.text(viewer, measure, value), n=n))
+    return out
+
+
+def _signal_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> list[dict]:
+    out = []
+    for name, counts in signals.quarter_counts(viewer, quarter, eng).items():
+        total = counts.cells[signals.TOTAL]
+        if measure == "signals_total":
+            value, text = total.value, total.text
+        elif measure == "signals_per_10k":
+            value = counts.per_10k
+            text = scope.text(viewer, measure, value) if value is not None else (total.text if total.hidden else "–")
+        else:
+            value = counts.share_zvh
+            text = MEASURES[measure].format(value) if value is not None else "–"
+        out.append(dict(group=name, quarter=quarter, value=value, text=text, n=None))
+    return out
