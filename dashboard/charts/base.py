@@ -1,0 +1,102 @@
+"""What every chart shares: the Chart record, the palette and symbols, and the figure's common layout.
+
+Charts are pure functions from scoped data to a Chart; the screens and the quarterly export call the same
+builders, so an exported chart cannot drift from the one on screen. Figures are plain figure dicts
+({"data": [...], "layout": {...}}), which dcc.Graph and kaleido take as they are; tests validate them with plotly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+
+from etl.domain import STATUS_LABELS
+
+# Okabe–Ito, safe for the common forms of colour blindness; statuses also carry a symbol.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+OWN_COLOUR, PEER_COLOUR, MUTED = "#0072B2", "#6E6E6E", "#D9D9D9"
+BAND_OUTER, BAND_INNER = "#E3ECF5", "#B9CFE4"
+STATUS_COLOURS = {0: "#D55E00", 1: "#E69F00", 2: "#56B4E9", 3: "#0072B2"}
+STATUS_SYMBOLS = {0: "✕", 1: "◐", 2: "✓", 3: "★", None: "–"}
+STATUS_PATTERNS = {0: "x", 1: "/", 2: "", 3: "."}
+SYMBOLS = ["circle", "square", "diamond", "triangle-up"]
+SEQUENTIAL = [[0, "#C6DBEF"], [0.5, "#4292C6"], [1, "#08306B"]]  # light enough to see, dark enough to read
+FONT = "Segoe UI, Roboto, DejaVu Sans, Arial, sans-serif"
+NOT_REPORTED = "Niet aangeleverd"
+STATUS_TEXT = {None: NOT_REPORTED, **dict(enumerate(STATUS_LABELS))}
+
+TEMPLATE = {"layout": {
+    "paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF", "colorway": PALETTE,
+    "xaxis": {"gridcolor": "#E6E6E6", "linecolor": "#BDBDBD", "zerolinecolor": "#BDBDBD", "ticks": "",
+              "automargin": True},
+    "yaxis": {"gridcolor": "#E6E6E6", "linecolor": "#BDBDBD", "zerolinecolor": "#BDBDBD", "ticks": "",
+              "automargin": True},
+    "hoverlabel": {"font": {"family": FONT}},
+}}
+
+
+class Chart:
+    """What a screen or an export needs of one chart: a stable key (also the file name in exports), a title,
+    a description in words (for screen readers, alt text and the PDF), the figure, and the table of exactly
+    the figures shown. A builder may give the table as a function: a page sends only the figure, and the table
+    is made when someone asks for it."""
+
+    __slots__ = ("key", "title", "description", "figure", "_table")
+
+    def __init__(self, key: str, title: str, description: str, figure: dict,
+                 table: pd.DataFrame | Callable[[], pd.DataFrame]):
+        self.key = key
+        self.title = title
+        self.description = description
+        self.figure = figure
+        self._table = table
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if callable(self._table):
+            self._table = self._table()
+        return self._table
+
+    def __repr__(self) -> str:
+        return f"Chart(key={self.key!r}, title={self.title!r})"
+
+
+def figure(traces: list[dict], layout: dict, height: int = 380, legend: bool = True) -> dict:
+    """A figure with the monitor's look: font, Dutch number separators, the legend above the plot."""
+    layout = {**layout}
+    layout.setdefault("margin", dict(l=10, r=10, t=30, b=10))
+    layout.update(template=TEMPLATE, height=height, font=dict(family=FONT, size=13, color="#1A1A1A"),
+                  showlegend=legend, separators=",.")  # Dutch: decimal comma, thousands point
+    layout.setdefault("legend", dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return {"data": traces, "layout": layout}
+
+
+def empty(key: str, title: str, message: str) -> Chart:
+    layout = dict(annotations=[dict(text=message, showarrow=False, font=dict(size=14))],
+                  xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return Chart(key, title, message, figure([], layout, 200, False), pd.DataFrame({"Melding": [message]}))
+
+
+def missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def status_text(status) -> str:
+    return NOT_REPORTED if missing(status) else STATUS_LABELS[int(status)]
+
+
+def statuses(column) -> list[int | None]:
+    """A column of statuses as ints, None where missing (NaN, None, pd.NA)."""
+    return [None if missing(v) else int(v) for v in column.tolist()]
+
+
+def values(series) -> list:
+    """A column as a plain list, None where missing (plotly draws a gap)."""
+    items = series.tolist() if hasattr(series, "tolist") else list(series)
+    return [None if missing(v) else v for v in items]
+
+
+def status_legend_text() -> str:
+    return " · ".join(f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in range(4)) + f" · – {NOT_REPORTED.lower()}"

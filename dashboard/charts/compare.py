@@ -1,0 +1,175 @@
+"""A gemeente against a group: its value on the group's bands (10–90% and 25–75%, with the median) in real
+units, per measure or per theme; for coordinators also every member by name (scatter, ranking)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import formatting
+from dashboard.charts.base import BAND_INNER, BAND_OUTER, OWN_COLOUR, PEER_COLOUR, Chart, empty, figure, missing
+from dashboard.metrics import MEASURES
+
+BAND_COLUMNS = ("p10", "p25", "median", "p75", "p90")
+
+
+def _band_traces(labels: list[str], rows: pd.DataFrame, own_name: str, group: str, axes: dict,
+                 legend: bool, fmt=lambda v: formatting.number(v, 1)) -> list[dict]:
+    """The band of each row (p10–p90 light, p25–p75 darker), its median and the own value, on the given axes.
+    Hover texts use the texts the data layer published (`<column>_text`) where there are."""
+    def col(name: str) -> list:
+        return [None if missing(v) else float(v) for v in rows[name].tolist()]
+
+    def texts_of(name: str) -> list[str]:
+        if f"{name}_text" in rows.columns:
+            return [str(t) for t in rows[f"{name}_text"].tolist()]
+        return [fmt(v) for v in col(name)]
+
+    p10, p25, med, p75, p90, own = (col(c) for c in (*BAND_COLUMNS, "own"))
+    texts = [f"10–90%: {a}–{b}" for a, b in zip(texts_of("p10"), texts_of("p90"), strict=True)]
+
+    def segments(low: list, high: list) -> tuple[list, list]:
+        """One thick line per row from low to high: only the band's own values are drawn (bars would send
+        their widths, numbers nobody published)."""
+        xs, ys = [], []
+        for label, a, b in zip(labels, low, high, strict=True):
+            if a is not None and b is not None:
+                xs += [a, b, None]
+                ys += [label, label, None]
+        return xs, ys
+
+    outer_x, outer_y = segments(p10, p90)
+    inner_x, inner_y = segments(p25, p75)
+    return [
+        dict(type="scatter", mode="lines", x=outer_x, y=outer_y, name=f"10–90% van {group}",
+             line=dict(color=BAND_OUTER, width=14), hoverinfo="skip", showlegend=legend, **axes),
+        dict(type="scatter", mode="lines", x=inner_x, y=inner_y, name=f"25–75% van {group}",
+             line=dict(color=BAND_INNER, width=14), hoverinfo="skip", showlegend=legend, **axes),
+        dict(type="scatter", mode="markers", y=labels, x=med, name="Mediaan van de groep", showlegend=legend,
+             marker=dict(symbol="line-ns", size=22, line=dict(width=3, color=PEER_COLOUR)),
+             hovertext=[f"mediaan {t}; {band}" for t, band in zip(texts_of("median"), texts, strict=True)],
+             hoverinfo="text", **axes),
+        dict(type="scatter", mode="markers", y=labels, x=own, name=f"◆ {own_name}", showlegend=legend,
+             marker=dict(symbol="diamond", size=14, color=OWN_COLOUR, line=dict(color="#FFFFFF", width=1)),
+             hovertext=[f"{own_name}: {t}" for t in texts_of("own")], hoverinfo="text", **axes),
+    ]
+
+
+def _text(row, column: str) -> str:
+    """A value as the data layer formatted it (`<column>_text`, at the precision it was published with)."""
+    given = getattr(row, f"{column}_text", None)
+    return given if isinstance(given, str) else MEASURES[row.measure].format(getattr(row, column))
+
+
+def bands(rows: pd.DataFrame, name: str, group: str) -> Chart:
+    """Per measure (one row each, each with its own axis in its own unit): the group's bands and the
+    gemeente's value. `rows`: measure, own, p10, p25, median, p75, p90, position, and optionally the texts
+    (`own_text`, `p10_text`, …) at the precision the values were published with."""
+    rows = rows.dropna(subset=["median"]).reset_index(drop=True)
+    if rows.empty:
+        return empty("positie", "Positie in de vergelijkingsgroep", "Geen gegevens voor deze groep.")
+    n = len(rows)
+    traces, layout = [], {}
+    row_height, gap = 1 / n, 0.35 / n
+    for k, r in enumerate(rows.itertuples()):
+        m = MEASURES[r.measure]
+        suffix = "" if k == 0 else str(k + 1)
+        axes = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        traces += _band_traces([m.label], rows.iloc[[k]], name, group, axes, k == 0, m.format)
+        top = 1 - k * row_height
+        values = [v for v in (r.p10, r.p90, r.own) if not missing(v)]
+        low, high = min(values), max(values)
+        pad = (high - low) * 0.08 or abs(high) * 0.1 or 1
+        layout[f"yaxis{suffix}"] = dict(domain=[max(0, top - row_height + gap), top], anchor=f"x{suffix}",
+                                        tickfont=dict(size=12), fixedrange=True)
+        layout[f"xaxis{suffix}"] = dict(anchor=f"y{suffix}", range=[max(0, low - pad) if low >= 0 else low - pad,
+                                                                   high + pad],
+                                        title=dict(text=m.unit, font=dict(size=11), standoff=2),
+                                        tickformat=",.0%" if m.percent else None, fixedrange=True)
+    layout["legend"] = dict(orientation="h", yanchor="bottom", y=1.0, x=0)
+    layout["margin"] = dict(l=10, r=10, t=40, b=10)
+    fig = figure(traces, layout, 95 * n + 70)
+
+    def table() -> pd.DataFrame:
+        return pd.DataFrame([{
+            "Maat": MEASURES[r.measure].label, name: _text(r, "own"),
+            **{label: _text(r, c) for c, label in zip(BAND_COLUMNS, ("10%", "25%", "Mediaan", "75%", "90%"),
+                                                      strict=True)},
+            "Positie": r.position} for r in rows.itertuples()])
+
+    description = (f"Per maat de spreiding in {group} (licht: 10–90%, donker: 25–75%, streep: mediaan) en de "
+                   f"waarde van {name} (◆). " + "; ".join(
+                       f"{MEASURES[r.measure].label}: {_text(r, 'own')} (mediaan {_text(r, 'median')}), {r.position}"
+                       for r in rows.itertuples()) + ".")
+    return Chart("positie", "Positie in de vergelijkingsgroep", description, fig, table)
+
+
+def theme_scores(scores: pd.DataFrame, name: str, group: str) -> Chart:
+    """The gemeente's score per theme against the group's bands."""
+    labels = scores["theme"].tolist()
+    traces = _band_traces(labels, scores, name, group, {}, True, lambda v: formatting.number(v, 0))
+    layout = dict(xaxis=dict(range=[0, 100], title=dict(text="Voortgangsscore (0–100)")),
+                  yaxis=dict(autorange="reversed"), legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
+                  margin=dict(l=10, r=10, t=10, b=10))
+    fig = figure(traces, layout, 360)
+
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"Thema": scores["theme"], name: scores["own"].map(lambda v: formatting.number(v, 0)),
+                             **{label: scores[c].map(lambda v: formatting.number(v, 0))
+                                for c, label in zip(BAND_COLUMNS, ("10%", "25%", "Mediaan", "75%", "90%"),
+                                                    strict=True)}})
+
+    lines = [f"{r.theme}: {formatting.number(r.own, 0)} tegen mediaan {formatting.number(r.median, 0)}"
+             for r in scores.itertuples()]
+    return Chart("themascores", f"Score per thema tegen {group}",
+                 f"Voortgangsscore van {name} per thema (◆), met de spreiding in {group} (licht: 10–90%, donker: "
+                 "25–75%, streep: mediaan). " + "; ".join(lines) + ".", fig, table)
+
+
+def ranking(rows: pd.DataFrame, measure: str) -> Chart:
+    """Coordinators: the gemeenten of a group ranked by a measure, the chosen one highlighted (colour and ★)."""
+    m = MEASURES[measure]
+    data = rows.dropna(subset=[measure]).sort_values([measure, "label"], ascending=[True, False])
+    colours = [OWN_COLOUR if own else PEER_COLOUR for own in data["own"]]
+    labels = [("★ " if own else "") + label for label, own in zip(data["label"], data["own"], strict=True)]
+    trace = dict(type="bar", x=data[measure].tolist(), y=labels, orientation="h", marker=dict(color=colours),
+                 text=[m.format(v) for v in data[measure]], textposition="outside",
+                 hovertemplate="%{y}: %{text}<extra></extra>")
+    top = data[measure].max() if len(data) else 1
+    layout = dict(xaxis=dict(title=dict(text=f"{m.label} ({m.unit})"), range=[0, (top or 1) * 1.15]))
+    fig = figure([trace], layout, max(260, 22 * len(data) + 80), False)
+    ranked = data.sort_values(measure, ascending=False).reset_index(drop=True)
+
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"Positie": range(1, len(ranked) + 1), "Gemeente": ranked["label"],
+                             m.label: ranked[measure].map(m.format)})
+
+    own = ranked.index[ranked["own"]].tolist()
+    desc = f"Rangorde naar {m.label.lower()}."
+    if own:
+        desc += f" {ranked.loc[own[0], 'label']} staat op plaats {own[0] + 1} van {len(ranked)}."
+    return Chart(f"rangorde_{measure}", f"Rangorde: {m.label}", desc, fig, table)
+
+
+def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
+    """Coordinators: two measures of every gemeente of a group, the chosen one marked."""
+    mx, my = MEASURES[x], MEASURES[y]
+    data = rows.dropna(subset=[x, y])
+    traces = []
+    for own, colour, symbol, name in ((False, PEER_COLOUR, "circle", "Andere gemeenten"),
+                                      (True, OWN_COLOUR, "diamond", "Gekozen gemeente")):
+        part = data[data["own"] == own]
+        traces.append(dict(type="scatter", x=part[x].tolist(), y=part[y].tolist(),
+                           mode="markers+text" if own else "markers", name=name, text=part["label"].tolist(),
+                           textposition="top center", marker=dict(color=colour, symbol=symbol, size=12 if own else 9),
+                           hovertemplate="%{text}<br>%{x}<br>%{y}<extra></extra>"))
+    layout = dict(xaxis=dict(title=dict(text=f"{mx.label} ({mx.unit})")),
+                  yaxis=dict(title=dict(text=f"{my.label} ({my.unit})")))
+    fig = figure(traces, layout, 380)
+
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"Gemeente": data["label"], mx.label: data[x].map(mx.format),
+                             my.label: data[y].map(my.format)})
+
+    return Chart(f"spreiding_{x}_{y}", f"{mx.label} tegen {my.label}",
+                 f"Spreidingsdiagram van {len(data)} gemeenten: {mx.label.lower()} horizontaal, "
+                 f"{my.label.lower()} verticaal.", fig, table)

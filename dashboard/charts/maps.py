@@ -1,0 +1,139 @@
+"""Maps of the gemeenten coloured by a measure: an equal tile per gemeente, or real boundaries after
+`nhsv geo import`. Anyone but a coordinator gets only the own gemeente's value: the rest stays grey."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.charts.base import SEQUENTIAL, Chart, figure, missing
+from dashboard.metrics import MEASURES
+
+
+def _by_code(values: pd.DataFrame) -> tuple[dict, dict]:
+    """name and value per gemeente code (the maps' lookups)."""
+    if values.empty:
+        return {}, {}
+    codes = values["code"].tolist()
+    return dict(zip(codes, values["name"].tolist(), strict=True)), dict(zip(codes, values["value"], strict=True))
+
+
+def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], measure: str,
+             labelled: bool = True) -> Chart:
+    """One equal square per gemeente, roughly in place, coloured by a measure. `values` has code, name,
+    value; tiles without a row are drawn neutral (not reported, or not visible to this viewer)."""
+    m = MEASURES[measure]
+    names, value_of = _by_code(values)
+    xs, ys, texts, colours, hover, custom = [], [], [], [], [], []
+    shown = [v for v in (values["value"].tolist() if not values.empty else []) if not missing(v)]
+    low, high = (min(shown), max(shown)) if shown else (0, 1)
+    for code, (row, col, short) in positions.items():
+        xs.append(col)
+        ys.append(-row)
+        if code in value_of:
+            value = value_of[code]
+            formatted = m.format(value)
+            texts.append(f"{short}<br>{formatted}" if labelled else formatted)
+            colours.append(value if not missing(value) else None)
+            hover.append(f"{names[code]}: {formatted}")
+            custom.append(code)
+        else:
+            texts.append("")
+            colours.append(None)
+            hover.append("")
+            custom.append("")
+    coloured = [k for k, c in enumerate(colours) if c is not None]
+    neutral = [k for k, c in enumerate(colours) if c is None]
+
+    def pick(items, ks):
+        return [items[k] for k in ks]
+
+    def text_colour(value) -> str:
+        # white on the dark end of the scale, black elsewhere (contrast at least 4.5:1 either way)
+        share = (value - low) / (high - low) if high > low else 0.5
+        return "#FFFFFF" if share > 0.45 else "#000000"
+
+    traces = [
+        dict(type="scatter", x=pick(xs, neutral), y=pick(ys, neutral), mode="markers+text",
+             text=pick(texts, neutral), customdata=pick(custom, neutral), hovertext=pick(hover, neutral),
+             hoverinfo="text", textfont=dict(size=11, color="#000000"), name="geen waarde",
+             marker=dict(symbol="square", size=54, color="#EDEDED", line=dict(color="#9A9A9A", width=1))),
+        dict(type="scatter", x=pick(xs, coloured), y=pick(ys, coloured), mode="markers+text",
+             text=pick(texts, coloured), customdata=pick(custom, coloured), hovertext=pick(hover, coloured),
+             hoverinfo="text", textfont=dict(size=11, color=[text_colour(colours[k]) for k in coloured]),
+             name=m.label,
+             marker=dict(symbol="square", size=54, color=pick(colours, coloured), colorscale=SEQUENTIAL, cmin=low,
+                         cmax=high, line=dict(color="#FFFFFF", width=2), showscale=bool(shown),
+                         colorbar=dict(title=dict(text=m.short), thickness=12))),
+    ]
+    layout = dict(xaxis=dict(visible=False, range=[-0.7, max(xs) + 0.7]),
+                  yaxis=dict(visible=False, range=[min(ys) - 0.7, 0.7], scaleanchor="x"))
+    return _map_chart(figure(traces, layout, 640, False), values, m, "Kaart van de gemeenten")
+
+
+def _map_chart(fig: dict, values: pd.DataFrame, m, kind: str) -> Chart:
+    """Either map's table alternative and description: every gemeente shown, the highest and the lowest."""
+    def table() -> pd.DataFrame:
+        frame = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
+        frame[m.label] = frame[m.label].map(m.format)
+        return frame
+
+    best = values.dropna(subset=["value"]).sort_values("value", ascending=False)
+    description = (f"{kind}, gekleurd naar {m.label.lower()} ({m.unit})." +
+                   (f" Hoogste: {best.iloc[0]['name']} ({m.format(best.iloc[0]['value'])}); laagste: "
+                    f"{best.iloc[-1]['name']} ({m.format(best.iloc[-1]['value'])})." if len(best) > 1 else ""))
+    return Chart("kaart", f"{m.label} per gemeente", description, fig, table)
+
+
+def _rings(geometry: dict) -> list[list]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"]]
+    return []
+
+
+def _colour_at(share: float) -> str:
+    """Interpolate the sequential scale (share 0..1) to a hex colour."""
+    share = min(1.0, max(0.0, share))
+    for (a, ca), (b, cb) in zip(SEQUENTIAL, SEQUENTIAL[1:], strict=False):
+        if share <= b:
+            t = (share - a) / (b - a) if b > a else 0
+            rgb = [round(int(ca[i:i + 2], 16) + t * (int(cb[i:i + 2], 16) - int(ca[i:i + 2], 16)))
+                   for i in (1, 3, 5)]
+            return "#" + "".join(f"{c:02X}" for c in rgb)
+    return SEQUENTIAL[-1][1]
+
+
+def choropleth(values: pd.DataFrame, geojson: dict, measure: str) -> Chart:
+    """The same map on real boundaries (after `nhsv geo import`), drawn as plain polygons so that it needs no
+    base map or world outline from the internet; boundaries without a value are grey."""
+    m = MEASURES[measure]
+    names, value_of = _by_code(values)
+    shown = [v for v in (values["value"].tolist() if not values.empty else []) if not missing(v)]
+    low, high = (min(shown), max(shown)) if shown else (0, 1)
+    traces = []
+    centres_x, centres_y, centres_text, centres_code = [], [], [], []
+    for feature in geojson.get("features", []):
+        code = feature["properties"]["statcode"]
+        value = value_of.get(code)
+        has_value = not missing(value)
+        colour = _colour_at((value - low) / (high - low) if high > low else 0.5) if has_value else "#EDEDED"
+        for ring in _rings(feature["geometry"]):
+            traces.append(dict(type="scatter", x=[pt[0] for pt in ring], y=[pt[1] for pt in ring], mode="lines",
+                               fill="toself", fillcolor=colour,
+                               line=dict(color="#FFFFFF" if has_value else "#9A9A9A", width=1), hoverinfo="skip",
+                               showlegend=False))
+        if code in value_of:
+            ring = max(_rings(feature["geometry"]), key=len)
+            centres_x.append(sum(pt[0] for pt in ring) / len(ring))
+            centres_y.append(sum(pt[1] for pt in ring) / len(ring))
+            centres_text.append(f"{names[code]}: {m.format(value)}")
+            centres_code.append(code)
+    traces.append(dict(
+        type="scatter", x=centres_x, y=centres_y, mode="markers", customdata=centres_code, hovertext=centres_text,
+        hoverinfo="text", showlegend=False,
+        marker=dict(size=14, color=[low] * len(centres_x), opacity=0.01, colorscale=SEQUENTIAL, cmin=low,
+                    cmax=high, showscale=bool(shown), colorbar=dict(title=dict(text=m.short), thickness=12))))
+    layout = dict(xaxis=dict(visible=False),
+                  yaxis=dict(visible=False, scaleanchor="x", scaleratio=1.64))  # 1/cos(52.5°): metres look square
+    return _map_chart(figure(traces, layout, 640, False), values, m, "Kaart met de grenzen van de gemeenten")

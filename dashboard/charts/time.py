@@ -1,0 +1,116 @@
+"""Charts over the quarters: a gemeente's own lines (with its group's band), the trends of the region and the
+districts, and the counts of signals per quarter."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import formatting
+from dashboard.charts.base import BAND_INNER, PALETTE, PEER_COLOUR, SYMBOLS, Chart, figure, values
+from dashboard.metrics import MEASURES
+
+
+def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title: str, unit: str,
+             decimals: int = 0, band: pd.DataFrame | None = None, group: str = "") -> Chart:
+    """Lines over the quarters for one gemeente (missing quarters stay gaps); with `band` (quarter, p25,
+    median, p75 and their texts `p25_text`, … as the data layer published them) also the group's middle half
+    and median, where shown."""
+    quarters = frame["quarter"].tolist()
+    xlabels = [formatting.quarter_short(q) for q in quarters]
+    traces: list[dict] = []
+    has_band = band is not None and not band.empty
+    if has_band:
+        at = band.set_index("quarter").reindex(quarters)
+        traces += [
+            dict(type="scatter", x=xlabels, y=values(at["p25"]), mode="lines", line=dict(width=0),
+                 hoverinfo="skip", showlegend=False),
+            dict(type="scatter", x=xlabels, y=values(at["p75"]), mode="lines", line=dict(width=0), fill="tonexty",
+                 fillcolor=BAND_INNER, name=f"25–75% van {group}", hoverinfo="skip"),
+            dict(type="scatter", x=xlabels, y=values(at["median"]), mode="lines",
+                 line=dict(color=PEER_COLOUR, dash="dash", width=2), name=f"Mediaan van {group}",
+                 hovertemplate="mediaan %{y}<extra></extra>"),
+        ]
+    traces += [dict(type="scatter", x=xlabels, y=values(frame[column]), name=label, mode="lines+markers",
+                    line=dict(color=PALETTE[k % len(PALETTE)], width=3),
+                    marker=dict(symbol=SYMBOLS[k % 4], size=8))
+               for k, (column, label) in enumerate(series)]
+    fig = figure(traces, dict(yaxis=dict(title=dict(text=unit), rangemode="tozero")), 320)
+
+    def table() -> pd.DataFrame:
+        out = pd.DataFrame({"Kwartaal": xlabels, **{label: frame[column].map(lambda v: formatting.number(v, decimals))
+                                                    for column, label in series}})
+        if has_band:
+            for column, label in (("p25", "25%"), ("median", "Mediaan"), ("p75", "75%")):
+                out[f"{label} {group}"] = [t if isinstance(t, str) else "–" for t in at[f"{column}_text"].tolist()]
+        return out
+
+    last = frame.dropna(subset=[series[0][0]])
+    desc = f"{title} per kwartaal."
+    if len(last):
+        position = frame.index.get_loc(last.index[-1])
+        desc += f" Laatste waarde ({xlabels[position]}): " + ", ".join(
+            f"{label} {formatting.number(last.iloc[-1][column], decimals)}" for column, label in series) + "."
+        if has_band and quarters[position] in set(band["quarter"]):
+            b = band.set_index("quarter").loc[quarters[position]]
+            desc += f" De mediaan van {group} was toen {b['median_text']}."
+    return Chart(key, title, desc, fig, table)
+
+
+def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None = None) -> Chart:
+    """One line per group (region first, then the districts) over the quarters; events numbered at the top."""
+    m = MEASURES[measure]
+    quarters = sorted(trends["quarter"].unique()) if not trends.empty else []
+    xlabels = {q: formatting.quarter_short(q) for q in quarters}
+    order = list(dict.fromkeys(trends["group"].dropna())) if not trends.empty else []
+    traces = []
+    for k, group in enumerate(order):
+        part = trends[trends["group"] == group].sort_values("quarter")
+        traces.append(dict(type="scatter", x=[xlabels[q] for q in part["quarter"]], y=values(part["value"]),
+                           name=group, mode="lines+markers", text=part["text"].tolist(),
+                           hovertemplate=f"{group} · %{{x}}: %{{text}}<extra></extra>",
+                           line=dict(color=PALETTE[k % len(PALETTE)], width=3 if k == 0 else 2,
+                                     dash="solid" if k == 0 else ["dash", "dot", "dashdot"][k % 3]),
+                           marker=dict(symbol=SYMBOLS[k % 4], size=8)))
+    notes, shapes, annotations = [], [], []
+    if events is not None and not events.empty and quarters:
+        for date, title in zip(events["date"].tolist(), events["title"].tolist(), strict=True):
+            q = f"{date.year}Q{(date.month - 1) // 3 + 1}"
+            if q in xlabels:
+                number = len(notes) + 1
+                shapes.append(dict(type="line", xref="x", yref="paper", x0=xlabels[q], x1=xlabels[q], y0=0, y1=1,
+                                   line=dict(color="#555555", dash="dot", width=1)))
+                # a number above the plot instead of the title along the line: titles crossed the lines
+                annotations.append(dict(x=xlabels[q], y=1.0, xref="x", yref="paper", text=f"<b>{number}</b>",
+                                        showarrow=False, yanchor="bottom", font=dict(size=11), hovertext=title,
+                                        bordercolor="#555555", borderwidth=1, borderpad=2, bgcolor="#FFFFFF"))
+                notes.append(f"{number}: {title} ({formatting.date(date)})")
+    layout = dict(shapes=shapes, annotations=annotations, margin=dict(l=10, r=10, t=40, b=10),
+                  legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
+    layout["yaxis"] = dict(title=dict(text=f"{m.label} ({m.unit})"), rangemode="tozero")
+
+    def table() -> pd.DataFrame:
+        frame = trends.pivot(index="quarter", columns="group", values="text").reindex(columns=order)
+        frame.index = [xlabels[q] for q in frame.index]
+        return frame.rename_axis("Kwartaal").reset_index()
+
+    fig = figure(traces, layout, 400)
+    return Chart(f"ontwikkeling_{measure}", f"Ontwikkeling: {m.label}",
+                 f"{m.label} per kwartaal voor " + ", ".join(order) + "."
+                 + (" Gebeurtenissen: " + "; ".join(notes) + "." if notes else ""), fig, table)
+
+
+def signal_bars(table, key: str) -> Chart:
+    """Stacked bars of protected counts per quarter; hidden cells are not drawn and say so in the table."""
+    xlabels = [formatting.quarter_short(q) for q in table.quarters]
+    traces = [dict(type="bar", x=xlabels, y=[row[j].value for row in table.cells], name=column,
+                   marker=dict(color=PALETTE[j], pattern=dict(shape=["", "/"][j % 2])),
+                   text=[row[j].text for row in table.cells], textposition="inside")
+              for j, column in enumerate(table.columns)]
+    fig = figure(traces, dict(barmode="stack", yaxis=dict(title=dict(text="Aantal meldingen"))), 340)
+    out = pd.DataFrame({"Kwartaal": xlabels,
+                        **{c: [row[j].text for row in table.cells] for j, c in enumerate(table.columns)},
+                        "Totaal": [c.text for c in table.row_totals],
+                        "Per 10.000 inwoners": table.per_10k, "Ingebracht in ZVH": table.share_zvh})
+    hidden = any(c.hidden for row in table.cells for c in row)
+    return Chart(key, table.title, f"{table.title} per kwartaal." + (
+        " Kleine aantallen zijn afgeschermd (<5 of ×) en niet getekend." if hidden else ""), fig, out)
