@@ -18,7 +18,6 @@ from pathlib import Path
 
 import requests
 
-from dashboard.render_cache import ROUTER_OUTPUT
 from nhsv.serverprocess import ServerProcess
 
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
@@ -27,6 +26,7 @@ START_TIMEOUT = 120
 REQUEST_TIMEOUT = 30
 
 MAP_ID = {"name": "overzicht", "type": "map"}
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."  # the output of Dash's pages router
 
 
 class Server(ServerProcess):

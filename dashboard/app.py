@@ -64,10 +64,6 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         update_title=None,
     )
     app.index_string = INDEX
-    from dashboard import fastjson, render_cache
-
-    fastjson.install()
-    render_cache.init_app(app)  # after the login guard, which init_app of auth registered first
     from dashboard import alternatives
     from dashboard.layout import shell
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,7 +18,15 @@ from dashboard import formatting
 from dashboard.charts import Chart
 
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_HTML = "dash_html_components"  # the namespace of dash.html's components, as they serialise
+# The chart toolbar: nothing but a PNG download (no upload to an outside service, no zoom tools), in Dutch
+# through plotly.js's own `locales` option. The SVG download sits beside the CSV download under the chart.
+DUTCH = {"dictionary": {"Download plot as a PNG": "Download als PNG", "Download plot as a png": "Download als PNG",
+                        "Download plot": "Download", "Double-click to zoom back out": "Dubbelklik om uit te zoomen",
+                        "Autoscale": "Automatisch schalen", "Zoom": "Zoomen", "Reset axes": "Assen herstellen"},
+         "format": {"decimal": ",", "thousands": "."}}
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "locale": "nl", "locales": {"nl": DUTCH},
+                "modeBarButtons": [["toImage"]], "showSendToCloud": False, "showEditInChartStudio": False,
+                "showLink": False}
 
 
 def neutralise(value) -> str:
@@ -30,8 +39,7 @@ def neutralise(value) -> str:
 
 
 def _rows(table: pd.DataFrame):
-    """The table's rows as tuples of the values itertuples(index=False) gives, at a fifth of its cost."""
-    return zip(*(column.tolist() for _, column in table.items()), strict=True)
+    return table.itertuples(index=False, name=None)
 
 
 def table_csv(table: pd.DataFrame) -> str:
@@ -46,51 +54,16 @@ def _cell_text(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-class _Element(dict):
-    """A Dash component as the JSON it serialises to ({"props": ..., "type": "Td", "namespace": ...}): Dash sends
-    a layout as JSON, so the browser receives exactly the same tree, without the component's generated
-    constructor (~10 µs each). Its props read as attributes too (`.children`, `.scope`, `.href`), like a
-    component's, for code that walks a layout in Python."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str):
-        try:
-            return dict.__getitem__(self, "props")[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-def element(tag: str, children=None, **props) -> _Element:
-    """A dash.html element (`tag`: "Tr", "Td", "Ul", …) as its JSON, for pages that build hundreds of rows.
-    Props use Dash's names (className, scope); None values are left out, as Dash leaves them out."""
-    given = {"children": children, **props}
-    return _Element(props={k: v for k, v in given.items() if v is not None}, type=tag, namespace=_HTML)
-
-
-def link(text: str, href: str) -> _Element:
-    """A dcc.Link as its JSON (see `element`)."""
-    return _Element(props={"children": text, "href": href}, type="Link", namespace="dash_core_components")
-
-
 def data_table(table: pd.DataFrame, caption: str, links: dict[str, str] | None = None) -> html.Div:
-    """An accessible HTML table; `links` maps a first-column value to a URL.
-
-    The body's rows and cells are `_Element`s rather than Dash components: a 342 × 19 table has ~6,500 cells,
-    60-80 ms as components against ~6 ms this way, for the same JSON (tests/test_chart_equivalence.py)."""
-    head = html.Thead(html.Tr([_Element(props={"children": str(c), "scope": "col"}, type="Th", namespace=_HTML)
-                               for c in table.columns]))
+    """An accessible HTML table; `links` maps a first-column value to a URL."""
+    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in table.columns]))
     body_rows = []
     for row in _rows(table):
-        texts = [value if value.__class__ is str else _cell_text(value) for value in row]
-        cells = [_Element(props={"children": text}, type="Td", namespace=_HTML) for text in texts[1:]]
-        if texts:
-            first: str | dict = texts[0]
-            if links and first in links:
-                first = _Element(props={"children": first, "href": links[first]}, type="Link",
-                                 namespace="dash_core_components")
-            cells.insert(0, _Element(props={"children": first, "scope": "row"}, type="Th", namespace=_HTML))
-        body_rows.append(_Element(props={"children": cells}, type="Tr", namespace=_HTML))
+        texts = [_cell_text(value) for value in row]
+        if not texts:
+            continue
+        first = dcc.Link(texts[0], href=links[texts[0]]) if links and texts[0] in links else texts[0]
+        body_rows.append(html.Tr([html.Th(first, scope="row"), *[html.Td(t) for t in texts[1:]]]))
     return html.Div(html.Table([html.Caption(caption), head, html.Tbody(body_rows)], className="data-table"),
                     className="table-scroll", tabIndex="0", role="region", **{"aria-label": caption})
 
@@ -136,35 +109,46 @@ def table_alternative(key: str) -> html.Details:
     ], className="table-alternative")
 
 
-def csv_download(key: str) -> html.Div:
-    """'Download als CSV': pressing it asks the server for the CSV (dashboard.alternatives.download_csv)."""
+def downloads(key: str, svg_name: str | None = None) -> html.Div:
+    """'Download als SVG' (the chart as drawn, in the browser) and 'Download als CSV' (asks the server for the
+    figures shown: dashboard.alternatives.download_csv)."""
     return html.Div([
+        html.Button("Download als SVG", id={"type": "svg", "key": key}, type="button", className="download",
+                    value=svg_name) if svg_name else None,
         html.Button("Download als CSV", id={"type": "csv", "key": key}, type="button", className="download"),
         dcc.Download(id={"type": "csv-bestand", "key": key}),
         html.Span(id={"type": "csv-melding", "key": key}, role="status", className="download-status"),
     ], className="download-row")
 
 
+def csv_download(key: str) -> html.Div:
+    return downloads(key)
+
+
+def file_stem(quarter: str | None, subject: str) -> str:
+    """The start of a downloaded chart's file name: NHSV_2026Q3_Hoorn."""
+    clean = re.sub(r"[^A-Za-z0-9]+", "_", subject).strip("_")
+    return "_".join(p for p in ("NHSV", quarter or "", clean) if p)
+
+
 def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
-               links: dict[str, str] | None = None, note: str = "") -> html.Section:
-    """A chart with its title, caption (source, quarter, load date), description for screen readers,
-    a 'toon als tabel' alternative and a CSV download of exactly the figures shown (both on request)."""
+               links: dict[str, str] | None = None, note: str = "", stem: str = "NHSV") -> html.Section:
+    """A chart with its title, caption (source, quarter, load date), description for screen readers, a 'toon
+    als tabel' alternative and downloads: the figure as PNG (toolbar) or SVG, the figures shown as CSV (on
+    request). `stem` starts the files' names (`file_stem`)."""
     description_id = f"beschrijving-{chart.key}"
-    offer(chart.key, chart.title, lambda: chart.table, links)
-    graph_props = {"id": graph_id} if graph_id is not None else {}
+    offer(chart.key, chart.title, lambda: chart.table, links, filename=f"{stem}_{chart.key}.csv")
+    name = f"{stem}_{chart.key}"
+    config = {**GRAPH_CONFIG, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
     return html.Section([
         html.H2(chart.title),
-        # the figure's JSON as built: chart.figure would build a go.Figure, which Dash would then deep-copy
-        html.Figure(dcc.Graph(figure=chart.figure_json(),
-                              config={"displaylogo": False, "responsive": True,
-                                      "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
-                              **graph_props),
+        html.Figure(dcc.Graph(figure=chart.figure, config=config, id=graph_id or {"type": "grafiek", "key": chart.key}),
                     **{"aria-label": chart.title, "aria-describedby": description_id}),
         html.P(chart.description, id=description_id, className="description"),
         html.P(note, className="note") if note else None,
         html.P(caption, className="caption"),
         table_alternative(chart.key),
-        csv_download(chart.key),
+        downloads(chart.key, name),
     ], className="card")
 
 
@@ -175,11 +159,8 @@ def nav_select(name: str, label: str, options: list[tuple[str, str]], value: str
 
     `clearable` adds an empty first option ('alle'); with `multi` several values can be chosen."""
     chosen = set(param_list(value)) if multi else {value}
-    # Options as their JSON (see `element`): 342 options (a national gemeente list) take ~0.1 ms to build and
-    # encode this way against ~3.5 ms as html.Option components.
-    items = [element("Option", "(alle)", value="", selected=value in (None, ""))] if clearable and not multi else []
-    items += [_Element(props={"children": text, "value": v, "selected": v in chosen}, type="Option", namespace=_HTML)
-              for v, text in options]
+    items = [html.Option("(alle)", value="", selected=value in (None, ""))] if clearable and not multi else []
+    items += [html.Option(text, value=v, selected=v in chosen) for v, text in options]
     props = {"multiple": True, "size": min(8, max(3, len(options)))} if multi else {}
     return html.Div([
         html.Label(label, htmlFor=f"nav-{name}"),

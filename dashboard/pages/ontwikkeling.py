@@ -1,4 +1,4 @@
-"""Ontwikkeling: the region's and each district's trend per measure and per theme, with events annotated."""
+"""Ontwikkeling: the region's and each district's trend per measure and per theme, with events marked."""
 
 from __future__ import annotations
 
@@ -7,23 +7,19 @@ from dash import html
 
 from dashboard import charts, components, context, data, formatting
 from dashboard.metrics import MEASURES, THEMES
-from dashboard.viewer import Viewer
 
 dash.register_page(__name__, path="/ontwikkeling", name="Ontwikkeling", title="Ontwikkeling — NHSV-monitor",
-                   order=3, render_cache=True)
+                   order=3)
 
 UITLEG = ("Hoe ontwikkelen de regio en de drie politiedistricten zich per kwartaal? Kies een maat voor de "
           "bovenste grafiek; daaronder staat de voortgangsscore per thema van de checklist. Scores, capaciteit, "
-          "budget en netwerkdekking zijn het gemiddelde over de gemeenten die dat kwartaal hebben aangeleverd; "
+          "budget en netwerkdekking zijn de mediaan van de gemeenten die dat kwartaal hebben aangeleverd; "
           "meldingen zijn het totaal, waarbij buiten de coördinatoren kleine aantallen (1 tot en met 4) als "
-          "\"<5\" worden getoond. De stippellijnen markeren gebeurtenissen, zoals de publicatie van een nieuw "
-          "Dreigingsbeeld Terrorisme Nederland. Die gebeurtenissen komen uit het bestand "
-          "data/reference/events.csv (kolommen date, title, description), dat de regionale coördinatoren "
-          "kunnen aanvullen en bijwerken.")
+          "\"<5\" worden getoond. De genummerde stippellijnen markeren gebeurtenissen, zoals de publicatie van een "
+          "nieuw Dreigingsbeeld Terrorisme Nederland; de regionale coördinatoren houden die lijst bij.")
 
 TREND_MEASURES = ("score", "blocks_in_order", "fte_per_100k", "budget_per_1000", "network_coverage",
                   "signals_total", "signals_per_10k", "share_to_safety_house")
-COORDINATOR_ONLY = ("share_to_safety_house",)  # a mean of per-gemeente shares: not a protected total
 THEME_MEASURES = tuple(f"score_{k.lower()}" for k in THEMES)
 
 
@@ -33,23 +29,20 @@ def _one(value) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def measures_for(viewer: Viewer) -> list[str]:
-    return [k for k in TREND_MEASURES if viewer.sees_all or k not in COORDINATOR_ONLY]
-
-
 def layout(maat=None, **_):
     viewer = context.viewer()
     quarters = data.quarters()
     if not quarters:
         return components.empty_state("Ontwikkeling", "Er zijn nog geen aanleveringen geladen.")
-    allowed = measures_for(viewer)
-    measure = _one(maat) if _one(maat) in allowed else "score"
+    measure = _one(maat) if _one(maat) in TREND_MEASURES else "score"
     events = data.events()
     caption = data.caption(quarters[0], extra=f"Kwartalen {formatting.quarter_short(quarters[-1])} tot en met "
                                               f"{formatting.quarter_short(quarters[0])}")
-    controls = [components.nav_select("maat", "Maat", [(k, MEASURES[k].label) for k in allowed], measure)]
-    main = components.chart_card(charts.trend_lines(data.trends(viewer, measure), measure, events), caption)
-    themes = [components.chart_card(charts.trend_lines(data.trends(viewer, key), key, events), caption)
+    stem = components.file_stem(quarters[0], "regio")
+    controls = [components.nav_select("maat", "Maat", [(k, MEASURES[k].label) for k in TREND_MEASURES], measure)]
+    main = components.chart_card(charts.trend_lines(data.trends(viewer, measure), measure, events), caption,
+                                 stem=stem)
+    themes = [components.chart_card(charts.trend_lines(data.trends(viewer, key), key, events), caption, stem=stem)
               for key in THEME_MEASURES]
     parts = [components.page_header("Ontwikkeling van de regio", UITLEG, controls), main,
              html.H2("Voortgangsscore per thema"), html.Div(themes, className="grid-2")]
@@ -59,9 +52,7 @@ def layout(maat=None, **_):
         table["Datum"] = table["Datum"].map(formatting.date)
         parts.append(html.Section([
             html.H2("Gebeurtenissen"),
-            components.data_table(table[["Datum", "Gebeurtenis", "Toelichting"]],
-                                  "Gebeurtenissen in de grafieken"),
-            html.P("Bron: data/reference/events.csv, bijgehouden door de regionale coördinatoren.",
-                   className="caption"),
+            components.data_table(table[["Datum", "Gebeurtenis", "Toelichting"]], "Gebeurtenissen in de grafieken"),
+            html.P("Bron: de lijst van gebeurtenissen van de regionale coördinatoren.", className="caption"),
         ], className="card"))
     return html.Div(parts)

@@ -1,4 +1,5 @@
-"""Overzicht: the region at a glance — key figures, a map by a chosen measure, the checklist heatmap."""
+"""Overzicht: the region at a glance — key figures, a map by a chosen measure, and the checklist: per gemeente
+for coordinators, per status (how many gemeenten) for everyone else."""
 
 from __future__ import annotations
 
@@ -7,96 +8,100 @@ from dash import dcc, html
 
 from dashboard import charts, components, context, data
 from dashboard.metrics import MAP_MEASURES, MEASURES, THEMES
-from etl import geo
+from dashboard.viewer import Viewer
+from etl import geo, reference
 
-dash.register_page(__name__, path="/", name="Overzicht", title="Overzicht — NHSV-monitor", order=0,
-                   render_cache=True)
+dash.register_page(__name__, path="/", name="Overzicht", title="Overzicht — NHSV-monitor", order=0)
 
 UITLEG = (
-    "Het overzicht toont waar de regio staat op de 18 bouwstenen van de regionale checklist. De tegels "
-    "bovenaan geven de kerncijfers van het gekozen kwartaal en de verandering sinds het kwartaal ervoor. "
-    "De kaart kleurt de gemeenten naar de gekozen maat; klik op een gemeente (of gebruik de tabel onder de "
-    "kaart) om haar profiel te openen. De tabel met bouwstenen toont per gemeente de status met kleur en "
-    "symbool."
+    "Het overzicht toont waar de regio staat op de bouwstenen van de regionale checklist. De tegels bovenaan "
+    "geven de kerncijfers van het gekozen kwartaal en de verandering sinds het kwartaal ervoor. De kaart kleurt "
+    "de gemeenten naar de gekozen maat; klik op een gemeente (of gebruik de tabel onder de kaart) om haar profiel "
+    "te openen."
 )
+UITLEG_COORDINATOR = " De tabel met bouwstenen toont per gemeente de status met kleur en symbool."
+UITLEG_GEMEENTE = (" Andere gemeenten ziet u niet afzonderlijk: per bouwsteen ziet u hoeveel gemeenten van de regio "
+                   "(of van een district) elke status hebben, met de plaats van uw eigen gemeente. Op de kaart staat "
+                   "alleen uw eigen gemeente.")
+SORTS = [("score", "Voortgangsscore"), ("naam", "Naam"), *[(f"score_{k.lower()}", f"Thema {v}")
+                                                          for k, v in THEMES.items()]]
 
 
-def layout(
-    kwartaal: str | None = None, district: str | None = None, maat: str = "score", sorteer: str = "score", **_
-):
+def _controls(viewer: Viewer, quarters, quarter, district, maat, sorteer) -> list:
+    map_options = [(k, MEASURES[k].label) for k in MAP_MEASURES if viewer.sees_all or not MEASURES[k].count_based]
+    controls = [
+        components.quarter_select(quarters, quarter),
+        components.nav_select("district", "District", [(d, d) for d in data.districts()], district, clearable=True),
+        components.nav_select("maat", "Kaart kleuren naar", map_options, maat),
+    ]
+    if viewer.sees_all:
+        controls.append(components.nav_select("sorteer", "Bouwstenen sorteren op", SORTS, sorteer))
+    return controls
+
+
+def _checklist(viewer: Viewer, quarter: str, district: str | None, sorteer: str, caption: str, stem: str):
+    if viewer.sees_all:
+        matrix, codes = data.block_matrix(viewer, quarter, district, sort="naam" if sorteer == "naam" else "score")
+        if sorteer.startswith("score_") and sorteer in matrix.columns:
+            matrix = matrix.sort_values([sorteer, "label"], ascending=[False, True], na_position="last")
+        links = {label: f"/gemeente/{key}" for label, key in zip(matrix["label"], matrix["key"], strict=True)}
+        return html.Div([components.chart_card(charts.status_heatmap(matrix, codes, THEMES), caption, links=links,
+                                               stem=stem), components.status_legend()])
+    labels = {b.code: b.label for b in reference.blocks()}
+    try:
+        counts = data.block_counts(viewer, quarter, district)
+    except data.TooFew as refused:
+        return html.P(str(refused), className="empty-state", role="status")
+    parts = []
+    if counts.counts is None:
+        parts.append(html.P(counts.reason, className="note", role="status"))
+        counts = data.block_counts(viewer, quarter)
+    chart = charts.status_counts(counts.counts, labels, counts.group.name, counts.own, counts.own_name)
+    parts += [components.chart_card(chart, caption, stem=stem), components.status_legend()]
+    return html.Div(parts)
+
+
+def layout(kwartaal: str | None = None, district: str | None = None, maat: str = "score", sorteer: str = "score",
+           **_):
     viewer = context.viewer()
     quarters = data.quarters()
     quarter = data.resolve_quarter(kwartaal)
     if quarter is None:
         return components.empty_state(
-            "Overzicht",
-            "Er zijn nog geen aanleveringen geladen. Laad aanleveringen "
-            "met nhsv load of via de pagina Aanleveren.",
-        )
+            "Overzicht", "Er zijn nog geen aanleveringen geladen. Laad aanleveringen met nhsv load of via de pagina "
+                         "Aanleveren.")
     district = district if district in data.districts() else None
-    maat = maat if maat in MAP_MEASURES else "score"
-    if maat not in MEASURES or (MEASURES[maat].count_based and not viewer.sees_all):
-        maat = "score" if not viewer.sees_all else maat
+    maat = maat if maat in MAP_MEASURES and (viewer.sees_all or not MEASURES[maat].count_based) else "score"
+    sorteer = sorteer if sorteer in dict(SORTS) else "score"
     caption = data.caption(quarter)
+    stem = components.file_stem(quarter, district or "regio")
 
     values = data.map_values(viewer, quarter, maat)
     if district:
         in_district = {c for c, p in data.region().items() if p.district == district}
         values = values[values["code"].isin(in_district)]
     boundaries = geo.load_boundaries()
-    chart = (
-        charts.choropleth(values, boundaries, maat)
-        if boundaries
-        else charts.tile_map(values, data.tile_positions(), maat)
-    )
+    chart = (charts.choropleth(values, boundaries, maat) if boundaries
+             else charts.tile_map(values, data.tile_positions(), maat))
     links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
-    note = (
-        ""
-        if viewer.sees_all
-        else (
-            "Op de kaart ziet u alleen uw eigen gemeente: de plaats van een tegel "
-            "zou laten zien welke gemeente het is."
-        )
-    )
-
-    matrix, codes = data.block_matrix(viewer, quarter, district, sort=sorteer)
-    heat = charts.status_heatmap(matrix, codes, THEMES)
-
-    map_options = [(k, MEASURES[k].label) for k in MAP_MEASURES if viewer.sees_all or not MEASURES[k].count_based]
-    controls = [
-        components.quarter_select(quarters, quarter),
-        components.nav_select(
-            "district", "District", [(d, d) for d in data.districts()], district, clearable=True
-        ),
-        components.nav_select("maat", "Kaart kleuren naar", map_options, maat),
-        components.nav_select(
-            "sorteer",
-            "Bouwstenen sorteren op",
-            [("score", "Voortgangsscore")] + ([("naam", "Naam")] if viewer.sees_all else []),
-            sorteer if viewer.sees_all else "score",
-        ),
-    ]
-    return html.Div(
-        [
-            components.page_header("Overzicht van de regio", UITLEG, controls),
-            html.H2(
-                f"Kerncijfers {dash.html.Span(district) if False else ''}".strip() or "Kerncijfers",
-                className="visually-hidden",
-            ),
-            components.key_figures(data.key_figures(viewer, quarter, district)),
+    note = "" if viewer.sees_all else ("Op de kaart ziet u alleen uw eigen gemeente: de plaats van een tegel zou "
+                                       "laten zien welke gemeente het is.")
+    try:
+        figures = components.key_figures(data.key_figures(viewer, quarter, district))
+    except data.TooFew as refused:
+        figures = html.P(str(refused), className="empty-state", role="status")
+    uitleg = UITLEG + (UITLEG_COORDINATOR if viewer.sees_all else UITLEG_GEMEENTE)
+    return html.Div([
+        components.page_header("Overzicht van de regio", uitleg,
+                               _controls(viewer, quarters, quarter, district, maat, sorteer)),
+        html.H2("Kerncijfers", className="visually-hidden"),
+        figures,
         components.export_link(f"/exporteer?kwartaal={quarter}&regio=1",
                                "Exporteer dit kwartaal (rapport, presentatie, grafieken en cijfers als zip)"),
-            html.Div(
-                [
-                    components.chart_card(
-                        chart, caption, graph_id={"type": "map", "name": "overzicht"}, links=links, note=note
-                    ),
-                    html.Div([components.chart_card(heat, caption), components.status_legend()]),
-                ],
-                className="grid-2",
-            ),
-            dcc.Link("Naar de verantwoording van de maten", href="/verantwoording")
-            if "/verantwoording" in [p["path"] for p in dash.page_registry.values()]
-            else None,
-        ]
-    )
+        html.Div([
+            components.chart_card(chart, caption, graph_id={"type": "map", "name": "overzicht"}, links=links,
+                                  note=note, stem=stem),
+            _checklist(viewer, quarter, district, sorteer, caption, stem),
+        ], className="grid-2"),
+        dcc.Link("Naar de verantwoording van de maten", href="/verantwoording"),
+    ])
