@@ -26,6 +26,8 @@ persistent server, MathJax off, a local plotly.js and a dead proxy: no network) 
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import csv
 import datetime as dt
 import hashlib
@@ -45,8 +47,9 @@ import pandas as pd
 
 from dashboard import charts, data, formatting
 from dashboard.disclosure import COMPLEMENT_NOTE, COMPLEMENT_TEXT
-from dashboard.metrics import THEMES
+from dashboard.metrics import N_BLOCKS, THEMES
 from dashboard.viewer import COORDINATOR, MUNICIPALITY, PUBLIC, Viewer
+from etl import reference
 from etl.domain import Quarter
 from etl.domain import today as _today
 from nhsv import settings
@@ -106,82 +109,75 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
 
 
-def _profile_charts(p: data.Profile, public: bool) -> list[charts.Chart]:
-    """The gemeente page's charts (dashboard/pages/gemeente.py), from the same builders."""
-    block_codes = list(p.checklist["code"])
-    quarters = list(p.timeline["quarter"])
-    out = [
-        charts.theme_scores(p.theme_scores, p.name, p.peer_group),
-        charts.block_history(p.history, block_codes, quarters),
-        charts.timeline(p.timeline, [("fte_per_100k", "fte per 100.000 inwoners")], "capaciteit", "Capaciteit",
-                        "fte per 100.000", 2),
-        charts.timeline(p.timeline, [("budget_per_1000", "€ per 1.000 inwoners")], "budget",
-                        "Budget (aanpak en interventies)", "€ per 1.000"),
-    ]
-    if not public:  # a public pack names the gemeente: no counts of its signals beside that name
-        out.append(charts.timeline(p.timeline, [("signals_radicalisation", "Radicalisering"),
-                                                ("signals_polarisation", "Polarisatie"),
-                                                ("signals_to_safety_house", "Ingebracht in ZVH")],
-                                   "meldingen", "Meldingen", "aantal"))
-    return out
-
-
 def gemeente_part(audience: str, code: str, quarter: str, folder: str | None = None) -> Part:
     place = data.region()[code]
     viewer = Viewer(MUNICIPALITY, code) if audience == MUNICIPALITY else Viewer(audience)
     public = audience == PUBLIC
-    p = data.profile(viewer, code, quarter)
+    try:
+        p = data.profile(viewer, code, quarter)
+    except data.TooFew:
+        p = data.profile(viewer, code, quarter, peer_kind="regio")
     checklist = charts.checklist_table(p.checklist)
     notes = []
     if public:
         checklist = checklist.drop(columns=["Toelichting"])
         notes.append("Deze openbare uitgave bevat geen aantallen meldingen of interventietrajecten per gemeente "
                      "en geen toelichtingen van de gemeente.")
-    subtitle = f"{p.district} · {p.size_class} inwoners ({formatting.number(p.population)} inwoners, CBS 2026)"
+    subtitle = (f"{p.district} · {p.size_class} inwoners ({formatting.number(p.population)} inwoners, CBS "
+                f"{data.warehouse.population_year()})")
     return Part(folder=folder or code, stem=f"NHSV_{quarter}_{code}_{slug(place.name)}", title=place.name,
                 subtitle=subtitle, quarter=quarter, label=confidentiality_label(audience, place.name),
-                caption=data.caption(quarter), summary=[p.summary], charts=_profile_charts(p, public),
+                caption=data.caption(quarter), summary=[p.summary], charts=charts.profile_charts(p, public),
                 checklist=checklist, notes=notes)
 
 
 def region_part(audience: str, quarter: str, code: str | None = None, folder: str = "regio") -> Part:
-    """The overview (map, block heatmap), the trends per district and the signals per district. For a
-    `gemeente` audience `code` is the gemeente whose view of the region this is."""
+    """The overview (map, checklist), the trends per district and the signals per district. For a `gemeente`
+    audience `code` is the gemeente whose view of the region this is."""
     viewer = Viewer(MUNICIPALITY, code) if audience == MUNICIPALITY else Viewer(audience)
     own_name = data.region()[code].name if code else None
-    rounding = data.PUBLIC_ROUNDING if audience == PUBLIC else None
     out: list[charts.Chart] = []
     notes: list[str] = []
-    if audience == PUBLIC:
-        notes.append("Aantallen meldingen zijn afgerond op vijftallen; aantallen van 1 tot en met 4 staan als "
-                     "'<5'. Gemeenten worden niet bij naam genoemd: 'Gemeente A, B, …' wordt per figuur opnieuw "
-                     "toegekend, in volgorde van de waarde. Een kaart per gemeente is daarom niet opgenomen.")
-    else:
+    if audience == COORDINATOR:
         values = data.map_values(viewer, quarter, "score")
         out.append(charts.tile_map(values, data.tile_positions(), "score"))
+        matrix, codes = data.block_matrix(viewer, quarter)
+        out.append(charts.status_heatmap(matrix, codes, THEMES))
+    else:
+        notes.append("Andere gemeenten staan hierin niet afzonderlijk, alleen samengevat per groep (de regio of een "
+                     "district) van ten minste vijf gemeenten. Meldingen staan alleen als totalen van de regio en de "
+                     "districten, met aantallen van 1 tot en met 4 als '<5'."
+                     + (" Aantallen zijn afgerond op vijftallen." if audience == PUBLIC else ""))
         if audience == MUNICIPALITY:
-            notes.append("Andere gemeenten staan zonder naam ('Gemeente A, B, …', per figuur opnieuw toegekend); "
-                         "op de kaart staat alleen uw eigen gemeente. Meldingen staan alleen als totalen van de "
-                         "regio en de districten, met aantallen van 1 tot en met 4 als '<5'.")
-    matrix, codes = data.block_matrix(viewer, quarter)
-    out.append(charts.status_heatmap(matrix, codes, THEMES))
+            values = data.map_values(viewer, quarter, "score")
+            out.append(charts.tile_map(values, data.tile_positions(), "score"))
+        try:
+            counts = data.block_counts(viewer, quarter)
+            labels = {b.code: b.label for b in reference.blocks()}
+            out.append(charts.status_counts(counts.counts, labels, counts.group.name, counts.own, counts.own_name))
+        except data.TooFew as refused:
+            notes.append(str(refused))
     events = data.events()
     for measure in TREND_MEASURES:
         out.append(charts.trend_lines(data.trends(viewer, measure), measure, events))
     hidden_any = False
-    for scope in ["regio", *data.districts()]:
-        tables = data.signal_tables(viewer, scope, audience_rounding=rounding)
+    for group in [data.scope.REGION_NAME, *data.districts()]:
+        tables = data.signal_tables(viewer, group)
         for table, kind in zip(tables, ("soort", "herkomst"), strict=True):
-            chart = charts.signal_bars(table, f"meldingen_{kind}_{slug(scope).lower()}")
+            name = "regio" if group == data.scope.REGION_NAME else slug(group).lower()
+            chart = charts.signal_bars(table, f"meldingen_{kind}_{name}")
             hidden_any |= any(c.text == COMPLEMENT_TEXT for row in table.cells for c in row)
             out.append(chart)
     if hidden_any:
         notes.append(COMPLEMENT_NOTE + ".")
-    key_figures = data.key_figures(viewer, quarter)
+    try:
+        key_figures = data.key_figures(viewer, quarter)
+    except data.TooFew as refused:
+        key_figures, notes = [], [*notes, str(refused)]
     summary = [f"{k.label}: {k.value}" + (f" ({k.change})" if k.change else "") for k in key_figures]
     caption = data.caption(quarter)
     return Part(folder=folder, stem=f"NHSV_{quarter}_regio", title="Regio NHSV",
-                subtitle=("Overzicht van de 32 gemeenten van Noord-Holland Samen Veilig"
+                subtitle=(f"Overzicht van de {len(data.region())} gemeenten van Noord-Holland Samen Veilig"
                           + (f", zoals gemeente {own_name} het ziet" if own_name else "")),
                 quarter=quarter, label=confidentiality_label(audience, own_name), caption=caption,
                 summary=summary, charts=out, key_figures=key_figures, notes=notes)
@@ -204,20 +200,13 @@ def build_part(audience: str, kind: str, code: str | None, folder: str, quarter:
     return region_part(audience, quarter, code if audience == MUNICIPALITY else None, folder)
 
 
-def expected_charts(audience: str, kind: str) -> int:
-    """How many charts a part has (the progress total is known before any data is read)."""
-    if kind == "gemeente":
-        return 4 if audience == PUBLIC else 5
-    return (0 if audience == PUBLIC else 1) + 1 + len(TREND_MEASURES) + 2 * (1 + len(data.districts()))
-
-
 # --- figures ---------------------------------------------------------------------------------------
 
 def export_figure(chart: charts.Chart, caption: str, label: str) -> dict:
     """The builder's figure (as a plain figure dict, which is what the renderer takes) with the source, quarter
     and label printed beneath it, so that the image still carries them when it is used on its own. The footer
     goes below the x-axis' tick labels and title."""
-    fig = chart.figure.to_dict()
+    fig = copy.deepcopy(chart.figure)
     layout = fig.setdefault("layout", {})
     axis = layout.get("xaxis", {})
     below = 6
@@ -366,7 +355,7 @@ def write_xlsx(part: Part, path: Path) -> None:
     names = [_sheet_title(k, c.title, used) for k, c in enumerate(part.charts, start=1)]
     rows += [(n, f"{c.title}. {c.description}") for n, c in zip(names, part.charts, strict=True)]
     if part.checklist is not None:
-        rows.append(("Checklist", "De 18 bouwstenen met hun status."))
+        rows.append(("Checklist", f"De {N_BLOCKS} bouwstenen met hun status."))
     for r in rows:
         info.append([neutralise(v) for v in r])
     info["A1"].font = Font(bold=True, size=14)
@@ -667,7 +656,7 @@ def write_pdf(part: Part, images: list[Path], path: Path) -> None:
     if part.checklist is not None:
         story.append(PageBreak())
         story.append(para("Checklist bouwstenen", "h1"))
-        story.append(para(f"Status van de 18 bouwstenen aan het eind van het "
+        story.append(para(f"Status van de {N_BLOCKS} bouwstenen aan het eind van het "
                           f"{formatting.quarter_label(part.quarter)}.", "caption"))
         columns = list(part.checklist.columns)
         widths = {"Code": 12, "Thema": 34, "Bouwsteen": 60, "Status": 31, "Toelichting": 38}  # mm
@@ -783,10 +772,12 @@ def build_pack(quarter: str, audience: str, codes: Sequence[str], region: bool,
     out_dir = Path(out_dir)
     quarter, codes, formats = validate(quarter, audience, codes, region, formats, out_dir)
     parts_plan = plan(audience, codes, region)
+    # the data of every part first (fast, and it fixes the progress total), then the figures and documents
+    parts = [build_part(audience, kind, code, folder, quarter) for kind, code, folder in parts_plan]
     needs_png = bool({"png", "pdf", "pptx"} & set(formats))
     per_chart = ("png" in formats) + ("svg" in formats) + ("csv" in formats)
     per_part = ("pdf" in formats) + ("pptx" in formats) + ("xlsx" in formats) + 1  # + the part's manifest
-    total = sum(expected_charts(audience, kind) * per_chart + per_part for kind, _, _ in parts_plan) + 1
+    total = sum(len(part.charts) * per_chart + per_part for part in parts) + 1
     done = 0
 
     def report(rel: str) -> None:
@@ -804,10 +795,10 @@ def build_pack(quarter: str, audience: str, codes: Sequence[str], region: bool,
     n_figures = 0
     renderer = Renderer(tabs) if needs_png or "svg" in formats else None
     try:
-        with renderer or _Nothing(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as pool:
+        with (renderer or contextlib.nullcontext(),
+              ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as pool):
             pending: tuple[Part, Future, list[Path], list[str]] | None = None
-            for kind, code, folder in parts_plan:
-                part = build_part(audience, kind, code, folder, quarter)
+            for part in parts:
                 target = work / part.folder
                 (target / "figuren").mkdir(parents=True, exist_ok=True)
                 jobs, pngs, rendered = [], [], []
@@ -852,14 +843,6 @@ def build_pack(quarter: str, audience: str, codes: Sequence[str], region: bool,
     return PackResult(out_dir=out_dir, files=files, parts=len(parts_plan), figures=n_figures,
                       seconds=time.perf_counter() - started, render_seconds=renderer.seconds if renderer else 0.0,
                       renders=renderer.renders if renderer else 0, exported_figures=figures)
-
-
-class _Nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 def _done_future() -> Future:
