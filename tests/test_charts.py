@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from click.testing import CliRunner
 
@@ -14,67 +15,119 @@ from dashboard.metrics import THEMES
 from nhsv.cli import main
 
 
+def valid(chart: charts.Chart) -> dict:
+    """The chart's figure, validated by plotly (every property a real one) and returned as plain data."""
+    return go.Figure(chart.figure).to_plotly_json()
+
+
 def _rows():
-    return pd.DataFrame({"key": ["GM0405", None, None, None], "label": ["Hoorn", "Gemeente A", "Gemeente B",
-                                                                        "Gemeente C"],
+    return pd.DataFrame({"key": ["GM0405", "GM0361", "GM0392", "GM0394"],
+                         "label": ["Hoorn", "Alkmaar", "Haarlem", "Haarlemmermeer"],
                          "own": [True, False, False, False], "score": [50.0, 80.0, 60.0, None],
                          "fte_per_100k": [1.2, 2.0, 0.5, 1.0]})
 
 
-def test_ranking_highlights_the_own_gemeente_and_skips_missing():
+def test_ranking_highlights_the_chosen_gemeente_and_skips_missing():
     chart = charts.ranking(_rows(), "score")
-    assert list(chart.table["Gemeente"]) == ["Gemeente A", "Gemeente B", "Hoorn"]
+    valid(chart)
+    assert list(chart.table["Gemeente"]) == ["Alkmaar", "Haarlem", "Hoorn"]
     assert "plaats 3 van 3" in chart.description
-    bar = chart.figure.data[0]
-    assert bar.marker.color[list(bar.y).index("★ Hoorn")] == charts.OWN_COLOUR
+    bar = chart.figure["data"][0]
+    assert bar["marker"]["color"][bar["y"].index("★ Hoorn")] == charts.OWN_COLOUR
     assert list(chart.table["Voortgangsscore"]) == ["80,0", "60,0", "50,0"]  # Dutch decimals
 
 
-def test_scatter_and_distribution_tables_match_the_points():
+def test_scatter_table_matches_the_points():
     chart = charts.scatter(_rows(), "score", "fte_per_100k")
-    assert len(chart.table) == 3 and sum(len(t.x) for t in chart.figure.data) == 3
-    dist = charts.distribution(_rows(), ["score", "fte_per_100k"])
-    assert list(dist.table["Maat"]) == ["Voortgangsscore", "Capaciteit"]
-    assert dist.table.iloc[0]["Waarde"] == "50,0"
+    valid(chart)
+    assert len(chart.table) == 3 and sum(len(t["x"]) for t in chart.figure["data"]) == 3
 
 
-def test_status_heatmap_carries_symbols_not_only_colour():
-    matrix = pd.DataFrame({"label": ["Hoorn", "Texel"], "own": [True, False], "score": [50, None],
-                           "LA1": [3, None], "LA2": [0, None]})
-    chart = charts.status_heatmap(matrix, ["LA1", "LA2"], THEMES)
-    heat = chart.figure.data[0]
-    assert list(heat.text[0]) == ["★", "✕"] and list(heat.text[1]) == ["–", "–"]
-    assert list(chart.table.iloc[0]) == ["★ Hoorn", "Geborgd", "Niet gestart"]
+def test_bands_in_real_units_with_the_own_value_and_only_published_numbers():
+    rows = pd.DataFrame([dict(measure="fte_per_100k", own=0.52, p10=0.8, p25=1.1, median=1.4, p75=1.7, p90=1.9,
+                              position="onder het 10e percentiel", own_text="0,52", p10_text="0,8", p25_text="1,1",
+                              median_text="1,4", p75_text="1,7", p90_text="1,9")])
+    chart = charts.bands(rows, "Hoorn", "de regio (NHSV)")
+    figure = valid(chart)
+    drawn = {v for t in figure["data"] for v in (t.get("x") or []) if v is not None}
+    assert drawn == {0.52, 0.8, 1.1, 1.4, 1.7, 1.9}  # no widths or other derived numbers
+    assert chart.table.iloc[0].tolist() == ["Capaciteit", "0,52", "0,8", "1,1", "1,4", "1,7", "1,9",
+                                            "onder het 10e percentiel"]
+    assert "fte per 100.000 inwoners" in json.dumps(figure["layout"])  # the axis in real units
+
+
+def test_status_counts_per_block_with_symbols_and_the_own_status():
+    counts = pd.DataFrame({0: [2, 0], 1: [3, 1], 2: [4, 4], 3: [1, 5]}, index=["LA1", "LA2"])
+    chart = charts.status_counts(counts, {"LA1": "Portefeuille", "LA2": "Beleid"}, "de regio (NHSV)",
+                                 {"LA1": 2, "LA2": 3}, "Hoorn")
+    figure = valid(chart)
+    names = [t["name"] for t in figure["data"]]
+    assert names[:4] == ["✕ Niet gestart", "◐ In ontwikkeling", "✓ Gerealiseerd", "★ Geborgd"]
+    assert all(t["marker"]["pattern"]["shape"] is not None for t in figure["data"][:4])  # not colour alone
+    assert chart.table["Hoorn"].tolist() == ["Gerealiseerd", "Geborgd"]
+    assert "LA1 (5 van 10)" in chart.description  # the block least often in order
+
+
+def test_status_heatmap_carries_symbols_theme_lines_and_totals():
+    matrix = pd.DataFrame({"label": ["Hoorn", "Texel"], "own": [False, False], "score": [50, None],
+                           "LA1": [3, None], "KE1": [0, None]})
+    chart = charts.status_heatmap(matrix, ["LA1", "KE1"], THEMES)
+    figure = valid(chart)
+    heat = figure["data"][0]
+    assert list(heat["text"][0]) == ["★", "✕"] and list(heat["text"][1]) == ["–", "–"]
+    assert len(figure["layout"]["shapes"]) == 1  # a line between Lokale aanpak and Kennis en expertise
+    assert figure["layout"]["xaxis"]["ticktext"] == ["LA1<br>1", "KE1<br>0"]  # in order per block
+    assert list(chart.table.iloc[0]) == ["Hoorn", "Geborgd", "Niet gestart"]
     assert "Niet aangeleverd" in list(chart.table.iloc[1])
+
+
+def test_block_history_names_every_change_regressions_first():
+    rows = [dict(block_code=b, quarter=q, status=s) for b, statuses in
+            {"LA1": [1, 2, 2], "LA2": [2, 2, 0], "LA3": [0, 1, 2]}.items()
+            for q, s in zip(["2026Q1", "2026Q2", "2026Q3"], statuses, strict=True)]
+    chart = charts.block_history(pd.DataFrame(rows), ["LA1", "LA2", "LA3"], ["2026Q1", "2026Q2", "2026Q3"])
+    valid(chart)
+    text = chart.description
+    assert text.index("Teruggevallen: LA2") < text.index("Vooruitgegaan:")
+    for change in ("LA1 van in ontwikkeling naar gerealiseerd", "LA3 van niet gestart naar in ontwikkeling",
+                   "LA3 van in ontwikkeling naar gerealiseerd"):
+        assert change in text
+    short = charts.block_history(pd.DataFrame(rows), ["LA1", "LA2", "LA3"], ["2026Q1", "2026Q2", "2026Q3"], limit=2)
+    assert "En 2 andere veranderingen" in short.description and "LA2" in short.description
 
 
 def test_tile_map_draws_every_position_and_only_given_values():
     positions = {"GM0405": (0, 0, "HRN"), "GM0448": (1, 0, "TEX")}
     values = pd.DataFrame({"code": ["GM0405"], "name": ["Hoorn"], "submitted": [True], "value": [64.8]})
     chart = charts.tile_map(values, positions, "score")
-    neutral, coloured = chart.figure.data
-    assert list(coloured.customdata) == ["GM0405"] and list(neutral.text) == [""]  # no name on the other tile
+    valid(chart)
+    neutral, coloured = chart.figure["data"]
+    assert list(coloured["customdata"]) == ["GM0405"] and list(neutral["text"]) == [""]  # no name on the other tile
     assert list(chart.table["Gemeente"]) == ["Hoorn"]
 
 
 def test_signal_bars_show_protected_counts_and_no_rate_beside_a_hidden_total():
-    cells = protect_table([[3, 10], [12, 9]], threshold=5)
+    cells = protect_table([[3, 10], [12, 9]], threshold=5, with_col_totals=False)
     table = data.SignalTable("Regio NHSV: meldingen naar soort", ["2026Q2", "2026Q3"], ["Radicalisering",
-                             "Polarisatie"], cells.cells, cells.row_totals, cells.col_totals, cells.grand_total,
-                             per_10k=["–", "0,50"], share_zvh=["–", "40%"])
+                             "Polarisatie"], cells.cells, cells.row_totals, per_10k=["–", "0,50"],
+                             share_zvh=["–", "40%"])
     chart = charts.signal_bars(table, "meldingen")
+    valid(chart)
     assert chart.table.iloc[0]["Radicalisering"] == "<5"
-    assert chart.figure.data[0].y[0] is None  # a hidden count is not drawn
+    assert chart.figure["data"][0]["y"][0] is None  # a hidden count is not drawn
     assert "afgeschermd" in chart.description
 
 
-def test_trend_lines_annotate_events():
+def test_trend_lines_number_the_events_above_the_lines():
     trends = pd.DataFrame({"group": ["Regio NHSV"] * 2, "quarter": ["2026Q1", "2026Q2"], "value": [50.0, 55.0],
                            "text": ["50,0", "55,0"], "n": [30, 30]})
     events = pd.DataFrame({"date": [pd.Timestamp("2026-06-16").date()], "title": ["DTN juni 2026"],
                            "description": [""]})
     chart = charts.trend_lines(trends, "score", events)
-    assert any(a.text == "DTN juni 2026" for a in chart.figure.layout.annotations)
+    figure = valid(chart)
+    annotation = figure["layout"]["annotations"][0]
+    assert annotation["text"] == "<b>1</b>" and annotation["hovertext"] == "DTN juni 2026"
+    assert "1: DTN juni 2026" in chart.description
     assert list(chart.table.columns) == ["Kwartaal", "Regio NHSV"]
 
 
@@ -105,8 +158,8 @@ def test_geo_import_switches_the_overview_to_boundaries(tmp_path, monkeypatch):
     boundaries = geo.load_boundaries()
     values = pd.DataFrame({"code": ["GM0405"], "name": ["Hoorn"], "submitted": [True], "value": [60.0]})
     chart = charts.choropleth(values, boundaries, "score")
-    fills = [t for t in chart.figure.data if t.fill == "toself"]
-    assert len(fills) == 2 and list(chart.figure.data[-1].customdata) == ["GM0405"]
+    fills = [t for t in chart.figure["data"] if t.get("fill") == "toself"]
+    assert len(fills) == 2 and list(chart.figure["data"][-1]["customdata"]) == ["GM0405"]
 
     bad = tmp_path / "leeg.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": []}')

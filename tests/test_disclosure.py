@@ -6,7 +6,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.disclosure import COMPLEMENT_TEXT, protect_count, protect_counts, protect_table, pseudonyms
+from dashboard.disclosure import COMPLEMENT_TEXT, protect_count, protect_counts, protect_table, significant, suppress
 
 counts = st.one_of(st.integers(0, 6), st.integers(0, 40))
 tables = st.integers(1, 4).flatmap(lambda cols: st.lists(st.lists(counts, min_size=cols, max_size=cols),
@@ -80,4 +80,48 @@ def test_complement_marker_is_not_a_small_count_marker():
     table = protect_table([[3, 10], [10, 10]])
     texts = [c.text for row in table.cells for c in row]
     assert "<5" in texts and COMPLEMENT_TEXT in texts
-    assert pseudonyms(28)[:2] == ["Gemeente A", "Gemeente B"] and pseudonyms(28)[26] == "Gemeente AA"
+
+
+# --- linked tables: a region and its districts, by type and by source -------------------------------------
+
+district = st.lists(st.integers(0, 12), min_size=2, max_size=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(district, st.integers(0, 1)), min_size=2, max_size=4))
+def test_suppression_over_linked_tables_leaves_no_hidden_count_determined(parts):
+    """Districts with counts by type (r, p) and by source (the same total split another way), and the region as
+    their sum: whatever is hidden, no combination of the identities gives it back (exact arithmetic)."""
+    groups = []
+    for (r, p), shift in parts:
+        total = r + p
+        citizens = min(total, max(0, r - shift))
+        groups.append([r, p, citizens, total - citizens, total])
+    region = [sum(g[k] for g in groups) for k in range(5)]
+    table = [region, *groups]
+    values = [v for g in table for v in g]
+    index = {(g, k): g * 5 + k for g in range(len(table)) for k in range(5)}
+    equations = []
+    for g in range(len(table)):
+        equations.append([(index[g, 0], 1), (index[g, 1], 1), (index[g, 4], -1)])
+        equations.append([(index[g, 2], 1), (index[g, 3], 1), (index[g, 4], -1)])
+    for k in range(5):
+        equations.append([(index[g, k], 1) for g in range(1, len(table))] + [(index[0, k], -1)])
+    primary = {v for v, value in enumerate(values) if 0 < value < 5}
+    hidden = suppress(values, equations, primary)
+    assert primary <= hidden
+    if hidden:
+        order = sorted(hidden)
+        a = sympy.Matrix([[dict(eq).get(v, 0) for v in order] for eq in equations])
+        rank = a.rank()
+        for pos in range(len(order)):
+            unit = sympy.Matrix([[1 if p == pos else 0 for p in range(len(order))]])
+            assert a.col_join(unit).rank() > rank, f"cell {order[pos]} recoverable in {table}"
+
+
+@given(st.floats(min_value=1e-4, max_value=1e6, allow_nan=False))
+def test_two_significant_digits(value):
+    rounded = significant(value, 2)
+    assert abs(rounded - value) <= abs(value) * 0.05 + 1e-12
+    mantissa = f"{rounded:.6e}".split("e")[0].replace(".", "").rstrip("0")
+    assert len(mantissa) <= 2

@@ -1,0 +1,50 @@
+"""The demo warehouse the attacks run against: the demo's submissions for the 32 gemeenten (2024Q1 to the last
+completed quarter, with its missing, rejected and corrected submissions) loaded through the real loader into a
+SQLite file of this session, and a gemeente user for every gemeente.
+
+The crawl reads through the data layer and does not depend on the database engine; the loader and the data
+layer's reading are tested on PostgreSQL elsewhere, so this suite builds its warehouse on SQLite in either run."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import auth
+from dashboard.data import warehouse
+from etl import db, demo, load
+from nhsv import settings
+
+PASSWORD = "een-goed-wachtwoord-123"
+
+
+@pytest.fixture(scope="session")
+def privacy_url(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("privacy")
+    url = f"sqlite:///{folder / 'warehouse.db'}"
+    engine = db.make_engine(url)
+    db.init(engine)
+    demo.generate(folder / "inbox")
+    load.load_paths(engine, [folder / "inbox"], actor="test")
+    for code in sorted(warehouse.region()):
+        auth.add_user(engine, f"{code.lower()}@privacy.example.nl", "gemeente", code, PASSWORD, actor="test")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def privacy_app(privacy_url):
+    """The app, with the data layer reading the demo warehouse for the whole module."""
+    from dashboard.app import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NHSV_DATABASE_URL", privacy_url)
+        cached = db.engine
+        mp.setattr(db, "engine", lambda url=None: cached(url or settings.database_url()))
+        warehouse.clear_caches()
+        yield create_app(privacy_url)
+        warehouse.clear_caches()
+
+
+@pytest.fixture(scope="module")
+def privacy_users(privacy_url) -> dict[str, str]:
+    return {code: f"{code.lower()}@privacy.example.nl" for code in warehouse.region()}
