@@ -596,7 +596,10 @@ def validate(raw: RawSubmission, ctx: Context) -> tuple[Submission | None, list[
     network = check_network(raw, out)
     check_warnings(raw, ctx, who, statuses, resources, signals, out)
 
-    code = who.municipality.code if who.municipality else who.code
+    # stored with each finding: a known gemeente's code, or what was typed when it has the shape of one (never
+    # other text: it would be stored, and "Gemeente Hoorn" does not fit the column either)
+    code = who.municipality.code if who.municipality else (
+        who.code if who.code and re.fullmatch(r"GM\d{4}", who.code) else None)
     stamped = [Finding(f.severity, f.rule, f.place, f.message, code, who.quarter.code if who.quarter else None)
                for f in out.items]
     if any(f.is_fatal for f in stamped):

@@ -293,6 +293,19 @@ def test_workbook_fatal_rule(engine, workbook, build, rule, place, message):
     assert active_submissions(engine) == []
 
 
+def test_a_code_that_is_no_code_is_not_stored_with_the_findings(engine, workbook):
+    """What was typed as gemeente_code is stored with the findings only when it has the shape of a CBS code:
+    other text could be anything, and on PostgreSQL it did not even fit the column (the load failed)."""
+    report = load_bytes(engine, "a.xlsx", workbook(edit=set_cell("Gegevens", "B2", "Gemeente Hoorn")))
+    assert_rejected_for(report, F.MUNICIPALITY_UNKNOWN, "Gegevens!B2", "is geen CBS-gemeentecode")
+    assert "de code van Hoorn is GM0405" not in report.findings[0].message  # typed with more than the name
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT municipality_code, quarter FROM finding")).all()
+    assert [tuple(r) for r in stored] == [(None, "2026Q3")]
+    report = load_bytes(engine, "b.xlsx", workbook(edit=set_cell("Gegevens", "B2", "hoorn")))
+    assert "de code van Hoorn is GM0405" in report.findings[0].message
+
+
 # --- fatal: personal data in a toelichting --------------------------------------------------------------------
 
 PERSONAL_DATA = [
