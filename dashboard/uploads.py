@@ -173,9 +173,9 @@ def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, s
         _audit(viewer, {**detail, "uitkomst": ERROR})
         raise
     finally:
-        from dashboard import data
+        from dashboard import data as dashboard_data  # not `data`: that name holds the file's bytes
 
-        data.warehouse_changed()  # what this request reads next must see the new version
+        dashboard_data.warehouse_changed()  # what this request reads next must see the new version
     detail.update(uitkomst=report.outcome, aanleveringen=[f"{c} {q} v{v}" for c, q, v in report.submissions],
                   bevindingen=sorted({f.rule for f in report.findings if f.is_fatal}))
     _audit(viewer, detail)
