@@ -154,9 +154,9 @@ def test_hostile_upload_is_refused_within_the_memory_limit(engine, workbook, tmp
                           timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["peak_mb"] < PEAK_LIMIT_MB, f"{case}: peak {result['peak_mb']:.0f} MB"
     assert result["outcome"] == "rejected" and result["rules"] == [rule], result["rules"]
     assert any(message in m for m in result["messages"]), result["messages"][:3]
-    assert result["peak_mb"] < PEAK_LIMIT_MB, f"{case}: peak {result['peak_mb']:.0f} MB"
 
 
 def test_the_hostile_files_are_what_they_claim(workbook):
