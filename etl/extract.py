@@ -426,8 +426,9 @@ def _extract_csv(decoded: DecodedText) -> Extracted:
         return Extracted("csv", [], [F.fatal(F.UNREADABLE, "bestand", "het CSV-bestand is leeg")], 0)
     skip = 0
     forced = None
-    if lines[first_index].strip().lower().startswith("sep=") and len(lines[first_index].strip()) == 5:
-        forced = lines[first_index].strip()[4]  # Excel's hint "sep=;" on the first line
+    hint = lines[first_index].rstrip("\r\n")
+    if hint.lower().startswith("sep=") and len(hint) == 5:
+        forced = hint[4]  # Excel's hint "sep=;" (or a tab) on the first line
         skip = first_index + 1
         first_index = next((i for i, line in enumerate(lines) if i >= skip and line.strip()), len(lines))
     header_line = lines[first_index] if first_index < len(lines) else ""

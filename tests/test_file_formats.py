@@ -61,6 +61,8 @@ def test_excel_separator_hint_on_the_first_line_is_followed(engine):
     assert "'|'" in report.findings[0].message
     data = ("sep=;\r\n" + _csv_text(";")).encode("cp1252")
     assert load_bytes(engine, "b.csv", data).outcome == "loaded"
+    data = ("sep=\t\r\n" + _csv_text("\t")).encode("utf-8")
+    assert load_bytes(engine, "c.csv", data).outcome == "loaded"
 
 
 def test_unsupported_separator_is_named(engine):
