@@ -241,9 +241,25 @@ def _has_birth_date(text: str) -> bool:
 # --- the question ---------------------------------------------------------------------------------------------
 
 
+# Fast paths (every cell of every submission is screened; most are a status, a number or a date): every kind
+# needs a digit except an e-mail address, which needs an at-sign or a word for one.
+_PLAIN_VALUE = re.compile(r"-?[0-9]{1,6}(?:[.,][0-9]{1,6})?|[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?"
+                          r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4}|[0-9]{4}\s*[qQ][1-4]")
+_AT_CUE = re.compile(r"@|\bat\b|apenstaartje|at-teken|[\[({<]\s*a\s*[\])}>]", re.IGNORECASE)
+
+
+def _cannot_hold_personal_data(text: str) -> bool:
+    if not text.isascii():
+        return False  # full-width and other digits and at-signs: the full screening after normalisation
+    stripped = text.strip()
+    if _PLAIN_VALUE.fullmatch(stripped):
+        return True  # "12", "1,5", "2026-08-12", "12-08-2026", "2026Q3"
+    return not any(ch.isdigit() for ch in stripped) and not _AT_CUE.search(stripped)
+
+
 def kinds(text: str) -> list[str]:
     """Every kind of personal data the text seems to hold (in Dutch, in the order of KINDS); [] when none."""
-    if not text or not text.strip():
+    if not text or not text.strip() or _cannot_hold_personal_data(text):
         return []
     original = unicodedata.normalize("NFKC", text)
     original = "".join(str(unicodedata.decimal(c)) if unicodedata.category(c) == "Nd" else c for c in original
