@@ -16,7 +16,7 @@ from etl import findings as F
 from etl.reference import QUARTERS_FROM
 from nhsv import settings
 from tests.conftest import csv_rows, good_values, load_bytes
-from tests.files import ods_from_xlsx
+from tests.files import ods_from_xlsx, rezip, stored, zip_parts
 
 WORDS = {"LA1": "Coördinatie belegd; € 12.500 voor 2026, geëvalueerd in het najaar.",
          "KE2": "Training ‘Herkennen van signalen’ – gevolgd door 12 collega’s."}
@@ -143,6 +143,27 @@ def test_ods_without_a_sheet_is_refused(engine, workbook):
 def test_other_kinds_of_file_are_named(engine, data, message):
     report = load_bytes(engine, "aanlevering.xlsx", data)
     assert [(f.rule, f.place) for f in report.findings] == [(F.UNREADABLE, "bestand")]
+    assert message in report.findings[0].message
+
+
+def _ods_with(workbook, rule_part: str):
+    good = ods_from_xlsx(workbook())
+    if rule_part == "macro":
+        return rezip(good, add=[stored("Basic/Standard/Module1.xml", b"<script:module/>")])
+    manifest = zip_parts(good)["META-INF/manifest.xml"]
+    encrypted = manifest.replace(b"</manifest:manifest>", b'<manifest:file-entry manifest:full-path="content.xml">'
+                                 b"<manifest:encryption-data/></manifest:file-entry></manifest:manifest>")
+    part = stored("META-INF/manifest.xml", encrypted)
+    return rezip(good, replace={"META-INF/manifest.xml": part})
+
+
+@pytest.mark.parametrize("kind, rule, message", [
+    ("macro", F.UNSAFE, "de werkmap bevat macro's"),
+    ("password", F.UNREADABLE, "de werkmap is beveiligd met een wachtwoord"),
+])
+def test_ods_with_macros_or_a_password_is_refused(engine, workbook, kind, rule, message):
+    report = load_bytes(engine, "a.ods", _ods_with(workbook, kind))
+    assert [(f.rule, f.place) for f in report.findings] == [(rule, "bestand")]
     assert message in report.findings[0].message
 
 
