@@ -27,6 +27,10 @@ from etl.load import ALREADY_LOADED, ERROR, LOADED, OUTCOME_LABELS, REJECTED, Fi
 from nhsv import settings
 
 REFUSED = "refused"  # refused before the loader saw the file (too large, not decodable, not allowed)
+# What the file input offers in the browser's file dialog. The loader decides by content, not by this list (a
+# file can be dragged in whatever its name), and names what anything else is (.xls, .numbers, .pdf, …).
+# .txt: Excel's "Unicode-tekst" is a tab-separated UTF-16 file with that extension.
+ACCEPTED_TYPES = ".xlsx,.ods,.csv,.txt"
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 SUBMISSION_STATUS_LABELS = {"active": "actief", "superseded": "vervangen", "rejected": "afgewezen"}
 MAX_NAME = 200
@@ -35,6 +39,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def max_bytes() -> int:
     return settings.get_int("NHSV_UPLOAD_MAX_BYTES")
+
+
+def accepted_note(limit: int) -> str:
+    """The line under the file input: what may be sent, and what to do with anything else."""
+    return (f"Het ingevulde sjabloon als Excel-werkmap (.xlsx) of OpenDocument-rekenblad (.ods, LibreOffice), of een "
+            f"CSV (puntkomma, komma of tab; UTF-8 of Windows-1252); ten hoogste {size_text(limit)}. Andere bestanden "
+            "(.xls, .xlsm, .numbers, .pdf) worden niet aangenomen: sla ze eerst op als .xlsx, .ods of CSV.")
 
 
 def size_text(n: int) -> str:
@@ -162,9 +173,9 @@ def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, s
         _audit(viewer, {**detail, "uitkomst": ERROR})
         raise
     finally:
-        from dashboard import data
+        from dashboard import data as dashboard_data  # not `data`: that name holds the file's bytes
 
-        data.warehouse_changed()  # what this request reads next must see the new version
+        dashboard_data.warehouse_changed()  # what this request reads next must see the new version
     detail.update(uitkomst=report.outcome, aanleveringen=[f"{c} {q} v{v}" for c, q, v in report.submissions],
                   bevindingen=sorted({f.rule for f in report.findings if f.is_fatal}))
     _audit(viewer, detail)
@@ -234,5 +245,5 @@ def submission_history(viewer: Viewer, code: str, engine: Engine | None = None, 
                          for r in rows], columns=HISTORY_COLUMNS)
 
 
-__all__ = ["REFUSED", "UploadResult", "allowed_municipality", "clean_file_name", "max_bytes", "may_upload_for",
-           "receive_upload", "submission_history"]
+__all__ = ["ACCEPTED_TYPES", "REFUSED", "UploadResult", "accepted_note", "allowed_municipality", "clean_file_name",
+           "max_bytes", "may_upload_for", "receive_upload", "submission_history"]

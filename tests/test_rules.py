@@ -150,7 +150,7 @@ def _zip_with_broken_workbook() -> bytes:
 
 @pytest.mark.parametrize("data, message", [
     pytest.param(bytes(random.Random(7).randrange(256) for _ in range(4096)),
-                 "geen Excel-werkmap (.xlsx) en geen CSV", id="random-bytes"),
+                 "geen Excel-werkmap (.xlsx), geen OpenDocument-rekenblad (.ods) en geen CSV", id="random-bytes"),
     pytest.param(b"", "het bestand is leeg", id="empty"),
     pytest.param(b"  \r\n\n", "het bestand is leeg", id="only-whitespace"),
     pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "oud Excel-bestand (.xls)", id="old-xls-ole"),
@@ -216,12 +216,12 @@ WORKBOOK_FATAL_CASES = [
      F.QUARTER_FUTURE, "Gegevens!B4", "het kwartaal 2027Q1 is nog niet begonnen"),
     # sjabloon
     ("template-version-2", dict(edit=set_cell("Gegevens", "B5", 2)),
-     F.TEMPLATE_VERSION, "Gegevens!B5", "sjabloonversie 2 wordt niet ondersteund"),
+     F.TEMPLATE_VERSION, "Gegevens!B5", 'sjabloonversie "2" wordt niet ondersteund'),
     # onderdelen: missing or unknown
     ("block-missing", dict(edit=delete_row("Bouwstenen", 9)),
      F.ITEM_MISSING, "Bouwstenen!C2", "bouwsteen KE2"),
     ("block-unknown", dict(edit=append_row("Bouwstenen", "LA7", "Extra", "Gerealiseerd")),
-     F.ITEM_UNKNOWN, "Bouwstenen!A20", "onbekende bouwsteen 'LA7'"),
+     F.ITEM_UNKNOWN, "Bouwstenen!A20", 'onbekende bouwsteen "LA7"'),
     ("field-missing", dict(edit=delete_row("Middelen", 5)),
      F.ITEM_MISSING, "Middelen!B2",
      "het veld 'medewerkers_getraind' (Medewerkers getraind dit kwartaal) ontbreekt op tabblad Middelen"),
@@ -230,20 +230,21 @@ WORKBOOK_FATAL_CASES = [
     ("general-field-missing", dict(edit=delete_row("Gegevens", 5)),
      F.ITEM_MISSING, "Gegevens!B2", "het veld 'sjabloonversie'"),
     ("field-unknown", dict(edit=append_row("Middelen", "budget_overig_eur", 500)),
-     F.ITEM_UNKNOWN, "Middelen!A8", "onbekend veld 'budget_overig_eur' op Middelen"),
+     F.ITEM_UNKNOWN, "Middelen!A8", 'onbekend veld op Middelen (een tekst van 17 tekens); bedoelt u '
+                                    '"budget_interventies_eur"?'),
     ("partner-missing", dict(edit=delete_row("Netwerk", 5)),
      F.ITEM_MISSING, "Netwerk!B2", "de partner 'onderwijs' ontbreekt"),
     ("partner-unknown", dict(edit=append_row("Netwerk", "politie", "ja")),
-     F.ITEM_UNKNOWN, "Netwerk!A9", "onbekende partner 'politie'"),
+     F.ITEM_UNKNOWN, "Netwerk!A9", "onbekende partner (een tekst van 7 tekens); toegestaan zijn: handhaving"),
     ("value-without-key", dict(edit=append_row("Signalen", None, 3)),
      F.ITEM_UNKNOWN, "Signalen!A7", "de regel heeft een waarde maar geen 'veld'"),
     # duplicates
     ("duplicate-block", dict(edit=append_row("Bouwstenen", "LA1", "Portefeuille", "Geborgd")),
-     F.ITEM_DUPLICATE, "Bouwstenen!A20", "'LA1' staat hier nogmaals (ook op Bouwstenen!A2)"),
+     F.ITEM_DUPLICATE, "Bouwstenen!A20", '"LA1" staat hier nogmaals (ook op Bouwstenen!A2)'),
     ("duplicate-field", dict(edit=append_row("Signalen", "ingebracht_zvh", 1)),
-     F.ITEM_DUPLICATE, "Signalen!A7", "'ingebracht_zvh' staat hier nogmaals (ook op Signalen!A6)"),
+     F.ITEM_DUPLICATE, "Signalen!A7", '"ingebracht_zvh" staat hier nogmaals (ook op Signalen!A6)'),
     ("duplicate-partner", dict(edit=append_row("Netwerk", "wijkagenten", "nee")),
-     F.ITEM_DUPLICATE, "Netwerk!A9", "'wijkagenten' staat hier nogmaals"),
+     F.ITEM_DUPLICATE, "Netwerk!A9", '"wijkagenten" staat hier nogmaals'),
     # wrong type
     ("status-ja", dict(values=good_values({"LA6": "ja"})),
      F.VALUE_TYPE, "Bouwstenen!C7",
@@ -251,15 +252,16 @@ WORKBOOK_FATAL_CASES = [
     ("status-empty", dict(edit=set_cell("Bouwstenen", "C10", None)),
      F.VALUE_TYPE, "Bouwstenen!C10", "geen status voor KE3"),
     ("yes-no-misschien", dict(values=good_values(network={"jongerenwerk": "misschien"})),
-     F.VALUE_TYPE, "Netwerk!B4", '"misschien" is geen geldig antwoord voor jongerenwerk; kies ja of nee'),
+     F.VALUE_TYPE, "Netwerk!B4",
+     "de waarde (een tekst van 9 tekens) is geen geldig antwoord voor jongerenwerk; kies ja of nee"),
     ("text-in-integer", dict(values=good_values(signals={"meldingen_polarisatie": "twee"})),
-     F.VALUE_TYPE, "Signalen!B3", '"twee" is geen geheel getal (meldingen_polarisatie)'),
+     F.VALUE_TYPE, "Signalen!B3", "de waarde (een tekst van 4 tekens) is geen geheel getal (meldingen_polarisatie)"),
     ("fraction-in-integer", dict(values=good_values(resources={"medewerkers_getraind": 2.5})),
      F.VALUE_TYPE, "Middelen!B5", "is geen geheel getal (medewerkers_getraind)"),
     ("text-in-decimal", dict(values=good_values(resources={"capaciteit_fte": "anderhalf"})),
-     F.VALUE_TYPE, "Middelen!B2", '"anderhalf" is geen getal (capaciteit_fte)'),
+     F.VALUE_TYPE, "Middelen!B2", "de waarde (een tekst van 9 tekens) is geen getal (capaciteit_fte)"),
     ("text-in-date", dict(values=good_values(resources={"datum_laatste_training": "vorige week"})),
-     F.VALUE_TYPE, "Middelen!B6", '"vorige week" is geen datum (datum_laatste_training)'),
+     F.VALUE_TYPE, "Middelen!B6", "de waarde (een tekst van 11 tekens) is geen datum (datum_laatste_training)"),
     ("required-value-empty", dict(values=good_values(resources={"interventietrajecten_lopend": None})),
      F.VALUE_TYPE, "Middelen!B7", "interventietrajecten_lopend is leeg"),
     ("template-version-text", dict(edit=set_cell("Gegevens", "B5", "een")),
@@ -291,6 +293,19 @@ def test_workbook_fatal_rule(engine, workbook, build, rule, place, message):
     assert active_submissions(engine) == []
 
 
+def test_a_code_that_is_no_code_is_not_stored_with_the_findings(engine, workbook):
+    """What was typed as gemeente_code is stored with the findings only when it has the shape of a CBS code:
+    other text could be anything, and on PostgreSQL it did not even fit the column (the load failed)."""
+    report = load_bytes(engine, "a.xlsx", workbook(edit=set_cell("Gegevens", "B2", "Gemeente Hoorn")))
+    assert_rejected_for(report, F.MUNICIPALITY_UNKNOWN, "Gegevens!B2", "is geen CBS-gemeentecode")
+    assert "de code van Hoorn is GM0405" not in report.findings[0].message  # typed with more than the name
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT municipality_code, quarter FROM finding")).all()
+    assert [tuple(r) for r in stored] == [(None, "2026Q3")]
+    report = load_bytes(engine, "b.xlsx", workbook(edit=set_cell("Gegevens", "B2", "hoorn")))
+    assert "de code van Hoorn is GM0405" in report.findings[0].message
+
+
 # --- fatal: personal data in a toelichting --------------------------------------------------------------------
 
 PERSONAL_DATA = [
@@ -300,8 +315,8 @@ PERSONAL_DATA = [
     ("international", "Tel. +31 6 1234 5678", "een telefoonnummer"),
     ("bsn", "Casus 111222333 besproken in het i2o", "een nummer dat een burgerservicenummer kan zijn"),
     ("bsn-dotted", "Casus 1112.22.333 besproken", "een nummer dat een burgerservicenummer kan zijn"),
-    ("postcode-house", "Gesprek op 1621 AB 12", "een adres (postcode met huisnummer)"),
-    ("street-postcode", "Kerkstraat 12, 1621 AB Hoorn", "een adres (postcode met huisnummer)"),
+    ("postcode-house", "Gesprek op 1621 AB 12", "een postcode"),
+    ("street-postcode", "Kerkstraat 12, 1621 AB Hoorn", "een adres (straat met huisnummer) en een postcode"),
 ]
 
 
@@ -369,25 +384,25 @@ CSV_FATAL_CASES = [
     ("quarter-not-started", dict(quarter="2027Q1"), F.QUARTER_FUTURE, "regel 2", "2027Q1 is nog niet begonnen"),
     ("code-empty", dict(change=set_csv(2, "", column=0)), F.ITEM_MISSING, "regel 2", "gemeente_code is leeg"),
     ("section-unknown", dict(change=lambda rows: rows + [["GM0405", "2026Q3", "overig", "uren", "12"]]),
-     F.ITEM_UNKNOWN, "regel 39", "onbekend onderdeel 'overig'"),
+     F.ITEM_UNKNOWN, "regel 39", "onbekend onderdeel (een tekst van 6 tekens); kies bouwsteen, toelichting"),
     ("block-missing", dict(change=drop_csv(9)), F.ITEM_MISSING, "regel 2", "bouwsteen KE2"),
     ("block-unknown", dict(change=set_csv(20, "XX1", column=3)),
-     F.ITEM_UNKNOWN, "regel 20", "toelichting bij onbekende bouwsteen 'XX1'"),
+     F.ITEM_UNKNOWN, "regel 20", 'toelichting bij onbekende bouwsteen "XX1"'),
     ("field-missing", dict(change=drop_csv(24)),
      F.ITEM_MISSING, "regel 2", "het veld 'medewerkers_getraind' (Medewerkers getraind dit kwartaal) ontbreekt in "
                                 "de CSV (middelen)"),
     ("field-unknown", dict(change=lambda rows: rows + [["GM0405", "2026Q3", "middelen", "uren", "12"]]),
-     F.ITEM_UNKNOWN, "regel 39", "onbekend veld 'uren'"),
+     F.ITEM_UNKNOWN, "regel 39", "onbekend veld op Middelen (een tekst van 4 tekens)"),
     ("partner-missing", dict(change=drop_csv(38)), F.ITEM_MISSING, "regel 2", "de partner 'ggz_ggd' ontbreekt"),
     ("partner-unknown", dict(change=lambda rows: rows + [["GM0405", "2026Q3", "netwerk", "politie", "ja"]]),
-     F.ITEM_UNKNOWN, "regel 39", "onbekende partner 'politie'"),
+     F.ITEM_UNKNOWN, "regel 39", "onbekende partner (een tekst van 7 tekens)"),
     ("duplicate-row", dict(change=_duplicate_line),
-     F.ITEM_DUPLICATE, "regel 39", "bouwsteen 'LA5' staat al op regel 6"),
+     F.ITEM_DUPLICATE, "regel 39", 'bouwsteen "LA5" staat al op regel 6'),
     ("status-ja", dict(change=set_csv(7, "ja")), F.VALUE_TYPE, "regel 7", 'onbekende status "ja"'),
     ("yes-no-misschien", dict(change=set_csv(34, "misschien")),
-     F.VALUE_TYPE, "regel 34", '"misschien" is geen geldig antwoord voor jongerenwerk'),
+     F.VALUE_TYPE, "regel 34", "de waarde (een tekst van 9 tekens) is geen geldig antwoord voor jongerenwerk"),
     ("text-in-integer", dict(change=set_csv(27, "drie")),
-     F.VALUE_TYPE, "regel 27", '"drie" is geen geheel getal (meldingen_radicalisering)'),
+     F.VALUE_TYPE, "regel 27", "de waarde (een tekst van 4 tekens) is geen geheel getal (meldingen_radicalisering)"),
     ("negative", dict(change=set_csv(23, "-1")), F.VALUE_RANGE, "regel 23", "budget_interventies_eur is negatief"),
     ("explanation-too-long", dict(change=set_csv(20, "x" * 600)),
      F.VALUE_RANGE, "regel 20", "de toelichting bij LA1 is 600 tekens"),

@@ -285,9 +285,9 @@ def corpus(workbook) -> list[tuple[str, bytes, str, Viewer]]:
     cases = [
         ("leeg bestand", b"", "het bestand is leeg", HOORN),
         ("alleen spaties", b"  \r\n \t\n", "het bestand is leeg", HOORN),
-        ("pdf met .xlsx-naam", pdf, "dit is geen Excel-werkmap (.xlsx) en geen CSV-bestand", HOORN),
+        ("pdf met .xlsx-naam", pdf, "dit is een PDF-bestand; een PDF kan niet worden ingelezen", HOORN),
         ("png met .xlsx-naam", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-         "dit is geen Excel-werkmap (.xlsx) en geen CSV-bestand", HOORN),
+         "dit is een afbeelding; een afbeelding kan niet worden ingelezen", HOORN),
         ("oud .xls (OLE)", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504,
          "dit is een oud Excel-bestand (.xls) of een beveiligd bestand", HOORN),
         ("xlsm met macro's", _zip({**_parts(good), "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"}),
@@ -308,14 +308,14 @@ def corpus(workbook) -> list[tuple[str, bytes, str, Viewer]]:
         ("zip zonder werkmap", _zip({"leesmij.txt": b"hallo"}), "dit zip-bestand is geen Excel-werkmap", HOORN),
         ("binaire werkmap (.xlsb)", _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00\x01"}),
          "binaire Excel-werkmappen (.xlsb)", HOORN),
-        ("afgebroken xlsx", good[: len(good) // 2], "beschadigd of geen Excel-werkmap", HOORN),
+        ("afgebroken xlsx", good[: len(good) // 2], "beschadigd of geen werkmap", HOORN),
         ("tabblad ontbreekt", workbook(edit=lambda wb: wb.remove(wb["Signalen"])),
          "het tabblad Signalen ontbreekt",
          HOORN),
         ("kolom ontbreekt", workbook(edit=lambda wb: wb["Bouwstenen"].cell(1, 3, "stand")),
          "de kolom 'status' ontbreekt", HOORN),
         ("tekst in een getalveld", workbook(edit=_set("Middelen", "medewerkers_getraind", "vier")),
-         '"vier" is geen geheel getal (medewerkers_getraind)', HOORN),
+         "de waarde (een tekst van 4 tekens) is geen geheel getal (medewerkers_getraind)", HOORN),
         ("negatieve fte", workbook(edit=_set("Middelen", "capaciteit_fte", -1)), "capaciteit_fte is negatief",
          HOORN),
         ("onbekende status", workbook(edit=_set("Bouwstenen", "LA3", "ja", column=3)),
@@ -331,7 +331,7 @@ def corpus(workbook) -> list[tuple[str, bytes, str, Viewer]]:
                     b"<f>1+1</f><v>5</v>"),
          "is niet gelijk aan meldingen radicalisering + polarisatie", HOORN),
         ("NaN in een getalcel", _patch_xml(good, b"<v>1.5</v>", b"<v>NaN</v>"),
-         '"nan" is geen getal (capaciteit_fte)', HOORN),
+         "capaciteit_fte is geen eindig getal (NaN of oneindig)", HOORN),
         ("stuurteken in toelichting", _patch_xml(good, b"Vastgesteld door het college.", b"Vast_x0000_gesteld"),
          "bevat tekens die niet kunnen worden gelezen", HOORN),
         ("kwartaal leeg", workbook(edit=_set("Gegevens", "kwartaal", None)), "kwartaal is leeg", HOORN),
@@ -339,7 +339,7 @@ def corpus(workbook) -> list[tuple[str, bytes, str, Viewer]]:
          HOORN),
         ("kwartaal niet begonnen", workbook(quarter="2027Q1"), "het kwartaal 2027Q1 is nog niet begonnen", HOORN),
         ("sjabloonversie 2", workbook(edit=_set("Gegevens", "sjabloonversie", 2)),
-         "sjabloonversie 2 wordt niet ondersteund", HOORN),
+         'sjabloonversie "2" wordt niet ondersteund', HOORN),
         ("onbekende gemeentecode", workbook(edit=_set("Gegevens", "gemeente_code", "GM9999")),
          "gemeentecode GM9999 is onbekend", COORDINATOR),
         ("gemeente buiten de regio", workbook(code="GM0363"), "Amsterdam (GM0363) hoort niet bij de regio",
@@ -361,17 +361,24 @@ def corpus(workbook) -> list[tuple[str, bytes, str, Viewer]]:
         ("partner ontbreekt", workbook(edit=_delete_row("Netwerk", "ggz_ggd")), "de partner 'ggz_ggd' ontbreekt",
          HOORN),
         ("onbekende bouwsteen", workbook(edit=lambda wb: wb["Bouwstenen"].append(["XX9", "", "Geborgd"])),
-         "onbekende bouwsteen 'XX9'", HOORN),
+         'onbekende bouwsteen "XX9"', HOORN),
         ("bouwsteen dubbel", workbook(edit=lambda wb: wb["Bouwstenen"].append(["LA1", "", "Geborgd"])),
-         "'LA1' staat hier nogmaals", HOORN),
+         '"LA1" staat hier nogmaals', HOORN),
         ("ja/nee ongeldig", workbook(edit=_set("Netwerk", "handhaving", "misschien")),
-         '"misschien" is geen geldig antwoord voor handhaving; kies ja of nee', HOORN),
+         "de waarde (een tekst van 9 tekens) is geen geldig antwoord voor handhaving; kies ja of nee", HOORN),
         ("CSV met verkeerde kopregel", b"gemeente;periode;veld;waarde\nGM0405;2026Q3;LA1;Geborgd\n",
          "de kopregel mist de kolom(men) gemeente_code, kwartaal, onderdeel", HOORN),
         ("CSV met te weinig kolommen", csv_bytes([["GM0405", "2026Q3", "bouwsteen", "LA1"]]),
          "de regel heeft 4 kolommen in plaats van 5", HOORN),
-        ("CSV in UTF-16", "gemeente_code,kwartaal,onderdeel,veld,waarde\n".encode("utf-16"),
-         "dit is geen Excel-werkmap (.xlsx) en geen CSV-bestand", HOORN),
+        ("CSV in UTF-16 zonder regels", "gemeente_code,kwartaal,onderdeel,veld,waarde\n".encode("utf-16"),
+         "het bestand bevat geen aanlevering", HOORN),
+        ("Numbers-bestand (Apple)", _zip({"Index/Document.iwa": b"\x00" * 64, "Metadata/Properties.plist": b"x"}),
+         "dit is een Numbers-bestand (Apple); kies in Numbers Bestand > Exporteer naar > Excel", HOORN),
+        ("Word-document", _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}),
+         "dit is een Word-document, geen werkmap", HOORN),
+        ("OpenDocument-tekst", _zip({"mimetype": b"application/vnd.oasis.opendocument.text",
+                                     "content.xml": b"<office:document-content/>"}),
+         "dit is een OpenDocument-bestand maar geen rekenblad (.ods)", HOORN),
         ("CSV met kwartaal zonder gemeente", csv_bytes([["", "2026Q3", "bouwsteen", "LA1", "Geborgd"]]),
          "gemeente_code is leeg", COORDINATOR),
         ("te groot bestand", b"gemeente_code,kwartaal,onderdeel,veld,waarde\n" + b"x" * 5_000_000,
@@ -402,6 +409,29 @@ def test_corpus_of_malformed_files_is_refused_and_changes_nothing(engine, workbo
     with engine.connect() as conn:  # every file that reached the loader was recorded as rejected
         outcomes = conn.execute(text("SELECT outcome, count(*) FROM source_file GROUP BY outcome")).all()
     assert dict(outcomes)["loaded"] == 1 and "error" not in dict(outcomes)
+
+
+def _find(node, kind: str):
+    """Every component of a type in a Dash component tree."""
+    if isinstance(node, list | tuple):
+        return [c for n in node for c in _find(n, kind)]
+    found = [node] if type(node).__name__ == kind else []
+    children = getattr(node, "children", None)
+    return found + (_find(children, kind) if children is not None and not isinstance(children, str) else [])
+
+
+def test_upload_offers_ods_and_says_what_else_to_do(engine, workbook, aanleveren, as_viewer):
+    """The file dialog offers .ods beside .xlsx and .csv; an .ods from LibreOffice loads through the page."""
+    from tests.files import ods_from_xlsx
+
+    as_viewer(HOORN)
+    page = aanleveren.layout()
+    (upload_input,) = _find(page, "Upload")
+    assert set(upload_input.accept.split(",")) >= {".xlsx", ".ods", ".csv"}
+    assert ".xls," in text_of(page) and ".numbers" in text_of(page)  # what is not accepted, and what to do
+    outcome, history = upload(aanleveren, ods_from_xlsx(workbook()), "aanlevering.ods")
+    assert outcome.startswith("Geladen") and "Hoorn 2026Q3 (versie 1)" in outcome, outcome
+    assert "aanlevering.ods" in history
 
 
 def test_formulas_are_read_as_their_values(engine, workbook, aanleveren, as_viewer):

@@ -82,13 +82,11 @@ def layout(gemeente=None, kwartaal=None, **_):
     upload_card = html.Section([
         html.H2("2. Ingevuld bestand aanleveren"),
         html.P(upload_note),
-        dcc.Upload(id="aanleveren-upload", multiple=False, accept=".xlsx,.csv",
+        dcc.Upload(id="aanleveren-upload", multiple=False, accept=uploads.ACCEPTED_TYPES,
                    children=html.Div(["Sleep het bestand hierheen of ", html.U("kies een bestand")]),
                    style={"border": "2px dashed #0b4f8a", "borderRadius": "6px", "padding": "1.2rem",
                           "textAlign": "center", "cursor": "pointer", "background": "#f8fbff"}),
-        html.P(f"Excel-werkmap (.xlsx) gemaakt met het sjabloon, of CSV; ten hoogste {uploads.size_text(limit)}. "
-               "Werkmappen met macro's (.xlsm) en oude Excel-bestanden (.xls) worden niet aangenomen.",
-               className="note"),
+        html.P(uploads.accepted_note(limit), className="note"),
         dcc.Loading(html.Div(id="aanleveren-uitkomst", role="status", **{"aria-live": "polite"}), type="default"),
     ], className="card")
     history_card = html.Section([
