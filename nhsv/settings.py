@@ -9,6 +9,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ConfigurationError(RuntimeError):
+    """A setting makes a start impossible; the message (Dutch) says which and what to do."""
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -52,8 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Megabytes (compressed) of rendered pages each server process keeps per scope and warehouse version; "
             "0: off."),
     Setting("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
-            "Addresses or networks (comma-separated, CIDR allowed, * for any) of reverse proxies whose "
-            "X-Forwarded-For and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),
+            "Exact addresses (comma-separated; no networks, no *) of the reverse proxies whose X-Forwarded-For "
+            "and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -110,6 +110,19 @@ def engine(_migrated_url, monkeypatch) -> Engine:
     return eng
 
 
+@pytest.fixture
+def make_app(engine, monkeypatch):
+    """make_app(**env): a fresh app (a 'worker') on the test warehouse after setting environment variables."""
+    from dashboard.app import create_app
+
+    def make(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        return create_app()
+
+    return make
+
+
 def table_snapshot(engine: Engine, tables: list[str] | None = None) -> dict[str, list[tuple]]:
     """Every row of every table, sorted, for 'nothing changed' assertions."""
     names = tables or [t for t in inspect(engine).get_table_names() if t != "alembic_version"]

@@ -39,19 +39,6 @@ def users(engine):
 
 
 @pytest.fixture
-def make_app(engine, monkeypatch):
-    """make_app(**env): a fresh app (a 'worker') after setting environment variables."""
-    from dashboard.app import create_app
-
-    def make(**env):
-        for name, value in env.items():
-            monkeypatch.setenv(name, str(value))
-        return create_app()
-
-    return make
-
-
-@pytest.fixture
 def app(make_app):
     return make_app()
 
