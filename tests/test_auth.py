@@ -232,11 +232,22 @@ def test_healthz(app):
 
 
 def test_login_page_is_dutch_and_accessible(app):
-    html = app.server.test_client().get("/login").get_data(as_text=True)
+    client = app.server.test_client()
+    html = client.get("/login").get_data(as_text=True)
     assert '<html lang="nl">' in html
     assert '<label for="email">' in html and '<label for="password">' in html
     assert 'name="csrf_token"' in html
-    assert "focus-visible" in html
+    # in the monitor's layout: its header and its stylesheets, served to anonymous visitors
+    assert 'class="site-header"' in html and "NHSV-monitor" in html
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assert "/assets/style.css" in sheets
+    css = ""
+    for sheet in sheets:
+        response = client.get(sheet)
+        assert response.status_code == 200, sheet
+        css += response.get_data(as_text=True)
+    assert "focus-visible" in css
+    assert "<style" not in html and "style=" not in html  # no inline styles: the page needs no CSP exception
 
 
 def test_csrf_is_required(app, users):

@@ -1,0 +1,113 @@
+"""The login's own pages: /login, /logout and the health check /healthz."""
+
+from __future__ import annotations
+
+import flask
+from flask import jsonify, redirect, render_template, request, session
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+
+from dashboard.auth import config, errors, guard, sessions, throttle, users
+from dashboard.auth.audit import audit
+from dashboard.auth.config import log
+from dashboard.viewer import ROLE_LABELS
+
+LOGIN_FAILED_MESSAGE = "E-mailadres of wachtwoord onjuist."
+
+
+def render_login(status: int = 200, error: str | None = None, notice: str | None = None, email: str = "",
+                 next_target: str | None = "/"):
+    response = flask.make_response(render_template(
+        "login.html", error=error, notice=notice, email=email, next=guard.safe_next(next_target)), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def login():
+    cfg = config.current()
+    next_target = guard.safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_target)
+        notice = "U bent uitgelogd." if request.args.get("uitgelogd") else None
+        return render_login(notice=notice, next_target=next_target)
+
+    email = users.normalize_email(request.form.get("email", ""))[:254]
+    password = request.form.get("password", "")
+    address = (request.remote_addr or "onbekend")[:64]
+    reason = throttle.throttled(cfg.engine, cfg, email, address)
+    if reason:
+        audit("login_throttled", f"te veel mislukte pogingen per {reason}", actor=email or None)
+        minutes = int(cfg.window.total_seconds() // 60)
+        response = render_login(
+            429, error=f"Te veel mislukte inlogpogingen. Probeer het over {minutes} minuten opnieuw.",
+            email=email, next_target=next_target)
+        response.headers["Retry-After"] = str(int(cfg.window.total_seconds()))
+        return response
+
+    verdict = users.check_password(cfg.engine, email, password)
+    if verdict.user is None:
+        throttle.failed(cfg.engine, email, address)
+        audit("login_failed", verdict.reason, actor=email or None)
+        return render_login(401, error=LOGIN_FAILED_MESSAGE, email=email, next_target=next_target)
+
+    user = verdict.user
+    throttle.succeeded(cfg.engine, email)
+    users.upgrade_hash(cfg.engine, user, password)
+    token = sessions.start_session(cfg.engine, user.id)
+    session.clear()  # no fixation: nothing from before the login survives, the CSRF token included
+    login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token))
+    audit("login_ok", ROLE_LABELS.get(user.role, user.role), actor=user.email)
+    return redirect(next_target, 302)
+
+
+def logout():
+    cfg = config.current()
+    if request.method == "GET":  # a link (GET) only shows the form: logging out is a POST with a CSRF token
+        response = flask.make_response(render_template("logout.html", email=current_user.email))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if current_user.is_authenticated:
+        email = current_user.email
+        sessions.end_session(cfg.engine, current_user.get_id())
+        audit("logout", None, actor=email)
+    logout_user()
+    session.clear()
+    return redirect("/login?uitgelogd=1", 302)
+
+
+def healthz():
+    from etl import db
+
+    cfg = config.current()
+    revision, reachable = None, False
+    try:
+        with cfg.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        reachable = True
+        revision = db.schema_revision(cfg.engine)
+    except sa_exc.SQLAlchemyError as problem:  # the health check reports, it does not raise
+        log.warning("health check: database not reachable: %s", problem)
+    head = db.head_revision()
+    ok = reachable and revision == head
+    response = jsonify(status="ok" if ok else "fout", database=reachable, schema_revision=revision,
+                       head_revision=head, schema_current=revision == head)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csrf_error(_error):
+    if request.path == "/login":
+        return render_login(400, error="Het formulier is verlopen of ongeldig. Probeer het opnieuw.",
+                            next_target=request.values.get("next"))
+    return errors.error_response(400)
+
+
+def register(server: flask.Flask) -> None:
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+    server.add_url_rule("/healthz", "healthz", healthz)
+    server.register_error_handler(CSRFError, _csrf_error)
