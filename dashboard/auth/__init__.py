@@ -2,12 +2,12 @@
 
 - `guard`: anonymous users reach only /login, static assets and /healthz; Dash's endpoints answer 401;
 - `sessions`: server-side sessions (idle and absolute timeouts, ended everywhere at logout), `current_viewer()`;
-- `throttle`: failed logins counted per account and per address;
+- `throttle`: progressive delays after failed logins, counted atomically under keyed hashes;
 - `users`: adding, listing, disabling users, passwords, demo users;
 - `audit`: the audit log;
 - `views`: /login, /logout, /healthz; `errors`: Dutch error pages in the monitor's layout;
 - `headers`: security headers;
-- `config`: the settings they share.
+- `config`: the settings they share, and the keyed hash.
 
 What a logged-in user may *see* is not decided here but in the data layer, from `current_viewer()`.
 """

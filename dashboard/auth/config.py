@@ -1,8 +1,10 @@
-"""The login's settings, read once per app (tests change the environment between apps)."""
+"""The login's settings, read once per app (tests change the environment between apps), and the keyed hash."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -25,9 +27,25 @@ class AuthConfig:
     engine: Engine
     idle: dt.timedelta  # a session ends after this long without a request
     max_age: dt.timedelta  # ... and this long after the login, whatever happens
-    max_failures: int  # failed logins per account within the window before answering 429 (per address: 4x)
-    window: dt.timedelta
+    free_failures: int  # password checks per account that are never delayed (per address: 4x)
+    failure_window: dt.timedelta  # a count starts again after this long without a counted check
+    max_delay: dt.timedelta  # the longest wait between two password checks
     production: bool
+    cookie_secure: bool
+
+    def __post_init__(self) -> None:
+        if self.free_failures < 1:
+            raise RuntimeError("NHSV_LOGIN_MAX_FAILURES moet ten minste 1 zijn.")
+        if self.max_delay < dt.timedelta(seconds=1):
+            raise RuntimeError("NHSV_LOGIN_MAX_DELAY_SECONDS moet ten minste 1 zijn.")
+        if self.failure_window <= self.max_delay:
+            # a count that starts again before its delay is over would make the delay pointless
+            raise RuntimeError("NHSV_LOGIN_WINDOW_MINUTES moet langer zijn dan NHSV_LOGIN_MAX_DELAY_SECONDS.")
+
+    @property
+    def device_cookie(self) -> str:
+        """Name of the cookie that marks a browser in which an account logged in before (see throttle)."""
+        return "__Host-nhsv_device" if self.cookie_secure else "nhsv_device"
 
 
 def current() -> AuthConfig:
@@ -100,9 +118,23 @@ def configure(server: flask.Flask, database_url: str | None) -> AuthConfig:
         engine=engine_for(database_url),
         idle=dt.timedelta(minutes=settings.get_int("NHSV_SESSION_IDLE_MINUTES")),
         max_age=dt.timedelta(hours=settings.get_int("NHSV_SESSION_MAX_HOURS")),
-        max_failures=settings.get_int("NHSV_LOGIN_MAX_FAILURES"),
-        window=dt.timedelta(minutes=settings.get_int("NHSV_LOGIN_WINDOW_MINUTES")),
+        free_failures=settings.get_int("NHSV_LOGIN_MAX_FAILURES"),
+        failure_window=dt.timedelta(minutes=settings.get_int("NHSV_LOGIN_WINDOW_MINUTES")),
+        max_delay=dt.timedelta(seconds=settings.get_int("NHSV_LOGIN_MAX_DELAY_SECONDS")),
         production=production,
+        cookie_secure=secure,
     )
     server.extensions[EXTENSION] = cfg
     return cfg
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """HMAC-SHA256 of `value` under the app's secret key, separated by purpose (hex, 64 characters).
+
+    What the login stores about an attempt that failed (the e-mail field, a client address) is stored only like
+    this: an administrator with the key can check whether a given address was tried, but a leaked table does not
+    show what was typed (sometimes a password, in the wrong field)."""
+    key = current_app.secret_key
+    if isinstance(key, str):
+        key = key.encode()
+    return hmac.new(key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()

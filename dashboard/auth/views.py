@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import flask
 from flask import jsonify, redirect, render_template, request, session
 from flask_login import current_user, login_user, logout_user
@@ -25,6 +27,14 @@ def render_login(status: int = 200, error: str | None = None, notice: str | None
     return response
 
 
+def _wait_message(seconds: int) -> str:
+    if seconds < 120:
+        when = f"{seconds} seconde{'n' if seconds != 1 else ''}"
+    else:
+        when = f"{math.ceil(seconds / 60)} minuten"
+    return f"Te veel mislukte inlogpogingen. Probeer het over {when} opnieuw."
+
+
 def login():
     cfg = config.current()
     next_target = guard.safe_next(request.values.get("next"))
@@ -36,31 +46,37 @@ def login():
 
     email = users.normalize_email(request.form.get("email", ""))[:254]
     password = request.form.get("password", "")
-    address = (request.remote_addr or "onbekend")[:64]
-    reason = throttle.throttled(cfg.engine, cfg, email, address)
-    if reason:
-        audit("login_throttled", f"te veel mislukte pogingen per {reason}", actor=email or None)
-        minutes = int(cfg.window.total_seconds() // 60)
-        response = render_login(
-            429, error=f"Te veel mislukte inlogpogingen. Probeer het over {minutes} minuten opnieuw.",
-            email=email, next_target=next_target)
-        response.headers["Retry-After"] = str(int(cfg.window.total_seconds()))
+    account = throttle.account_key(email)
+    attempt = throttle.Attempt.of(cfg, account, throttle.address_key(request.remote_addr),
+                                  throttle.device_key(request.cookies.get(cfg.device_cookie), account))
+    policy = throttle.Policy.of(cfg)
+    # Of a failed attempt only the keyed hash of the e-mail field is kept: what was typed there is sometimes a
+    # password, and an unknown address is nobody's business.
+    wait = throttle.reserve(cfg.engine, attempt.counters, policy)
+    if wait:
+        seconds = math.ceil(wait)
+        audit("login_throttled", {"email_hmac": account, "wacht_seconden": seconds}, actor=None)
+        response = render_login(429, error=_wait_message(seconds), email=email, next_target=next_target)
+        response.headers["Retry-After"] = str(seconds)
         return response
 
     verdict = users.check_password(cfg.engine, email, password)
     if verdict.user is None:
-        throttle.failed(cfg.engine, email, address)
-        audit("login_failed", verdict.reason, actor=email or None)
+        audit("login_failed", {"email_hmac": account, "reden": verdict.reason}, actor=None)
         return render_login(401, error=LOGIN_FAILED_MESSAGE, email=email, next_target=next_target)
 
     user = verdict.user
-    throttle.succeeded(cfg.engine, email)
+    throttle.succeeded(cfg.engine, attempt, policy)
     users.upgrade_hash(cfg.engine, user, password)
     token = sessions.start_session(cfg.engine, user.id)
     session.clear()  # no fixation: nothing from before the login survives, the CSRF token included
     login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token))
     audit("login_ok", ROLE_LABELS.get(user.role, user.role), actor=user.email)
-    return redirect(next_target, 302)
+    response = redirect(next_target, 302)
+    response.set_cookie(cfg.device_cookie, throttle.new_device_cookie(account),
+                        max_age=int(throttle.DEVICE_COOKIE_MAX_AGE.total_seconds()), path="/",
+                        secure=cfg.cookie_secure, httponly=True, samesite="Lax")
+    return response
 
 
 def logout():
