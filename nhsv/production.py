@@ -70,7 +70,8 @@ def _access_fields(record: logging.LogRecord) -> dict:
         "duration_ms": None if duration_us is None else round(duration_us / 1000, 1),
         "referer": None if atoms.get("f") in (None, "-") else atoms.get("f"),
         "user_agent": None if atoms.get("a") in (None, "-") else atoms.get("a"),
-        "request_id": atoms.get("{x-request-id}i"),
+        # the app's X-Request-Id answer: the proxy's id, or the one the app made when there was none
+        "request_id": atoms.get("{x-request-id}o") or atoms.get("{x-request-id}i"),
     }
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -82,7 +83,7 @@ def _request_fields() -> dict:
         return {}
     request = flask.request
     fields = {"method": request.method, "path": request.path, "remote_addr": request.remote_addr,
-              "request_id": request.headers.get("X-Request-Id")}
+              "request_id": flask.g.get("request_id") or request.headers.get("X-Request-Id")}
     return {key: value for key, value in fields.items() if value}
 
 

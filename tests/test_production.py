@@ -354,6 +354,24 @@ def test_json_formatter_takes_odd_access_atoms():
     assert "user_agent" not in entry and "referer" not in entry
 
 
+def test_json_log_lines_carry_the_request_id_the_app_answered_with():
+    """Without a proxy's X-Request-Id the app makes one (and answers with it): the access log and the app's own
+    lines name that one, so that a user's 'foutcode' finds both."""
+    import flask
+
+    atoms = {"h": "10.0.0.1", "r": "GET / HTTP/1.1", "s": "503", "b": "9", "B": 9, "M": 1, "D": 1000,
+             "f": "-", "a": "-", "m": "GET", "U": "/", "q": "", "{x-request-id}o": "made-by-the-app-1"}
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, production.ACCESS_LOG_FORMAT,
+                               (atoms,), None)
+    assert json.loads(production.JsonFormatter().format(record))["request_id"] == "made-by-the-app-1"
+
+    app = flask.Flask("probe")
+    with app.test_request_context("/"):
+        flask.g.request_id = "made-by-the-app-2"
+        record = logging.LogRecord("dashboard.auth", logging.ERROR, __file__, 1, "database unavailable", (), None)
+        assert json.loads(production.JsonFormatter().format(record))["request_id"] == "made-by-the-app-2"
+
+
 # --- configuration checks ------------------------------------------------------------------------------------
 
 

@@ -5,8 +5,8 @@
 - `throttle`: progressive delays after failed logins, counted atomically under keyed hashes;
 - `users`: adding, listing, disabling users, passwords, demo users;
 - `audit`: the audit log;
-- `views`: /login, /logout, /healthz; `errors`: Dutch error pages in the monitor's layout;
-- `headers`: security headers;
+- `views`: /login, /logout, /healthz; `errors`: Dutch error pages, 503 when the database is away;
+- `headers`: request ids and security headers;
 - `config`: the settings they share, and the keyed hash.
 
 What a logged-in user may *see* is not decided here but in the data layer, from `current_viewer()`.
@@ -40,6 +40,7 @@ def init_app(server: flask.Flask, database_url: str | None = None) -> None:
     """Put login, sessions, CSRF, the guard, /login, /logout, /healthz, error pages and security headers on the
     Flask server. Call before creating the Dash app on `server`, so that the guard runs before Dash's hooks."""
     config.configure(server, database_url)
+    headers.register_request_id(server)
     guard.register(server)  # before CSRF, Flask-Login and Dash register anything
     sessions.register(server)
     CSRFProtect().init_app(server)

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 import flask
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy import Engine, insert, select, update
 from werkzeug.exceptions import Unauthorized
@@ -22,6 +22,7 @@ from dashboard.viewer import Viewer
 from etl import schema
 
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)  # last_seen_at is written at most once a minute per session
+NO_DATABASE = "nhsv_no_database"  # flask.g flag: this request answers without the database (an error page)
 
 
 class AuthUser(UserMixin):
@@ -47,8 +48,14 @@ def token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def without_database() -> None:
+    """From here on this request does not read the database: an error page renders as for an anonymous user
+    (Flask-Login's template context would otherwise load the user again, from a database that just failed)."""
+    g.setdefault(NO_DATABASE, True)
+
+
 def load_user(token: str) -> AuthUser | None:
-    if not token or len(token) > 200:
+    if g.get(NO_DATABASE) or not token or len(token) > 200:
         return None
     cfg = config.current()
     key = token_key(token)

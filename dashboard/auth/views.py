@@ -105,7 +105,7 @@ def healthz():
         reachable = True
         revision = db.schema_revision(cfg.engine)
     except sa_exc.SQLAlchemyError as problem:  # the health check reports, it does not raise
-        log.warning("health check: database not reachable: %s", problem)
+        log.warning("health check: database not reachable: %s", errors.describe(problem))
     head = db.head_revision()
     ok = reachable and revision == head
     response = jsonify(status="ok" if ok else "fout", database=reachable, schema_revision=revision,
