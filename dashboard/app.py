@@ -64,6 +64,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         update_title=None,
     )
     app.index_string = INDEX
+    auth.init_dash(app)  # its inline renderer script, allowed by hash in the Content-Security-Policy
     from dashboard import fastjson, render_cache
 
     fastjson.install()

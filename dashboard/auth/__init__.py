@@ -6,13 +6,15 @@
 - `users`: adding, listing, disabling users, passwords, demo users;
 - `audit`: the audit log;
 - `views`: /login, /logout, /healthz; `errors`: Dutch error pages, 503 when the database is away;
-- `headers`: request ids and security headers;
+- `headers`: request ids, Content-Security-Policy and the other security headers;
 - `config`: the settings they share, and the keyed hash.
 
 What a logged-in user may *see* is not decided here but in the data layer, from `current_viewer()`.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import flask
 from flask_wtf.csrf import CSRFProtect
@@ -35,6 +37,9 @@ from dashboard.auth.users import (
 )
 from dashboard.auth.views import LOGIN_FAILED_MESSAGE
 
+if TYPE_CHECKING:
+    import dash
+
 
 def init_app(server: flask.Flask, database_url: str | None = None) -> None:
     """Put login, sessions, CSRF, the guard, /login, /logout, /healthz, error pages and security headers on the
@@ -49,8 +54,13 @@ def init_app(server: flask.Flask, database_url: str | None = None) -> None:
     errors.register(server)
 
 
+def init_dash(app: dash.Dash) -> None:
+    """Allow the Dash app's inline scripts in the Content-Security-Policy (by hash); call after creating it."""
+    headers.use_dash_scripts(app.server, app.csp_hashes)
+
+
 __all__ = [
     "AuthUser", "LOGIN_FAILED_MESSAGE", "UserInfo", "add_user", "audit", "check_new_user", "create_demo_users",
-    "current_viewer", "disable_user", "end_user_sessions", "find_user", "hasher", "init_app", "list_users",
-    "normalize_email", "safe_next", "set_password",
+    "current_viewer", "disable_user", "end_user_sessions", "find_user", "hasher", "init_app", "init_dash",
+    "list_users", "normalize_email", "safe_next", "set_password",
 ]

@@ -82,9 +82,7 @@ def login():
 def logout():
     cfg = config.current()
     if request.method == "GET":  # a link (GET) only shows the form: logging out is a POST with a CSRF token
-        response = flask.make_response(render_template("logout.html", email=current_user.email))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return flask.make_response(render_template("logout.html", email=current_user.email))
     if current_user.is_authenticated:
         email = current_user.email
         sessions.end_session(cfg.engine, current_user.get_id())
@@ -111,7 +109,6 @@ def healthz():
     response = jsonify(status="ok" if ok else "fout", database=reachable, schema_revision=revision,
                        head_revision=head, schema_current=revision == head)
     response.status_code = 200 if ok else 503
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
