@@ -4,7 +4,7 @@
 - `sessions`: server-side sessions (idle and absolute timeouts, ended everywhere at logout), `current_viewer()`;
 - `throttle`: progressive delays after failed logins, counted atomically under keyed hashes;
 - `users`: adding, listing, disabling users, passwords, demo users;
-- `audit`: the audit log;
+- `audit_log`: the audit log (`audit()`);
 - `views`: /login, /logout, /healthz; `errors`: Dutch error pages, 503 when the database is away;
 - `headers`: request ids, Content-Security-Policy and the other security headers;
 - `config`: the settings they share, and the keyed hash.
@@ -20,7 +20,7 @@ import flask
 from flask_wtf.csrf import CSRFProtect
 
 from dashboard.auth import config, errors, guard, headers, sessions, views
-from dashboard.auth.audit import audit
+from dashboard.auth.audit_log import audit
 from dashboard.auth.guard import safe_next
 from dashboard.auth.sessions import AuthUser, current_viewer, end_user_sessions
 from dashboard.auth.users import (

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from dashboard.auth.audit import audit
+from dashboard.auth.audit_log import audit
 from dashboard.auth.config import aware, utcnow
 from dashboard.auth.sessions import end_user_sessions
 from dashboard.viewer import ADMIN, COORDINATOR, MUNICIPALITY, ROLE_LABELS, ROLES

@@ -12,7 +12,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from dashboard.auth import config, errors, guard, sessions, throttle, users
-from dashboard.auth.audit import audit
+from dashboard.auth.audit_log import audit
 from dashboard.auth.config import log
 from dashboard.viewer import ROLE_LABELS
 
