@@ -556,13 +556,17 @@ def test_compose_trusts_only_the_gateway_the_host_proxy_comes_from():
 def test_a_container_beside_the_proxy_cannot_rotate_its_address(make_app, engine, monkeypatch):
     """Another container on the compose network sends a new X-Forwarded-For with every wrong password: it is
     slowed down and logged at its real address, as the compose file's proxy setting is applied."""
+    import datetime as dt
     import ipaddress
 
     from dashboard import auth
+    from dashboard.auth import throttle
     from tests.test_auth import csrf_token
 
     trusted, subnet, gateway = compose_proxy_setup()
     monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", trusted)
+    now = dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(throttle, "utcnow", lambda: now)  # delays do not run out on a slow machine
     app = make_app(NHSV_LOGIN_MAX_FAILURES=1)
     server = proxies.behind_proxy(app.server)
     neighbour = str(ipaddress.ip_network(subnet)[5])

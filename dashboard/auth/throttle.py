@@ -20,7 +20,7 @@ After `free` counted checks the next must wait 1 s, then 2 s, 4 s, … up to `ma
 without the account's device cookie thus gets at most about 5 + 12 checks an hour, from all addresses together,
 and at most 20 + 12 an hour per address over all accounts; the count starts again after `window` (default 24
 hours) without a counted check. The user waits at most `max_delay` in a new browser, and not at all in a browser
-in which they logged in before.
+in which they logged in before. A new NHSV_SECRET_KEY starts every count again and voids the device cookies.
 """
 
 from __future__ import annotations
