@@ -21,10 +21,8 @@ LOGIN_FAILED_MESSAGE = "E-mailadres of wachtwoord onjuist."
 
 def render_login(status: int = 200, error: str | None = None, notice: str | None = None, email: str = "",
                  next_target: str | None = "/"):
-    response = flask.make_response(render_template(
+    return flask.make_response(render_template(
         "login.html", error=error, notice=notice, email=email, next=guard.safe_next(next_target)), status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _wait_message(seconds: int) -> str:
@@ -51,7 +49,7 @@ def login():
                                   throttle.device_key(request.cookies.get(cfg.device_cookie), account))
     policy = throttle.Policy.of(cfg)
     # Of a failed attempt only the keyed hash of the e-mail field is kept: what was typed there is sometimes a
-    # password, and an unknown address is nobody's business.
+    # password, or the address of someone who is no user.
     wait = throttle.reserve(cfg.engine, attempt.counters, policy)
     if wait:
         seconds = math.ceil(wait)
