@@ -68,6 +68,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     from dashboard.layout import shell
 
     alternatives.register(app)
+    auth.init_dash(app)  # its inline renderer script, allowed by hash in the Content-Security-Policy
 
     app.layout = shell
     return app

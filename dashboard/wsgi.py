@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 
 from dashboard.app import create_app
-from nhsv.production import behind_proxy
+from nhsv.proxies import behind_proxy
 
 application = behind_proxy(create_app().server)
 

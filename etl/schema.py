@@ -281,15 +281,16 @@ user_session = Table(
     comment="One row per login; a session is valid only while this row says so (shared by all workers).",
 )
 
-login_failure = Table(
-    "login_failure", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("email", String(254), nullable=False),
-    Column("address", String(64), nullable=False),
-    Index("ix_login_failure_email_at", "email", "at"),
-    Index("ix_login_failure_address_at", "address", "at"),
-    comment="One row per failed login attempt, for throttling across server processes.",
+login_throttle = Table(
+    "login_throttle", metadata,
+    # HMAC-SHA256 (keyed with NHSV_SECRET_KEY) of what is counted: an account's e-mail address, a client address
+    # (IPv6 by /64) or a browser's device cookie. Nothing typed into the login form is stored in the clear.
+    Column("key", String(64), primary_key=True),
+    Column("attempts", Integer, nullable=False),  # password checks counted since the count last started
+    Column("next_at", DateTime(timezone=True), nullable=False),  # no password check for this key before this
+    Column("seen_at", DateTime(timezone=True), nullable=False),  # the last counted check
+    comment="One row per account, client address or browser whose failed logins are being counted, for "
+            "progressive login delays shared by all server processes.",
 )
 
 audit_log = Table(
@@ -303,4 +304,4 @@ audit_log = Table(
     comment="One row per security-relevant event (logins, logouts, user changes, exports, uploads).",
 )
 
-ACCESS_TABLES = (user, user_session, login_failure, audit_log)
+ACCESS_TABLES = (user, user_session, login_throttle, audit_log)

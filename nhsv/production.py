@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import ipaddress
 import json
 import logging
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 
-from nhsv import settings
+from nhsv import proxies, settings
+from nhsv.settings import ConfigurationError
 
 DEFAULT_TIMEOUT = 120  # seconds a request may take (a chart export starts Chromium) before the worker is restarted
 GRACEFUL_TIMEOUT = 30
@@ -37,10 +37,6 @@ TEXT_LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message
 LOG_FORMATS = ("text", "json")
 MIN_SECRET_KEY_LENGTH = 32
 M_ARENA_MAX = -8  # glibc's mallopt() parameter for the number of malloc arenas (malloc.h)
-
-
-class ConfigurationError(RuntimeError):
-    """A setting makes a production start impossible; the message says which and what to do."""
 
 
 # --- logs -------------------------------------------------------------------------------------------
@@ -74,7 +70,8 @@ def _access_fields(record: logging.LogRecord) -> dict:
         "duration_ms": None if duration_us is None else round(duration_us / 1000, 1),
         "referer": None if atoms.get("f") in (None, "-") else atoms.get("f"),
         "user_agent": None if atoms.get("a") in (None, "-") else atoms.get("a"),
-        "request_id": atoms.get("{x-request-id}i"),
+        # the app's X-Request-Id answer: the proxy's id, or the one the app made when there was none
+        "request_id": atoms.get("{x-request-id}o") or atoms.get("{x-request-id}i"),
     }
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -86,7 +83,7 @@ def _request_fields() -> dict:
         return {}
     request = flask.request
     fields = {"method": request.method, "path": request.path, "remote_addr": request.remote_addr,
-              "request_id": request.headers.get("X-Request-Id")}
+              "request_id": flask.g.get("request_id") or request.headers.get("X-Request-Id")}
     return {key: value for key, value in fields.items() if value}
 
 
@@ -152,55 +149,6 @@ def configure_logging(fmt: str | None = None, level: str = "INFO") -> None:
     logging.captureWarnings(True)  # warnings become log records, so that JSON logs stay JSON
 
 
-# --- proxies ----------------------------------------------------------------------------------------
-
-
-def _networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
-    """Parsed NHSV_FORWARDED_ALLOW_IPS; None for '*' (any peer)."""
-    items = [item.strip() for item in value.split(",") if item.strip()]
-    if "*" in items:
-        return None
-    try:
-        return [ipaddress.ip_network(item, strict=False) for item in items]
-    except ValueError as problem:
-        raise ConfigurationError(f"NHSV_FORWARDED_ALLOW_IPS bevat een ongeldig adres: {problem}") from None
-
-
-class TrustedProxyFix:
-    """Werkzeug's ProxyFix (client address and scheme from X-Forwarded-For/-Proto, one proxy deep), applied
-    only to requests that come from a trusted proxy: a client that reaches the server directly cannot forge
-    its address (which login throttling counts) or pretend to use HTTPS."""
-
-    def __init__(self, app: Callable, trusted: list | None):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        self.app = app
-        self.trusted = trusted
-        self.fixed = ProxyFix(app, x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0)
-
-    def is_trusted(self, address: str | None) -> bool:
-        if self.trusted is None:
-            return True
-        try:
-            ip = ipaddress.ip_address((address or "").split("%")[0])
-        except ValueError:
-            return False
-        return any(ip in network for network in self.trusted)
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if self.is_trusted(environ.get("REMOTE_ADDR")):
-            return self.fixed(environ, start_response)
-        return self.app(environ, start_response)
-
-
-def behind_proxy(server):
-    """The Flask server with TrustedProxyFix in front of it when NHSV_FORWARDED_ALLOW_IPS names proxies."""
-    value = settings.get("NHSV_FORWARDED_ALLOW_IPS").strip()
-    if value:
-        server.wsgi_app = TrustedProxyFix(server.wsgi_app, _networks(value))
-    return server
-
-
 # --- gunicorn ---------------------------------------------------------------------------------------
 
 
@@ -222,7 +170,7 @@ def _bind(host: str, port: int) -> str:
 def gunicorn_options(host: str, port: int, workers: int | None = None, threads: int | None = None) -> dict:
     """The gunicorn settings of a production server (checked; nothing is started)."""
     forwarded = settings.get("NHSV_FORWARDED_ALLOW_IPS").strip()
-    _networks(forwarded)
+    proxies.trusted_proxies(forwarded)  # exact addresses only: refused before anything starts
     options = {
         "bind": [_bind(host, port)],
         "workers": _positive("NHSV_WORKERS", workers),
@@ -318,5 +266,5 @@ def serve_production(host: str = "0.0.0.0", port: int = 8050, workers: int | Non
     NhsvServer(usage="nhsv serve --production", prog="nhsv").run()
 
 
-__all__ = ["ConfigurationError", "JsonFormatter", "TrustedProxyFix", "behind_proxy", "configure_logging",
-           "gunicorn_options", "logging_config", "serve_production"]
+__all__ = ["ConfigurationError", "JsonFormatter", "configure_logging", "gunicorn_options", "logging_config",
+           "serve_production"]

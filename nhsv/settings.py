@@ -9,6 +9,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ConfigurationError(RuntimeError):
+    """A setting makes a start impossible; the message (Dutch) says which and what to do."""
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -35,8 +39,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NHSV_SESSION_IDLE_MINUTES", "30", "Minutes without activity after which a session ends."),
     Setting("NHSV_SESSION_MAX_HOURS", "12", "Hours after login after which a session ends regardless of activity."),
     Setting("NHSV_LOGIN_MAX_FAILURES", "5",
-            "Failed logins per account, and 4x this per address, within the window before answering 429."),
-    Setting("NHSV_LOGIN_WINDOW_MINUTES", "15", "Window for counting failed logins."),
+            "Password checks per account (per client address: 4x this) that fail without slowing down; after "
+            "that each next check waits twice as long, up to NHSV_LOGIN_MAX_DELAY_SECONDS. The right password "
+            "is never locked out, and a browser in which the account logged in before is counted on its own."),
+    Setting("NHSV_LOGIN_WINDOW_MINUTES", "1440",
+            "Minutes without a failed login after which the count of an account, address or browser starts "
+            "again; longer than the longest delay."),
+    Setting("NHSV_LOGIN_MAX_DELAY_SECONDS", "300",
+            "Longest wait between two password checks of one account, address or browser."),
     Setting("NHSV_SMALL_COUNT_THRESHOLD", "5",
             "Counts from 1 up to this value minus 1 are shown as '<N' outside the viewer's own scope."),
     Setting("NHSV_UPLOAD_MAX_BYTES", "5000000", "Largest submission file accepted by the upload page."),
@@ -52,8 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Megabytes (compressed) of rendered pages each server process keeps per scope and warehouse version; "
             "0: off."),
     Setting("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
-            "Addresses or networks (comma-separated, CIDR allowed, * for any) of reverse proxies whose "
-            "X-Forwarded-For and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),
+            "Exact addresses (comma-separated; no networks, no *) of the reverse proxies whose X-Forwarded-For "
+            "and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -92,7 +92,7 @@ def fresh_database(request, tmp_path):
 DATA_TABLES_IN_DELETE_ORDER = [
     "mart_block_quarter", "mart_municipality_quarter", "fact_network", "fact_signals", "fact_resources",
     "fact_block_status", "submission", "finding", "source_file", "load_run",
-    "user_session", "login_failure", "audit_log", "app_user",
+    "user_session", "login_throttle", "audit_log", "app_user",
 ]
 
 
@@ -108,6 +108,19 @@ def engine(_migrated_url, monkeypatch) -> Engine:
 
     data.clear_caches()  # emptied tables can give the same warehouse version again (SQLite reuses ids)
     return eng
+
+
+@pytest.fixture
+def make_app(engine, monkeypatch):
+    """make_app(**env): a fresh app (a 'worker') on the test warehouse after setting environment variables."""
+    from dashboard.app import create_app
+
+    def make(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        return create_app()
+
+    return make
 
 
 def table_snapshot(engine: Engine, tables: list[str] | None = None) -> dict[str, list[tuple]]:

@@ -72,7 +72,7 @@ def test_0003_adds_the_mart_indexes_by_quarter_and_keeps_every_row(fresh_databas
         before = table_snapshot(engine)
         assert before["mart_municipality_quarter"] and before["mart_block_quarter"]
 
-        db.upgrade(engine)
+        db.upgrade(engine, "0003")
         assert db.schema_revision(engine) == "0003"
         assert mart_indexes(engine) == {table: [(name, ["quarter", "municipality_code"])]
                                         for table, name in MART_INDEXES.items()}
@@ -81,7 +81,7 @@ def test_0003_adds_the_mart_indexes_by_quarter_and_keeps_every_row(fresh_databas
         downgrade(engine, "0002")
         assert mart_indexes(engine) == {table: [] for table in MART_INDEXES}
         assert table_snapshot(engine, list(before)) == before
-        db.upgrade(engine)
+        db.upgrade(engine, "0003")
         assert table_snapshot(engine, list(before)) == before
     finally:
         engine.dispose()

@@ -27,16 +27,17 @@ from sqlalchemy import func, inspect, select
 
 from dashboard import auth
 from etl import db, load, reference, schema
-from nhsv import production, settings
+from nhsv import production, proxies, settings
 from nhsv.cli import main
 from nhsv.serverprocess import ServerError, ServerProcess, free_port
+from nhsv.settings import ConfigurationError
 from tests.conftest import good_values, table_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "coordinator-prod@example.nl"
 PASSWORD = "een-goed-wachtwoord-123"
 SECRET = "test-secret-key-for-two-workers-0123456789"
-ACCESS_TABLES = {"app_user", "user_session", "login_failure", "audit_log"}
+ACCESS_TABLES = {"app_user", "user_session", "login_throttle", "audit_log"}
 EMPTY_STATE = "nog geen aanleveringen geladen"
 START_TIMEOUT = 90  # seconds for gunicorn and both workers to come up
 SPREAD_TIMEOUT = 90  # seconds to get answers from both workers
@@ -353,6 +354,24 @@ def test_json_formatter_takes_odd_access_atoms():
     assert "user_agent" not in entry and "referer" not in entry
 
 
+def test_json_log_lines_carry_the_request_id_the_app_answered_with():
+    """Without a proxy's X-Request-Id the app makes one (and answers with it): the access log and the app's own
+    lines name that one, so that a user's 'foutcode' finds both."""
+    import flask
+
+    atoms = {"h": "10.0.0.1", "r": "GET / HTTP/1.1", "s": "503", "b": "9", "B": 9, "M": 1, "D": 1000,
+             "f": "-", "a": "-", "m": "GET", "U": "/", "q": "", "{x-request-id}o": "made-by-the-app-1"}
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, production.ACCESS_LOG_FORMAT,
+                               (atoms,), None)
+    assert json.loads(production.JsonFormatter().format(record))["request_id"] == "made-by-the-app-1"
+
+    app = flask.Flask("probe")
+    with app.test_request_context("/"):
+        flask.g.request_id = "made-by-the-app-2"
+        record = logging.LogRecord("dashboard.auth", logging.ERROR, __file__, 1, "database unavailable", (), None)
+        assert json.loads(production.JsonFormatter().format(record))["request_id"] == "made-by-the-app-2"
+
+
 # --- configuration checks ------------------------------------------------------------------------------------
 
 
@@ -377,7 +396,7 @@ def test_gunicorn_options(monkeypatch):
         if key in config.settings:
             config.set(key, value)  # gunicorn accepts every value
     assert config.workers == 5 and config.preload_app is False
-    for value in ("", "*", "127.0.0.1, 172.16.0.0/12"):
+    for value in ("", "127.0.0.1, 172.29.80.1, ::1"):
         monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", value)
         config.set("forwarded_allow_ips", production.gunicorn_options("127.0.0.1", 1)["forwarded_allow_ips"])
 
@@ -389,6 +408,9 @@ def test_gunicorn_options(monkeypatch):
     ({"NHSV_MALLOC_ARENAS": "-1"}, "NHSV_MALLOC_ARENAS"),
     ({"NHSV_MALLOC_ARENAS": "twee"}, "NHSV_MALLOC_ARENAS"),
     ({"NHSV_FORWARDED_ALLOW_IPS": "10.0.0.0/8, proxy.example"}, "NHSV_FORWARDED_ALLOW_IPS"),
+    ({"NHSV_FORWARDED_ALLOW_IPS": "127.0.0.1, 172.16.0.0/12"}, "geen netwerken"),
+    ({"NHSV_FORWARDED_ALLOW_IPS": "*"}, "geen netwerken"),
+    ({"NHSV_FORWARDED_ALLOW_IPS": "proxy.example"}, "ongeldig adres"),
     ({"NHSV_ENV": "production", "NHSV_SECRET_KEY": ""}, "NHSV_SECRET_KEY"),
     ({"NHSV_ENV": "production", "NHSV_SECRET_KEY": "kort"}, "NHSV_SECRET_KEY"),
 ])
@@ -492,17 +514,83 @@ class _Server:
 
 
 def test_forwarded_headers_count_only_from_trusted_proxies(monkeypatch):
-    monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1, 172.16.0.0/12")
-    app = production.behind_proxy(_Server()).wsgi_app
+    monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1, 172.29.80.1")
+    app = proxies.behind_proxy(_Server()).wsgi_app
     assert _call(app, "127.0.0.1") == "203.0.113.9 https"
-    assert _call(app, "172.18.0.1", "198.51.100.1, 203.0.113.9") == "203.0.113.9 https"  # the last hop counts
+    assert _call(app, "172.29.80.1", "198.51.100.1, 203.0.113.9") == "203.0.113.9 https"  # the last hop counts
+    assert _call(app, "::ffff:172.29.80.1") == "203.0.113.9 https"  # the proxy, as a dual-stack socket reports it
+    assert _call(app, "172.29.80.5") == "172.29.80.5 http"  # a neighbour of the proxy is no proxy
     assert _call(app, "198.51.100.7") == "198.51.100.7 http"  # a direct client cannot forge its address
     assert _call(app, "not-an-address") == "not-an-address http"
 
     monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "")
-    assert production.behind_proxy(_Server()).wsgi_app is _echo
-    monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", "*")
-    assert _call(production.behind_proxy(_Server()).wsgi_app, "198.51.100.7") == "203.0.113.9 https"
+    assert proxies.behind_proxy(_Server()).wsgi_app is _echo
+    for networks in ("*", "172.16.0.0/12", "127.0.0.1, 10.0.0.0/8", "::1/128"):
+        monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", networks)
+        with pytest.raises(ConfigurationError, match="geen netwerken"):
+            proxies.behind_proxy(_Server())
+
+
+def compose_proxy_setup() -> tuple[str, str, str]:
+    """The proxy address the compose file trusts by default, and the default subnet and gateway of its network."""
+    import yaml
+
+    def default(value: str) -> str:
+        match = re.fullmatch(r"\$\{[A-Z_]+:-([^}]*)\}", str(value))
+        return match.group(1) if match else str(value)
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    trusted = default(compose["services"]["app"]["environment"]["NHSV_FORWARDED_ALLOW_IPS"])
+    ipam = compose.get("networks", {}).get("default", {}).get("ipam", {}).get("config", [{}])[0]
+    return trusted, default(ipam.get("subnet", "")), default(ipam.get("gateway", ""))
+
+
+def test_compose_trusts_only_the_gateway_the_host_proxy_comes_from():
+    import ipaddress
+
+    trusted, subnet, gateway = compose_proxy_setup()
+    assert proxies.trusted_proxies(trusted) == {ipaddress.ip_address(gateway)}
+    assert ipaddress.ip_address(gateway) in ipaddress.ip_network(subnet)
+
+
+def test_a_container_beside_the_proxy_cannot_rotate_its_address(make_app, engine, monkeypatch):
+    """Another container on the compose network sends a new X-Forwarded-For with every wrong password: it is
+    slowed down and logged at its real address, as the compose file's proxy setting is applied."""
+    import datetime as dt
+    import ipaddress
+
+    from dashboard import auth
+    from dashboard.auth import throttle
+    from tests.test_auth import csrf_token
+
+    trusted, subnet, gateway = compose_proxy_setup()
+    monkeypatch.setenv("NHSV_FORWARDED_ALLOW_IPS", trusted)
+    now = dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(throttle, "utcnow", lambda: now)  # delays do not run out on a slow machine
+    app = make_app(NHSV_LOGIN_MAX_FAILURES=1)
+    server = proxies.behind_proxy(app.server)
+    neighbour = str(ipaddress.ip_network(subnet)[5])
+    auth.add_user(engine, "slachtoffer@example.nl", "coordinator", None, PASSWORD, actor="test")
+    statuses = []
+    for i in range(6):  # 4 per address are free with one per account, each on another account here
+        client = server.test_client()
+        client.environ_base["REMOTE_ADDR"] = neighbour
+        forged = {"X-Forwarded-For": f"203.0.113.{i + 1}"}
+        token = csrf_token(client)
+        statuses.append(client.post("/login", headers=forged, data={
+            "csrf_token": token, "email": f"gok{i}@example.nl", "password": "fout-fout-fout"}).status_code)
+    assert statuses == [401, 401, 401, 401, 429, 429]
+    with engine.connect() as conn:
+        addresses = set(conn.execute(select(schema.audit_log.c.address)
+                                     .where(schema.audit_log.c.event.like("login_%"))).scalars())
+    assert addresses == {neighbour}
+    # the proxy itself is trusted: through it, the client's address counts
+    client = server.test_client()
+    client.environ_base["REMOTE_ADDR"] = gateway
+    token = csrf_token(client)
+    response = client.post("/login", headers={"X-Forwarded-For": "198.51.100.20"}, data={
+        "csrf_token": token, "email": "slachtoffer@example.nl", "password": PASSWORD})
+    assert response.status_code == 302
 
 
 def test_the_app_keeps_numpy_to_one_blas_thread(engine):
@@ -514,3 +602,28 @@ def test_the_app_keeps_numpy_to_one_blas_thread(engine):
     create_app()
     blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
     assert blas and all(info["num_threads"] == 1 for info in blas)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_layers_import_one_way_settings_at_the_bottom_serving_on_top():
+    """dashboard.wsgi and nhsv.production imported each other; now the server (production) loads the app (wsgi),
+    the app uses the proxy fix and the settings, and those two import neither."""
+    wsgi, serving = _imports(ROOT / "dashboard" / "wsgi.py"), _imports(ROOT / "nhsv" / "production.py")
+    assert "dashboard.wsgi" in serving
+    assert not {name for name in wsgi if name.startswith("nhsv.production")}
+    for bottom in ("settings.py", "proxies.py"):
+        names = _imports(ROOT / "nhsv" / bottom)
+        assert not {n for n in names if n.startswith(("dashboard", "nhsv.production", "nhsv.cli", "etl"))}, bottom

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard import data, plotly_bundle
 from tests.browser.conftest import wait_for_charts
@@ -74,7 +75,8 @@ def test_gemeente_user_sees_no_other_gemeente_name_anywhere(page_as, live_server
         for k in range(summaries.count()):  # every table alternative, as the server renders it on request
             summaries.nth(k).click()
         page.wait_for_load_state("networkidle")
-        page.wait_for_function("!document.body.innerText.includes('Tabel wordt geladen')")
+        # a locator, not wait_for_function: that evaluates a string in the page, which the CSP refuses
+        expect(page.get_by_text("Tabel wordt geladen")).to_have_count(0, timeout=20_000)
         text = page.content()
         found = [n for n in others if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)]
         assert not found, f"{path} shows {found}"

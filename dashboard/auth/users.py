@@ -1,0 +1,263 @@
+"""Users: adding, listing, disabling, new passwords, demo users, and checking a password at login.
+
+Every change here is written to the audit log; disabling a user or setting a new password ends their sessions
+in every server process (`sessions.end_user_sessions`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.engine import Row
+
+from dashboard.auth.audit_log import audit
+from dashboard.auth.config import aware, utcnow
+from dashboard.auth.sessions import end_user_sessions
+from dashboard.viewer import ADMIN, COORDINATOR, MUNICIPALITY, ROLE_LABELS, ROLES
+from etl import schema
+from nhsv import settings
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+DEMO_PASSWORD = "demo-wachtwoord-2026"
+DEMO_USERS = (
+    ("coordinator@demo.nhsv.nl", COORDINATOR, None),
+    ("beheer@demo.nhsv.nl", ADMIN, None),
+    ("hoorn@demo.nhsv.nl", MUNICIPALITY, "GM0405"),
+    ("texel@demo.nhsv.nl", MUNICIPALITY, "GM0448"),
+)
+
+# OWASP ASVS 5.0 / OWASP cheat sheet minimum for argon2id: m = 19 MiB, t = 2, p = 1.
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_COST_KIB = 19456
+ARGON2_PARALLELISM = 1
+hasher = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_COST_KIB,
+                        parallelism=ARGON2_PARALLELISM, hash_len=32, salt_len=16, type=Type.ID)
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL_RE = re.compile(r"^[^@\s<>\"'(),;:\\]+@" + _LABEL + r"(?:\." + _LABEL + r")+$")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against for unknown e-mail addresses, so that they take as long as a wrong password."""
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    email: str
+    role: str
+    municipality_code: str | None
+    municipality_name: str | None
+    active: bool
+    created_at: dt.datetime
+    open_sessions: int
+
+
+# --- the password check at login ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    user: Row | None  # the user's row when the password is right and the user active
+    reason: str | None  # why not, in Dutch, for the audit log
+
+
+def check_password(engine: Engine, email: str, password: str) -> Verdict:
+    """One argon2id check, with the same work whether or not the e-mail address belongs to a user."""
+    u = schema.user
+    with engine.connect() as conn:
+        row = conn.execute(select(u).where(u.c.email == email)).first() if email else None
+    if row is None or len(password) > 4 * MAX_PASSWORD_LENGTH:
+        try:
+            hasher.verify(_dummy_hash(), password[:4 * MAX_PASSWORD_LENGTH])
+        except VerificationError:  # the expected outcome: only the time it took matters
+            pass
+        return Verdict(None, "onbekend e-mailadres" if row is None else "wachtwoord te lang")
+    try:
+        hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return Verdict(None, "wachtwoord onjuist")
+    if not row.active:
+        return Verdict(None, "gebruiker uitgeschakeld")
+    return Verdict(row, None)
+
+
+def upgrade_hash(engine: Engine, user: Row, password: str) -> None:
+    """Re-hash with the current parameters after a successful login, when the stored hash is weaker."""
+    if hasher.check_needs_rehash(user.password_hash):
+        with engine.begin() as conn:
+            conn.execute(update(schema.user).where(schema.user.c.id == user.id)
+                         .values(password_hash=hasher.hash(password)))
+
+
+# --- validation ----------------------------------------------------------------------------------------------
+
+
+def _cli_actor() -> str:
+    try:
+        return f"{getpass.getuser()} (cli)"
+    except (KeyError, OSError):  # no user name for this uid (a container without /etc/passwd entry)
+        return "cli"
+
+
+def _validate_email(email: str) -> str:
+    email = normalize_email(email)
+    if not email or len(email) > 254 or not EMAIL_RE.match(email):
+        raise ValueError(f"Ongeldig e-mailadres: {email!r}.")
+    return email
+
+
+def _validate_password(password: str) -> None:
+    if password is None or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"Het wachtwoord moet ten minste {MIN_PASSWORD_LENGTH} tekens lang zijn.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"Het wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens lang zijn.")
+    if password.strip() == "":
+        raise ValueError("Het wachtwoord mag niet alleen uit spaties bestaan.")
+
+
+def _validate_role_and_code(conn, role: str, municipality_code: str | None) -> tuple[str, str | None]:
+    role = (role or "").strip().lower()
+    if role not in ROLES:
+        raise ValueError(f"Onbekende rol {role!r}: kies uit {', '.join(ROLES)}.")
+    code = (municipality_code or "").strip().upper() or None
+    if role != MUNICIPALITY:
+        if code is not None:
+            raise ValueError(f"Een gemeentecode hoort alleen bij de rol gemeente, niet bij {role}.")
+        return role, None
+    if code is None:
+        raise ValueError("De rol gemeente vraagt om een gemeentecode (--gemeente GMxxxx).")
+    m = schema.municipality
+    row = conn.execute(select(m.c.name, m.c.in_region).where(m.c.code == code)).first()
+    if row is None:
+        raise ValueError(f"Onbekende gemeentecode {code}.")
+    if not row.in_region:
+        raise ValueError(f"{code} ({row.name}) hoort niet bij de regio NHSV.")
+    return role, code
+
+
+def _check_new_user(conn, email: str, role: str, municipality_code: str | None) -> tuple[str, str, str | None]:
+    email = _validate_email(email)
+    role, code = _validate_role_and_code(conn, role, municipality_code)
+    u = schema.user
+    if conn.execute(select(u.c.id).where(u.c.email == email)).first() is not None:
+        raise ValueError(f"Er is al een gebruiker met e-mailadres {email}.")
+    return email, role, code
+
+
+# --- management ----------------------------------------------------------------------------------------------
+
+
+def check_new_user(engine: Engine, email: str, role: str, municipality_code: str | None) -> None:
+    """Raise the ValueError add_user would raise for these fields (before asking for a password)."""
+    with engine.connect() as conn:
+        _check_new_user(conn, email, role, municipality_code)
+
+
+def add_user(engine: Engine, email: str, role: str, municipality_code: str | None, password: str,
+             actor: str | None = None) -> UserInfo:
+    """Create a user; ValueError (Dutch) for a bad e-mail, role, gemeente code, password or a duplicate."""
+    _validate_email(email)
+    _validate_password(password)
+    u = schema.user
+    with engine.begin() as conn:
+        email, role, code = _check_new_user(conn, email, role, municipality_code)
+        conn.execute(insert(u).values(email=email, role=role, municipality_code=code, active=True,
+                                      password_hash=hasher.hash(password), session_version=1,
+                                      created_at=utcnow()))
+    audit("user_added", {"email": email, "role": role, "gemeente": code}, actor=actor or _cli_actor(),
+          engine=engine)
+    return _user_info(engine, email)
+
+
+def _user_row(conn, email: str):
+    u = schema.user
+    row = conn.execute(select(u).where(u.c.email == normalize_email(email))).first()
+    if row is None:
+        raise ValueError(f"Geen gebruiker met e-mailadres {normalize_email(email)}.")
+    return row
+
+
+def list_users(engine: Engine) -> list[UserInfo]:
+    """Every user, by e-mail address."""
+    u, m, s = schema.user, schema.municipality, schema.user_session
+    open_sessions = (select(s.c.user_id, func.count().label("n")).where(s.c.ended_at.is_(None))
+                     .group_by(s.c.user_id).subquery())
+    query = (select(u.c.email, u.c.role, u.c.municipality_code, m.c.name, u.c.active, u.c.created_at,
+                    func.coalesce(open_sessions.c.n, 0))
+             .select_from(u.outerjoin(m, u.c.municipality_code == m.c.code)
+                          .outerjoin(open_sessions, open_sessions.c.user_id == u.c.id))
+             .order_by(u.c.email))
+    with engine.connect() as conn:
+        return [UserInfo(r[0], r[1], r[2], r[3], bool(r[4]), aware(r[5]), int(r[6]))
+                for r in conn.execute(query)]
+
+
+def find_user(engine: Engine, email: str) -> UserInfo | None:
+    """One user by e-mail address (case-insensitive), or None."""
+    return next((i for i in list_users(engine) if i.email == normalize_email(email)), None)
+
+
+def _user_info(engine: Engine, email: str) -> UserInfo:
+    info = find_user(engine, email)
+    assert info is not None
+    return info
+
+
+def disable_user(engine: Engine, email: str, actor: str | None = None) -> int:
+    """Switch a user off and end all their sessions; returns the number of sessions ended."""
+    u = schema.user
+    with engine.begin() as conn:
+        row = _user_row(conn, email)
+        conn.execute(update(u).where(u.c.id == row.id).values(active=False))
+        ended = end_user_sessions(conn, row.id)
+    audit("user_disabled", {"email": row.email, "sessions_ended": ended}, actor=actor or _cli_actor(),
+          engine=engine)
+    return ended
+
+
+def set_password(engine: Engine, email: str, password: str, actor: str | None = None) -> int:
+    """Give a user a new password and end all their sessions; returns the number of sessions ended."""
+    _validate_password(password)
+    u = schema.user
+    with engine.begin() as conn:
+        row = _user_row(conn, email)
+        conn.execute(update(u).where(u.c.id == row.id).values(password_hash=hasher.hash(password)))
+        ended = end_user_sessions(conn, row.id)
+    audit("password_set", {"email": row.email, "sessions_ended": ended}, actor=actor or _cli_actor(),
+          engine=engine)
+    return ended
+
+
+def create_demo_users(engine: Engine) -> list[str]:
+    """Create the demo users (idempotent) and return Dutch lines that tell how to log in."""
+    if settings.is_production():
+        return ["Geen demogebruikers aangemaakt: NHSV_ENV=production (een bekend wachtwoord hoort niet in "
+                "productie)."]
+    existing = {i.email for i in list_users(engine)}
+    lines = [f"Demogebruikers (wachtwoord voor allemaal: {DEMO_PASSWORD}):"]
+    m = schema.municipality
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(m.c.code, m.c.name)).all())
+    for email, role, code in DEMO_USERS:
+        if email not in existing:
+            add_user(engine, email, role, code, DEMO_PASSWORD, actor="demo")
+        label = ROLE_LABELS[role] + (f" {names.get(code, code)} ({code})" if code else "")
+        lines.append(f"  {email:<28} {label}")
+    lines.append("Log in op /login van het dashboard met een van deze e-mailadressen.")
+    return lines

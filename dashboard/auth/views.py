@@ -1,0 +1,124 @@
+"""The login's own pages: /login, /logout and the health check /healthz."""
+
+from __future__ import annotations
+
+import math
+
+import flask
+from flask import jsonify, redirect, render_template, request, session
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+
+from dashboard.auth import config, errors, guard, sessions, throttle, users
+from dashboard.auth.audit_log import audit
+from dashboard.auth.config import log
+from dashboard.viewer import ROLE_LABELS
+
+LOGIN_FAILED_MESSAGE = "E-mailadres of wachtwoord onjuist."
+
+
+def render_login(status: int = 200, error: str | None = None, notice: str | None = None, email: str = "",
+                 next_target: str | None = "/"):
+    return flask.make_response(render_template(
+        "login.html", error=error, notice=notice, email=email, next=guard.safe_next(next_target)), status)
+
+
+def _wait_message(seconds: int) -> str:
+    if seconds < 120:
+        when = f"{seconds} seconde{'n' if seconds != 1 else ''}"
+    else:
+        when = f"{math.ceil(seconds / 60)} minuten"
+    return f"Te veel mislukte inlogpogingen. Probeer het over {when} opnieuw."
+
+
+def login():
+    cfg = config.current()
+    next_target = guard.safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_target)
+        notice = "U bent uitgelogd." if request.args.get("uitgelogd") else None
+        return render_login(notice=notice, next_target=next_target)
+
+    email = users.normalize_email(request.form.get("email", ""))[:254]
+    password = request.form.get("password", "")
+    account = throttle.account_key(email)
+    attempt = throttle.Attempt.of(cfg, account, throttle.address_key(request.remote_addr),
+                                  throttle.device_key(request.cookies.get(cfg.device_cookie), account))
+    policy = throttle.Policy.of(cfg)
+    # Of a failed attempt only the keyed hash of the e-mail field is kept: what was typed there is sometimes a
+    # password, or the address of someone who is no user.
+    wait = throttle.reserve(cfg.engine, attempt.counters, policy)
+    if wait:
+        seconds = math.ceil(wait)
+        audit("login_throttled", {"email_hmac": account, "wacht_seconden": seconds}, actor=None)
+        response = render_login(429, error=_wait_message(seconds), email=email, next_target=next_target)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+
+    verdict = users.check_password(cfg.engine, email, password)
+    if verdict.user is None:
+        audit("login_failed", {"email_hmac": account, "reden": verdict.reason}, actor=None)
+        return render_login(401, error=LOGIN_FAILED_MESSAGE, email=email, next_target=next_target)
+
+    user = verdict.user
+    throttle.succeeded(cfg.engine, attempt, policy)
+    users.upgrade_hash(cfg.engine, user, password)
+    token = sessions.start_session(cfg.engine, user.id)
+    session.clear()  # no fixation: nothing from before the login survives, the CSRF token included
+    login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token))
+    audit("login_ok", ROLE_LABELS.get(user.role, user.role), actor=user.email)
+    response = redirect(next_target, 302)
+    response.set_cookie(cfg.device_cookie, throttle.new_device_cookie(account),
+                        max_age=int(throttle.DEVICE_COOKIE_MAX_AGE.total_seconds()), path="/",
+                        secure=cfg.cookie_secure, httponly=True, samesite="Lax")
+    return response
+
+
+def logout():
+    cfg = config.current()
+    if request.method == "GET":  # a link (GET) only shows the form: logging out is a POST with a CSRF token
+        return flask.make_response(render_template("logout.html", email=current_user.email))
+    if current_user.is_authenticated:
+        email = current_user.email
+        sessions.end_session(cfg.engine, current_user.get_id())
+        audit("logout", None, actor=email)
+    logout_user()
+    session.clear()
+    return redirect("/login?uitgelogd=1", 302)
+
+
+def healthz():
+    from etl import db
+
+    cfg = config.current()
+    revision, reachable = None, False
+    try:
+        with cfg.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        reachable = True
+        revision = db.schema_revision(cfg.engine)
+    except sa_exc.SQLAlchemyError as problem:  # the health check reports, it does not raise
+        log.warning("health check: database not reachable: %s", errors.describe(problem))
+    head = db.head_revision()
+    ok = reachable and revision == head
+    response = jsonify(status="ok" if ok else "fout", database=reachable, schema_revision=revision,
+                       head_revision=head, schema_current=revision == head)
+    response.status_code = 200 if ok else 503
+    return response
+
+
+def _csrf_error(_error):
+    if request.path == "/login":
+        return render_login(400, error="Het formulier is verlopen of ongeldig. Probeer het opnieuw.",
+                            next_target=request.values.get("next"))
+    return errors.error_response(400)
+
+
+def register(server: flask.Flask) -> None:
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+    server.add_url_rule("/healthz", "healthz", healthz)
+    server.register_error_handler(CSRFError, _csrf_error)
