@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.conftest import BROWSER_ARGS, login, wait_for_charts  # noqa: F401 - BROWSER_ARGS: see below
 
-WITH_CHARTS = ["/", "/gemeente/GM0405", "/vergelijken", "/ontwikkeling", "/signalen"]
+WITH_CHARTS = ["/", "/gemeente/GM0405", "/vergelijken?gemeente=GM0405", "/ontwikkeling", "/signalen"]
 WITHOUT_CHARTS = ["/verantwoording", "/aanleveren", "/aanlevering", "/bestaat-niet", "/logout"]
 
 # Every violation the page itself notices, from the first script on: a listener installed before any of the
