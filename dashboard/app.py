@@ -68,7 +68,24 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     from dashboard.layout import shell
 
     alternatives.register(app)
+    _not_found_answers_404(app)
     auth.init_dash(app)  # its inline renderer script, allowed by hash in the Content-Security-Policy
 
     app.layout = shell
     return app
+
+
+def _not_found_answers_404(app: dash.Dash) -> None:
+    """Dash serves its page for every path and draws "Pagina niet gevonden" in the browser; the answer to an
+    address that is no page says so in its status too (404), for people, links checkers and search engines."""
+    from dashboard.alternatives import page_for
+
+    @app.server.after_request
+    def _status(response: flask.Response) -> flask.Response:
+        rule = flask.request.url_rule
+        if (flask.request.method == "GET" and rule is not None and rule.rule == "/<path:path>"
+                and response.status_code == 200 and response.mimetype == "text/html"):
+            page, _ = page_for(flask.request.path)
+            if page is None or page["path"] == "/404":
+                response.status_code = 404
+        return response

@@ -132,10 +132,12 @@ def file_stem(quarter: str | None, subject: str) -> str:
 
 
 def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
-               links: dict[str, str] | None = None, note: str = "", stem: str = "NHSV") -> html.Section:
+               links: dict[str, str] | None = None, note: str = "", stem: str = "NHSV",
+               narrow=None) -> html.Section:
     """A chart with its title, caption (source, quarter, load date), description for screen readers, a 'toon
     als tabel' alternative and downloads: the figure as PNG (toolbar) or SVG, the figures shown as CSV (on
-    request). `stem` starts the files' names (`file_stem`)."""
+    request). `stem` starts the files' names (`file_stem`). `narrow`, when given, takes the figure's place on
+    narrow screens (CSS decides, not a width guessed on the server)."""
     description_id = f"beschrijving-{chart.key}"
     offer(chart.key, chart.title, lambda: chart.table, links, filename=f"{stem}_{chart.key}.csv")
     name = f"{stem}_{chart.key}"
@@ -143,7 +145,9 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
     return html.Section([
         html.H2(chart.title),
         html.Figure(dcc.Graph(figure=chart.figure, config=config, id=graph_id or {"type": "grafiek", "key": chart.key}),
+                    className="wide-only" if narrow is not None else None,
                     **{"aria-label": chart.title, "aria-describedby": description_id}),
+        html.Div(narrow, className="narrow-only") if narrow is not None else None,
         html.P(chart.description, id=description_id, className="description"),
         html.P(note, className="note") if note else None,
         html.P(caption, className="caption"),
@@ -180,12 +184,33 @@ def quarter_select(quarters: list[str], value: str) -> html.Div:
     return nav_select("kwartaal", "Kwartaal", [(q, formatting.quarter_label(q)) for q in quarters], value)
 
 
-def key_figures(figures) -> html.Div:
+def change_view(key: str, change: str, delta: float | None) -> html.P:
+    """A key figure's change, marked by direction and by whether that direction is good for this measure
+    (dashboard.metrics.GOOD_DIRECTION): an arrow and a word, and a colour, never the colour alone."""
+    from dashboard.metrics import GOOD_DIRECTION
+
+    good = GOOD_DIRECTION.get(key, 0)
+    if not change or delta is None or delta == 0 or good == 0:
+        arrow = "" if not change or delta in (None, 0) else ("▲ " if delta > 0 else "▼ ")
+        return html.P(arrow + (change or "\u00a0"), className="kf-change")
+    better = (delta > 0) == (good > 0)
+    return html.P([("▲ " if delta > 0 else "▼ ") + change,
+                   html.Span(" (beter)" if better else " (slechter)", className="visually-hidden")],
+                  className="kf-change " + ("kf-good" if better else "kf-bad"))
+
+
+def key_figures(figures, links: dict[str, str] | None = None) -> html.Div:
+    """The key figures as tiles; `links` maps a figure's key to a page that explains it (e.g. who is missing)."""
+    links = links or {}
+
+    def value(f):
+        return html.A(f.value, href=links[f.key]) if f.key in links else f.value
+
     return html.Div([
         html.Div([
             html.P(f.label, className="kf-label"),
-            html.P(f.value, className="kf-value"),
-            html.P(f.change or "\u00a0", className="kf-change"),
+            html.P(value(f), className="kf-value"),
+            change_view(f.key, f.change, f.delta),
         ], className="kf", title=f.help, role="listitem") for f in figures
     ], className="key-figures", role="list", **{"aria-label": "Kerncijfers"})
 
@@ -206,16 +231,36 @@ def empty_state(title: str, message: str) -> html.Div:
     return html.Div([html.H1(title), html.Div([html.P(message)], className="empty-state", role="status")])
 
 
+def no_data(title: str) -> html.Div:
+    """The empty warehouse, with the next step."""
+    return html.Div([html.H1(title), html.Div([
+        html.P("Er zijn nog geen aanleveringen geladen."),
+        html.P(["Lever de gegevens van een kwartaal aan via ", dcc.Link("Aanleveren", href="/aanleveren"),
+                ", of laat de beheerder bestanden laden met nhsv load."])], className="empty-state", role="status")])
+
+
 def forbidden(message: str) -> html.Div:
     return html.Div([html.H1("Geen toegang"), html.P(message, className="empty-state", role="alert")])
 
 
 def status_legend() -> html.P:
-    from dashboard.charts import STATUS_SYMBOLS
-    from etl.domain import STATUS_LABELS
+    from dashboard.charts import status_legend_text
 
-    return html.P("Legenda: " + " · ".join(f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in range(4))
-                  + " · – niet aangeleverd", className="legend")
+    return html.P("Legenda: " + status_legend_text(), className="legend")
+
+
+def compact_rows(rows: list[tuple[object, str, list[str]]], label: str) -> html.Ul:
+    """A list for narrow screens: per row a heading (text or link), a short summary, and groups of symbols."""
+    return html.Ul([html.Li([html.Span(head, className="compact-head"), " ",
+                             html.Span(summary, className="compact-summary"),
+                             html.Span([html.Span(g, className="compact-group") for g in groups],
+                                       className="compact-groups")])
+                    for head, summary, groups in rows], className="compact-list", **{"aria-label": label})
+
+
+def story(sentences: list[str], title: str = "Het kwartaal in het kort") -> html.Section:
+    return html.Section([html.H2(title), *[html.P(s) for s in sentences]], className="summary-box story",
+                        **{"aria-label": title})
 
 
 def export_link(href: str, text: str) -> html.P:

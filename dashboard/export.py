@@ -174,7 +174,9 @@ def region_part(audience: str, quarter: str, code: str | None = None, folder: st
         key_figures = data.key_figures(viewer, quarter)
     except data.TooFew as refused:
         key_figures, notes = [], [*notes, str(refused)]
-    summary = [f"{k.label}: {k.value}" + (f" ({k.change})" if k.change else "") for k in key_figures]
+    # the quarter's story opens the report and the deck, as it opens the overview; the key figures follow
+    summary = data.quarter_story(viewer, quarter).sentences + [
+        f"{k.label}: {k.value}" + (f" ({k.change})" if k.change else "") for k in key_figures]
     caption = data.caption(quarter)
     return Part(folder=folder, stem=f"NHSV_{quarter}_regio", title="Regio NHSV",
                 subtitle=(f"Overzicht van de {len(data.region())} gemeenten van Noord-Holland Samen Veilig"

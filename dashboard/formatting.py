@@ -40,8 +40,10 @@ def date(value: dt.date | dt.datetime | None, long: bool = False) -> str:
 
 
 def quarter_label(code: str) -> str:
-    """'2026Q3' -> '3e kwartaal 2026'."""
-    return f"{code[5]}e kwartaal {code[:4]}"
+    """'2026Q3' -> '3e kwartaal 2026' (etl.domain.Quarter.label: one way to write a quarter in the interface)."""
+    from etl.domain import Quarter
+
+    return Quarter.parse(code).label
 
 
 def quarter_short(code: str) -> str:

@@ -72,3 +72,7 @@ MAP_MEASURES = ("score", "blocks_in_order", "fte_per_100k", "budget_per_1000", "
 COMPARE_MEASURES = ("score", "blocks_in_order", "fte_per_100k", "budget_per_1000", "network_coverage",
                     "score_la", "score_ke", "score_mm", "score_ss", "score_pr", "signals_per_10k",
                     "share_to_safety_house")
+
+# Which way is good, per key figure of the overview (+1: higher is better, -1: lower is better, 0: neither, as
+# for signals, where more reports may mean better signalling): the tiles colour and mark a change by it.
+GOOD_DIRECTION = {"score": 1, "advanced": 1, "regressions": -1, "fte": 1, "signals": 0, "submitted": 1}

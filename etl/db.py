@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ARRAY, Connection, Engine, Table, any_, bindparam, create_engine, event, insert, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.sql.elements import ColumnElement
 
 from nhsv import settings
@@ -23,6 +24,9 @@ SCHEMA_HEAD = "0004"
 def make_engine(url: str | None = None) -> Engine:
     url = url or settings.database_url()
     if url.startswith("sqlite"):
+        folder = make_url(url).database
+        if folder and folder != ":memory:":
+            Path(folder).parent.mkdir(parents=True, exist_ok=True)  # a new warehouse in a folder not made yet
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -398,16 +398,16 @@ def _check_quarter(text: str, place: str, ctx: Context, out: _Findings) -> Quart
                   "2026Q3")
         return None
     if quarter.start > ctx.today:
-        out.fatal(F.QUARTER_FUTURE, place, f"het kwartaal {quarter.code} is nog niet begonnen; lever aan over een "
+        out.fatal(F.QUARTER_FUTURE, place, f"het {quarter.label} is nog niet begonnen; lever aan over een "
                   "lopend of afgelopen kwartaal")
         return None
     if quarter < ctx.first_quarter:
-        out.fatal(F.QUARTER_TOO_EARLY, place, f"het kwartaal {quarter.code} ligt vóór het eerste kwartaal van de "
-                  f"monitor ({ctx.first_quarter.code}); controleer het jaartal")
+        out.fatal(F.QUARTER_TOO_EARLY, place, f"het {quarter.label} ligt vóór het eerste kwartaal van de "
+                  f"monitor ({ctx.first_quarter.label}); controleer het jaartal")
         return None
     if quarter > ctx.last_quarter:
-        out.fatal(F.QUARTER_FUTURE, place, f"het kwartaal {quarter.code} ligt na het laatste kwartaal van de "
-                  f"monitor ({ctx.last_quarter.code}); controleer het jaartal")
+        out.fatal(F.QUARTER_FUTURE, place, f"het {quarter.label} ligt na het laatste kwartaal van de "
+                  f"monitor ({ctx.last_quarter.label}); controleer het jaartal")
         return None
     return quarter
 
@@ -553,8 +553,9 @@ def check_warnings(raw: RawSubmission, ctx: Context, who: Identity, statuses: di
             before, now = previous.get(b.code), statuses[b.code]
             if before is not None and now < before:
                 out.warning(F.REGRESSION, raw.blocks[b.code].place,
-                            f"{b.code} is teruggegaan van {STATUS_LABELS[before]} naar {STATUS_LABELS[now]} "
-                            f"sinds {quarter.previous().code}; klopt dit? Licht het zo nodig toe")
+                            f"{b.code} ({b.label}) is teruggegaan van {STATUS_LABELS[before]} naar "
+                            f"{STATUS_LABELS[now]} sinds het {quarter.previous().label}; klopt dit? Licht het zo nodig "
+                            "toe")
     if statuses["MM1"] >= IN_ORDER_FROM and resources["budget_interventies_eur"] == 0:
         out.warning(F.MM1_NO_BUDGET, raw.resources["budget_interventies_eur"].place,
                     f"MM1 staat op {STATUS_LABELS[statuses['MM1']]} maar het geld voor interventietrajecten "

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from etl import findings as F
+from etl.domain import Quarter
 from etl.reference import QUARTERS_FROM
 from nhsv import settings
 from tests.conftest import csv_rows, good_values, load_bytes
@@ -174,7 +175,8 @@ def test_quarter_before_the_first_quarter_is_a_finding_not_an_error(engine, work
     report = load_bytes(engine, "oud.xlsx", workbook(quarter=quarter))
     assert report.outcome == "rejected"
     assert [(f.rule, f.place) for f in report.findings] == [(F.QUARTER_TOO_EARLY, "Gegevens!B4")]
-    assert (f"het kwartaal {quarter} ligt vóór het eerste kwartaal van de monitor ({QUARTERS_FROM.code})"
+    label = Quarter.parse(quarter).label
+    assert (f"het {label} ligt vóór het eerste kwartaal van de monitor ({QUARTERS_FROM.label})"
             in report.findings[0].message)
     report = load_bytes(engine, "oud.csv", _csv_text(",", csv_rows("GM0405", quarter)).encode())
     assert [(f.rule, f.place) for f in report.findings] == [(F.QUARTER_TOO_EARLY, "regel 2")]

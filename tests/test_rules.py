@@ -213,7 +213,7 @@ WORKBOOK_FATAL_CASES = [
     ("quarter-words", dict(edit=set_cell("Gegevens", "B4", "derde kwartaal 2026")),
      F.QUARTER_MALFORMED, "Gegevens!B4", "schrijf jaar en kwartaal als 2026Q3"),
     ("quarter-not-started", dict(quarter="2027Q1"),
-     F.QUARTER_FUTURE, "Gegevens!B4", "het kwartaal 2027Q1 is nog niet begonnen"),
+     F.QUARTER_FUTURE, "Gegevens!B4", "het 1e kwartaal 2027 is nog niet begonnen"),
     # sjabloon
     ("template-version-2", dict(edit=set_cell("Gegevens", "B5", 2)),
      F.TEMPLATE_VERSION, "Gegevens!B5", 'sjabloonversie "2" wordt niet ondersteund'),
@@ -381,7 +381,7 @@ CSV_FATAL_CASES = [
     ("unknown-code", dict(code="GM9999"), F.MUNICIPALITY_UNKNOWN, "regel 2", "gemeentecode GM9999 is onbekend"),
     ("outside-region", dict(code="GM0363"), F.MUNICIPALITY_OUTSIDE, "regel 2", "Amsterdam (GM0363) hoort niet"),
     ("quarter-malformed", dict(quarter="2026-3"), F.QUARTER_MALFORMED, "regel 2", '"2026-3" is geen kwartaal'),
-    ("quarter-not-started", dict(quarter="2027Q1"), F.QUARTER_FUTURE, "regel 2", "2027Q1 is nog niet begonnen"),
+    ("quarter-not-started", dict(quarter="2027Q1"), F.QUARTER_FUTURE, "regel 2", "1e kwartaal 2027 is nog niet begonnen"),
     ("code-empty", dict(change=set_csv(2, "", column=0)), F.ITEM_MISSING, "regel 2", "gemeente_code is leeg"),
     ("section-unknown", dict(change=lambda rows: rows + [["GM0405", "2026Q3", "overig", "uren", "12"]]),
      F.ITEM_UNKNOWN, "regel 39", "onbekend onderdeel (een tekst van 6 tekens); kies bouwsteen, toelichting"),
@@ -531,7 +531,9 @@ def test_regression_since_last_quarter_is_a_warning(engine, workbook):
     assert first.outcome == LOADED and first.findings == []
     report = load_bytes(engine, "q3.xlsx", workbook("GM0405", "2026Q3", good_values({"SS4": 3})))
     assert_loaded_with_warning(engine, report, F.REGRESSION, "Bouwstenen!C5",
-                               "LA4 is teruggegaan van Gerealiseerd naar In ontwikkeling sinds 2026Q2")
+                               "LA4 (Contact met de gemeentelijk expert radicalisering bij het Zorg- en "
+                               "Veiligheidshuis) is teruggegaan van Gerealiseerd naar In ontwikkeling sinds het "
+                               "2e kwartaal 2026")
     assert len(warnings_of(report)) == 1  # SS4 stayed, the others stayed
 
 
@@ -539,8 +541,8 @@ def test_regression_within_one_csv_is_a_warning(engine):
     data = csv_bytes(csv_rows("GM0405", "2026Q3", good_values({"KE2": 0}))
                      + csv_rows("GM0405", "2026Q2", good_values({"KE2": 3})))
     report = load_bytes(engine, "a.csv", data)
-    assert_loaded_with_warning(engine, report, F.REGRESSION, "regel 9", "KE2 is teruggegaan van Geborgd naar "
-                                                                       "Niet gestart sinds 2026Q2")
+    assert_loaded_with_warning(engine, report, F.REGRESSION, "regel 9", "is teruggegaan van Geborgd naar "
+                                                                       "Niet gestart sinds het 2e kwartaal 2026")
 
 
 def test_warning_in_csv_has_line_place(engine):

@@ -337,7 +337,7 @@ def corpus(workbook) -> list[tuple[str, bytes, str, Viewer]]:
         ("kwartaal leeg", workbook(edit=_set("Gegevens", "kwartaal", None)), "kwartaal is leeg", HOORN),
         ("kwartaal ongeldig", workbook(edit=_set("Gegevens", "kwartaal", "2026-3")), '"2026-3" is geen kwartaal',
          HOORN),
-        ("kwartaal niet begonnen", workbook(quarter="2027Q1"), "het kwartaal 2027Q1 is nog niet begonnen", HOORN),
+        ("kwartaal niet begonnen", workbook(quarter="2027Q1"), "het 1e kwartaal 2027 is nog niet begonnen", HOORN),
         ("sjabloonversie 2", workbook(edit=_set("Gegevens", "sjabloonversie", 2)),
          'sjabloonversie "2" wordt niet ondersteund', HOORN),
         ("onbekende gemeentecode", workbook(edit=_set("Gegevens", "gemeente_code", "GM9999")),

@@ -98,5 +98,11 @@ def values(series) -> list:
     return [None if missing(v) else v for v in items]
 
 
+def axis_title(measure) -> str:
+    """A measure's name with its unit, short enough for a phone ('Capaciteit (fte/100.000)')."""
+    unit = measure.short if measure.per_inhabitants else measure.unit
+    return f"{measure.label} ({unit})"
+
+
 def status_legend_text() -> str:
     return " · ".join(f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in range(4)) + f" · – {NOT_REPORTED.lower()}"

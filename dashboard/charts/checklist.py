@@ -54,7 +54,7 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
                    line=dict(color="#1A1A1A", width=2)) for x in _theme_breaks(codes)]
     layout = dict(yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
                   xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(codes))), ticktext=ticks,
-                             tickfont=dict(size=11)),
+                             tickfont=dict(size=10), tickangle=0),
                   shapes=shapes, margin=dict(l=10, r=10, t=50, b=10))
     fig = figure([trace], layout, max(300, 26 * n + 100), False)
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import formatting
-from dashboard.charts.base import BAND_INNER, BAND_OUTER, OWN_COLOUR, PEER_COLOUR, Chart, empty, figure, missing
+from dashboard.charts.base import (
+    BAND_INNER,
+    BAND_OUTER,
+    OWN_COLOUR,
+    PEER_COLOUR,
+    Chart,
+    axis_title,
+    empty,
+    figure,
+    missing,
+)
 from dashboard.metrics import MEASURES
 
 BAND_COLUMNS = ("p10", "p25", "median", "p75", "p90")
@@ -40,9 +50,9 @@ def _band_traces(labels: list[str], rows: pd.DataFrame, own_name: str, group: st
     outer_x, outer_y = segments(p10, p90)
     inner_x, inner_y = segments(p25, p75)
     return [
-        dict(type="scatter", mode="lines", x=outer_x, y=outer_y, name=f"10–90% van {group}",
+        dict(type="scatter", mode="lines", x=outer_x, y=outer_y, name="10–90% van de groep",
              line=dict(color=BAND_OUTER, width=14), hoverinfo="skip", showlegend=legend, **axes),
-        dict(type="scatter", mode="lines", x=inner_x, y=inner_y, name=f"25–75% van {group}",
+        dict(type="scatter", mode="lines", x=inner_x, y=inner_y, name="25–75% van de groep",
              line=dict(color=BAND_INNER, width=14), hoverinfo="skip", showlegend=legend, **axes),
         dict(type="scatter", mode="markers", y=labels, x=med, name="Mediaan van de groep", showlegend=legend,
              marker=dict(symbol="line-ns", size=22, line=dict(width=3, color=PEER_COLOUR)),
@@ -68,26 +78,30 @@ def bands(rows: pd.DataFrame, name: str, group: str) -> Chart:
     if rows.empty:
         return empty("positie", "Positie in de vergelijkingsgroep", "Geen gegevens voor deze groep.")
     n = len(rows)
-    traces, layout = [], {}
-    row_height, gap = 1 / n, 0.35 / n
+    traces, layout, annotations = [], {}, []
+    row = 1 / n
     for k, r in enumerate(rows.itertuples()):
         m = MEASURES[r.measure]
         suffix = "" if k == 0 else str(k + 1)
         axes = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
         traces += _band_traces([m.label], rows.iloc[[k]], name, group, axes, k == 0, m.format)
-        top = 1 - k * row_height
+        top = 1 - k * row
         values = [v for v in (r.p10, r.p90, r.own) if not missing(v)]
         low, high = min(values), max(values)
         pad = (high - low) * 0.08 or abs(high) * 0.1 or 1
-        layout[f"yaxis{suffix}"] = dict(domain=[max(0, top - row_height + gap), top], anchor=f"x{suffix}",
-                                        tickfont=dict(size=12), fixedrange=True)
+        # the measure's name and unit above its row, so that the axis has the chart's whole width (on a phone too)
+        annotations.append(dict(text=f"<b>{m.label}</b> ({m.unit})", xref="paper", yref="paper", x=0,
+                                y=top - 0.02 * row, xanchor="left", yanchor="top", showarrow=False,
+                                font=dict(size=12)))
+        layout[f"yaxis{suffix}"] = dict(domain=[top - 0.72 * row, top - 0.32 * row], anchor=f"x{suffix}",
+                                        showticklabels=False, automargin=False, fixedrange=True)
         layout[f"xaxis{suffix}"] = dict(anchor=f"y{suffix}", range=[max(0, low - pad) if low >= 0 else low - pad,
-                                                                   high + pad],
-                                        title=dict(text=m.unit, font=dict(size=11), standoff=2),
+                                                                   high + pad], nticks=6,
                                         tickformat=",.0%" if m.percent else None, fixedrange=True)
+    layout["annotations"] = annotations
     layout["legend"] = dict(orientation="h", yanchor="bottom", y=1.0, x=0)
-    layout["margin"] = dict(l=10, r=10, t=40, b=10)
-    fig = figure(traces, layout, 95 * n + 70)
+    layout["margin"] = dict(l=10, r=10, t=60, b=10)
+    fig = figure(traces, layout, 110 * n + 90)
 
     def table() -> pd.DataFrame:
         return pd.DataFrame([{
@@ -107,10 +121,10 @@ def theme_scores(scores: pd.DataFrame, name: str, group: str) -> Chart:
     """The gemeente's score per theme against the group's bands."""
     labels = scores["theme"].tolist()
     traces = _band_traces(labels, scores, name, group, {}, True, lambda v: formatting.number(v, 0))
-    layout = dict(xaxis=dict(range=[0, 100], title=dict(text="Voortgangsscore (0–100)")),
-                  yaxis=dict(autorange="reversed"), legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
+    layout = dict(xaxis=dict(range=[-3, 103], title=dict(text="Score (0–100)"), tickvals=[0, 25, 50, 75, 100]),
+                  yaxis=dict(autorange="reversed"), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
                   margin=dict(l=10, r=10, t=10, b=10))
-    fig = figure(traces, layout, 360)
+    fig = figure(traces, layout, 400)
 
     def table() -> pd.DataFrame:
         return pd.DataFrame({"Thema": scores["theme"], name: scores["own"].map(lambda v: formatting.number(v, 0)),
@@ -135,7 +149,7 @@ def ranking(rows: pd.DataFrame, measure: str) -> Chart:
                  text=[m.format(v) for v in data[measure]], textposition="outside",
                  hovertemplate="%{y}: %{text}<extra></extra>")
     top = data[measure].max() if len(data) else 1
-    layout = dict(xaxis=dict(title=dict(text=f"{m.label} ({m.unit})"), range=[0, (top or 1) * 1.15]))
+    layout = dict(xaxis=dict(title=dict(text=axis_title(m)), range=[0, (top or 1) * 1.15]))
     fig = figure([trace], layout, max(260, 22 * len(data) + 80), False)
     ranked = data.sort_values(measure, ascending=False).reset_index(drop=True)
 
@@ -162,8 +176,8 @@ def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
                            mode="markers+text" if own else "markers", name=name, text=part["label"].tolist(),
                            textposition="top center", marker=dict(color=colour, symbol=symbol, size=12 if own else 9),
                            hovertemplate="%{text}<br>%{x}<br>%{y}<extra></extra>"))
-    layout = dict(xaxis=dict(title=dict(text=f"{mx.label} ({mx.unit})")),
-                  yaxis=dict(title=dict(text=f"{my.label} ({my.unit})")))
+    layout = dict(xaxis=dict(title=dict(text=axis_title(mx))),
+                  yaxis=dict(title=dict(text=axis_title(my))))
     fig = figure(traces, layout, 380)
 
     def table() -> pd.DataFrame:

@@ -52,21 +52,28 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
         share = (value - low) / (high - low) if high > low else 0.5
         return "#FFFFFF" if share > 0.45 else "#000000"
 
+    # The tiles are rectangles in the plot's own units, so that they shrink with the chart on a phone instead
+    # of overlapping (markers keep their size in pixels); the points on top carry the labels, hover and clicks.
+    half = 0.46
+    shapes = [dict(type="rect", xref="x", yref="y", x0=x - half, x1=x + half, y0=y - half, y1=y + half,
+                   fillcolor=_colour_at((c - low) / (high - low) if high > low else 0.5) if c is not None
+                   else "#EDEDED", line=dict(color="#FFFFFF" if c is not None else "#9A9A9A", width=1), layer="below")
+              for x, y, c in zip(xs, ys, colours, strict=True)]
     traces = [
-        dict(type="scatter", x=pick(xs, neutral), y=pick(ys, neutral), mode="markers+text",
-             text=pick(texts, neutral), customdata=pick(custom, neutral), hovertext=pick(hover, neutral),
-             hoverinfo="text", textfont=dict(size=11, color="#000000"), name="geen waarde",
-             marker=dict(symbol="square", size=54, color="#EDEDED", line=dict(color="#9A9A9A", width=1))),
+        dict(type="scatter", x=pick(xs, neutral), y=pick(ys, neutral), mode="text", text=pick(texts, neutral),
+             customdata=pick(custom, neutral), hovertext=pick(hover, neutral), hoverinfo="text",
+             textfont=dict(size=10, color="#000000"), name="geen waarde"),
         dict(type="scatter", x=pick(xs, coloured), y=pick(ys, coloured), mode="markers+text",
              text=pick(texts, coloured), customdata=pick(custom, coloured), hovertext=pick(hover, coloured),
-             hoverinfo="text", textfont=dict(size=11, color=[text_colour(colours[k]) for k in coloured]),
+             hoverinfo="text", textfont=dict(size=10, color=[text_colour(colours[k]) for k in coloured]),
              name=m.label,
-             marker=dict(symbol="square", size=54, color=pick(colours, coloured), colorscale=SEQUENTIAL, cmin=low,
-                         cmax=high, line=dict(color="#FFFFFF", width=2), showscale=bool(shown),
+             marker=dict(symbol="square", size=1, opacity=0, color=pick(colours, coloured), colorscale=SEQUENTIAL,
+                         cmin=low, cmax=high, showscale=len(set(shown)) > 1,
                          colorbar=dict(title=dict(text=m.short), thickness=12))),
     ]
-    layout = dict(xaxis=dict(visible=False, range=[-0.7, max(xs) + 0.7]),
-                  yaxis=dict(visible=False, range=[min(ys) - 0.7, 0.7], scaleanchor="x"))
+    layout = dict(xaxis=dict(visible=False, range=[-0.6, max(xs) + 0.6], fixedrange=True),
+                  yaxis=dict(visible=False, range=[min(ys) - 0.6, 0.6], scaleanchor="x", fixedrange=True),
+                  shapes=shapes)
     return _map_chart(figure(traces, layout, 640, False), values, m, "Kaart van de gemeenten")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import formatting
-from dashboard.charts.base import BAND_INNER, PALETTE, PEER_COLOUR, SYMBOLS, Chart, figure, values
+from dashboard.charts.base import BAND_INNER, PALETTE, PEER_COLOUR, SYMBOLS, Chart, axis_title, figure, values
 from dashboard.metrics import MEASURES
 
 
@@ -25,9 +25,9 @@ def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title
             dict(type="scatter", x=xlabels, y=values(at["p25"]), mode="lines", line=dict(width=0),
                  hoverinfo="skip", showlegend=False),
             dict(type="scatter", x=xlabels, y=values(at["p75"]), mode="lines", line=dict(width=0), fill="tonexty",
-                 fillcolor=BAND_INNER, name=f"25–75% van {group}", hoverinfo="skip"),
+                 fillcolor=BAND_INNER, name="25–75% van de groep", hoverinfo="skip"),
             dict(type="scatter", x=xlabels, y=values(at["median"]), mode="lines",
-                 line=dict(color=PEER_COLOUR, dash="dash", width=2), name=f"Mediaan van {group}",
+                 line=dict(color=PEER_COLOUR, dash="dash", width=2), name="Mediaan van de groep",
                  hovertemplate="mediaan %{y}<extra></extra>"),
         ]
     traces += [dict(type="scatter", x=xlabels, y=values(frame[column]), name=label, mode="lines+markers",
@@ -86,7 +86,7 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
                 notes.append(f"{number}: {title} ({formatting.date(date)})")
     layout = dict(shapes=shapes, annotations=annotations, margin=dict(l=10, r=10, t=40, b=10),
                   legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
-    layout["yaxis"] = dict(title=dict(text=f"{m.label} ({m.unit})"), rangemode="tozero")
+    layout["yaxis"] = dict(title=dict(text=axis_title(m)), rangemode="tozero")
 
     def table() -> pd.DataFrame:
         frame = trends.pivot(index="quarter", columns="group", values="text").reindex(columns=order)

@@ -17,6 +17,7 @@ from dashboard.data.overview import BlockCounts, KeyFigure, block_counts, block_
 from dashboard.data.profile import Profile, profile
 from dashboard.data.scope import PUBLIC_ROUNDING, Forbidden, Group, TooFew
 from dashboard.data.signals import SignalTable, per_gemeente, quarter_counts, signal_tables
+from dashboard.data.story import Story, quarter_story
 from dashboard.data.submissions import submission_status
 from dashboard.data.trends import trends
 from dashboard.data.warehouse import (
@@ -36,10 +37,10 @@ from dashboard.data.warehouse import (
 )
 
 __all__ = [
-    "peers", "scope", "signals", "warehouse",
-    "PUBLIC_ROUNDING", "BlockCounts", "Comparison", "Forbidden", "Group", "KeyFigure", "Place", "Profile",
-    "SignalTable", "TooFew", "block_counts", "block_matrix", "caption", "clear_caches", "comparison", "districts",
-    "events", "key_figures", "load_date", "map_values", "missing", "per_gemeente", "profile", "quarter_counts",
-    "quarters", "region", "resolve_quarter", "signal_tables", "source_line", "submission_status", "tile_positions",
-    "trends", "warehouse_changed", "warehouse_version",
+    "peers", "scope", "signals", "warehouse", "PUBLIC_ROUNDING", "BlockCounts", "Comparison", "Forbidden", "Group",
+    "KeyFigure", "Place", "Profile", "SignalTable", "Story", "TooFew", "block_counts", "block_matrix", "caption",
+    "clear_caches", "comparison", "districts", "events", "key_figures", "load_date", "map_values", "missing",
+    "per_gemeente", "profile", "quarter_counts", "quarter_story", "quarters", "region", "resolve_quarter",
+    "signal_tables", "source_line", "submission_status", "tile_positions", "trends", "warehouse_changed",
+    "warehouse_version",
 ]

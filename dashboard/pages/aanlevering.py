@@ -56,8 +56,7 @@ def layout(kwartaal=None, toon=None, **_):
     quarters = data.quarters()
     quarter = data.resolve_quarter(_one(kwartaal))
     if quarter is None:
-        return components.empty_state("Aanlevering", "Er zijn nog geen aanleveringen geladen. Laad aanleveringen "
-                                                     "met nhsv load of via de pagina Aanleveren.")
+        return components.no_data("Aanlevering")
     show = _one(toon) if _one(toon) in dict(FILTERS) else "alle"
     try:
         status = data.submission_status(viewer, quarter)

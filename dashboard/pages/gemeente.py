@@ -74,7 +74,7 @@ def layout(code: str | None = None, kwartaal: str | None = None, groep: str = "g
     code = str(code).upper()
     quarter = data.resolve_quarter(kwartaal)
     if quarter is None:
-        return components.empty_state("Gemeente", "Er zijn nog geen aanleveringen geladen.")
+        return components.no_data("Gemeente")
     groep = groep if groep in dict(PEER_KINDS) else "grootte"
     try:
         p = data.profile(viewer, code, quarter, peer_kind=groep)

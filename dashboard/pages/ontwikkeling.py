@@ -33,7 +33,7 @@ def layout(maat=None, **_):
     viewer = context.viewer()
     quarters = data.quarters()
     if not quarters:
-        return components.empty_state("Ontwikkeling", "Er zijn nog geen aanleveringen geladen.")
+        return components.no_data("Ontwikkeling")
     measure = _one(maat) if _one(maat) in TREND_MEASURES else "score"
     events = data.events()
     caption = data.caption(quarters[0], extra=f"Kwartalen {formatting.quarter_short(quarters[-1])} tot en met "

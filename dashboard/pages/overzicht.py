@@ -46,7 +46,8 @@ def _checklist(viewer: Viewer, quarter: str, district: str | None, sorteer: str,
             matrix = matrix.sort_values([sorteer, "label"], ascending=[False, True], na_position="last")
         links = {label: f"/gemeente/{key}" for label, key in zip(matrix["label"], matrix["key"], strict=True)}
         return html.Div([components.chart_card(charts.status_heatmap(matrix, codes, THEMES), caption, links=links,
-                                               stem=stem), components.status_legend()])
+                                               stem=stem, narrow=_heatmap_list(matrix, codes)),
+                         components.status_legend()])
     labels = {b.code: b.label for b in reference.blocks()}
     try:
         counts = data.block_counts(viewer, quarter, district)
@@ -57,8 +58,39 @@ def _checklist(viewer: Viewer, quarter: str, district: str | None, sorteer: str,
         parts.append(html.P(counts.reason, className="note", role="status"))
         counts = data.block_counts(viewer, quarter)
     chart = charts.status_counts(counts.counts, labels, counts.group.name, counts.own, counts.own_name)
-    parts += [components.chart_card(chart, caption, stem=stem), components.status_legend()]
+    parts += [components.chart_card(chart, caption, stem=stem,
+                                    narrow=_counts_list(counts.counts, counts.own, counts.own_name)),
+              components.status_legend()]
     return html.Div(parts)
+
+
+def _heatmap_list(matrix, codes: list[str]):
+    """The heatmap on a phone: per gemeente its blocks in order and the statuses as symbols, per theme."""
+    rows = []
+    for record in matrix.to_dict("records"):
+        statuses = [record.get(c) for c in codes]
+        if all(s is None or s != s for s in statuses):
+            rows.append((dcc.Link(record["label"], href=f"/gemeente/{record['key']}"), "niet aangeleverd", []))
+            continue
+        groups = [f"{theme} " + "".join(charts.STATUS_SYMBOLS[None if record.get(c) is None or record.get(c) !=
+                                                            record.get(c) else int(record[c])]
+                                      for c in codes if c.startswith(theme)) for theme in THEMES]
+        rows.append((dcc.Link(record["label"], href=f"/gemeente/{record['key']}"),
+                     f"{int(record['blocks_in_order'])} op orde", groups))
+    return components.compact_rows(rows, "Bouwstenen per gemeente")
+
+
+def _counts_list(counts, own: dict, own_name: str | None):
+    """The counts per status on a phone: per block the number of gemeenten per status, and the own status."""
+    from etl.domain import STATUS_LABELS
+
+    rows = []
+    for block, row in counts.iterrows():
+        groups = [f"{charts.STATUS_SYMBOLS[s]} {int(row[s])}" for s in range(len(STATUS_LABELS))]
+        mine = own.get(block)
+        summary = f"{own_name}: {charts.STATUS_SYMBOLS[mine]} {STATUS_LABELS[mine]}" if own and mine is not None else ""
+        rows.append((block, summary, groups))
+    return components.compact_rows(rows, "Status per bouwsteen")
 
 
 def layout(kwartaal: str | None = None, district: str | None = None, maat: str = "score", sorteer: str = "score",
@@ -67,9 +99,7 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
     quarters = data.quarters()
     quarter = data.resolve_quarter(kwartaal)
     if quarter is None:
-        return components.empty_state(
-            "Overzicht", "Er zijn nog geen aanleveringen geladen. Laad aanleveringen met nhsv load of via de pagina "
-                         "Aanleveren.")
+        return components.no_data("Overzicht")
     district = district if district in data.districts() else None
     maat = maat if maat in MAP_MEASURES and (viewer.sees_all or not MEASURES[maat].count_based) else "score"
     sorteer = sorteer if sorteer in dict(SORTS) else "score"
@@ -86,14 +116,17 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
     links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
     note = "" if viewer.sees_all else ("Op de kaart ziet u alleen uw eigen gemeente: de plaats van een tegel zou "
                                        "laten zien welke gemeente het is.")
+    links = {"submitted": f"/aanlevering?kwartaal={quarter}&toon=ontbreekt"} if viewer.sees_all else {}
     try:
-        figures = components.key_figures(data.key_figures(viewer, quarter, district))
+        figures = components.key_figures(data.key_figures(viewer, quarter, district), links)
     except data.TooFew as refused:
         figures = html.P(str(refused), className="empty-state", role="status")
+    story = data.quarter_story(viewer, quarter)
     uitleg = UITLEG + (UITLEG_COORDINATOR if viewer.sees_all else UITLEG_GEMEENTE)
     return html.Div([
         components.page_header("Overzicht van de regio", uitleg,
                                _controls(viewer, quarters, quarter, district, maat, sorteer)),
+        components.story(story.sentences),
         html.H2("Kerncijfers", className="visually-hidden"),
         figures,
         components.export_link(f"/exporteer?kwartaal={quarter}&regio=1",

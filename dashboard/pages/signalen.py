@@ -77,7 +77,7 @@ def layout(scope=None, kwartaal=None, **_):
     quarters = data.quarters()
     quarter = data.resolve_quarter(_one(kwartaal))
     if quarter is None:
-        return components.empty_state("Signalen", "Er zijn nog geen aanleveringen geladen.")
+        return components.no_data("Signalen")
     places = data.region()
     districts = data.districts()
     own = places.get(viewer.municipality_code or "") if viewer.role == MUNICIPALITY else None

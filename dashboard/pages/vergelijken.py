@@ -44,7 +44,7 @@ def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=No
     viewer = context.viewer()
     quarter = data.resolve_quarter(_one(kwartaal))
     if quarter is None:
-        return components.empty_state("Vergelijken", "Er zijn nog geen aanleveringen geladen.")
+        return components.no_data("Vergelijken")
     places = data.region()
     by_name = sorted(places.values(), key=lambda p: p.name)
     if viewer.sees_all:

@@ -92,3 +92,69 @@ def test_keyboard_only_login_quarter_map_and_download(chromium, live_server):
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith(".csv")
     context.close()
+
+
+# Words of plotly.js's own interface in English: none may be a stop of the keyboard or the name of a control.
+ENGLISH = re.compile(r"Download plot|Zoom|Autoscale|Reset axes|Pan|Produced with Plotly|Toggle|Compare data|"
+                     r"Show closest|Box Select|Lasso|Edit in Chart Studio|Share", re.I)
+FOCUS_STOPS = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {tag: el.tagName, name: (el.getAttribute('aria-label') || el.getAttribute('title') ||
+          el.getAttribute('data-title') || el.innerText || '').slice(0, 80),
+          outline: style.outlineStyle + ' ' + style.outlineColor, shadow: style.boxShadow};
+}"""
+
+
+@pytest.mark.parametrize("role", ["coordinator", "gemeente"])
+def test_every_keyboard_stop_is_dutch_and_ringed(page_as, live_server, role):
+    """Tab through the overview and a profile: every stop has a Dutch name (no English chart tool), and a focus
+    ring of two colours, yellow inside near-black (each at least 3:1 against the other and one of them against
+    every background of the monitor)."""
+    page = page_as(role)
+    for path in ["/", "/gemeente/GM0405"]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)
+        seen = 0
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            stop = page.evaluate(FOCUS_STOPS)
+            if stop["tag"] == "BODY":
+                break
+            seen += 1
+            assert not ENGLISH.search(stop["name"]), f"{path}: an English tab stop {stop}"
+            assert "255, 221, 0" in stop["outline"] and "11, 12, 12" in stop["shadow"], f"{path}: ring {stop}"
+        assert seen > 5
+
+
+def test_the_navigation_marks_the_current_page(page_as, live_server):
+    page = page_as("coordinator")
+    for path, name in [("/", "Overzicht"), ("/signalen", "Signalen"), ("/gemeente/GM0405", "Gemeente")]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        current = page.locator("#hoofdnavigatie a[aria-current=page]")
+        assert current.count() == 1 and current.inner_text() == name, path
+
+
+def test_chart_toolbar_offers_only_a_dutch_png_download_and_nothing_leaves_the_monitor(page_as, live_server):
+    """No upload to an outside service: the toolbar has one button, 'Download als PNG'; an SVG is drawn in the
+    browser; and while every page is used, no request goes to a host other than the monitor's own."""
+    page = page_as("coordinator")
+    hosts = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    for path in ["/", "/gemeente/GM0405", "/vergelijken?gemeente=GM0405", "/ontwikkeling", "/signalen"]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        page.locator(".js-plotly-plot").first.hover()
+        page.wait_for_timeout(200)
+        text = page.content()
+        assert "plotly cloud" not in text.lower() and "chart studio" not in text.lower() and "Share" not in text
+        buttons = page.evaluate("""() => [...document.querySelectorAll('.modebar-btn')].map(
+            b => b.getAttribute('data-title'))""")
+        assert buttons and set(buttons) == {"Download als PNG"}, (path, buttons)
+    with page.expect_download() as download:
+        page.locator("button", has_text="Download als SVG").first.click()
+    assert download.value.suggested_filename.startswith("NHSV_") and download.value.suggested_filename.endswith(".svg")
+    assert "<svg" in open(download.value.path(), encoding="utf-8").read(500)
+    assert hosts == {live_server.split("/")[2]}, hosts

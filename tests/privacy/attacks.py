@@ -227,13 +227,15 @@ def names(responses: Iterable[Response], own: str) -> set[str]:
     """The other gemeenten named anywhere in what was sent (district names, which contain 'Waterland', are
     taken out first)."""
     districts = sorted(warehouse.districts(), key=len, reverse=True)
-    patterns = {code: _name_pattern(p.name) for code, p in others(own).items()}
+    code_of = {re.sub(r"\s*\(.*\)$", "", p.name): code for code, p in others(own).items()}
+    pattern = re.compile(r"(?<![\wÀ-ÿ-])(" + "|".join(re.escape(n) for n in sorted(code_of, key=len, reverse=True))
+                         + r")(?![\wÀ-ÿ-])")
     found: set[str] = set()
     for response in responses:
         text = all_text(response)
         for district in districts:
             text = text.replace(district, " ")
-        found |= {code for code, pattern in patterns.items() if pattern.search(text)}
+        found |= {code_of[m] for m in pattern.findall(text)}
     return found
 
 
@@ -269,27 +271,33 @@ class Pin:
     quarter: str | None  # the quarter of the view the number came from (None: a view of every quarter)
 
 
+_FITS: dict[tuple[Number, str], tuple[str, ...]] = {}  # (number, unit) → the gemeenten of the region it fits
+
+
+def _fits(number: Number, unit: Unit) -> tuple[str, ...]:
+    key = (number, unit.measure)
+    if key not in _FITS:
+        _FITS[key] = tuple(c for c, p in warehouse.region().items() if _consistent(number, p.population, unit))
+    return _FITS[key]
+
+
 def population_pins(responses: Iterable[Response], own: str, own_values: Iterable[float] = ()) -> set[Pin]:
     """Numbers that fit the CBS population of exactly one other gemeente, for one of the units. Numbers that are
     the own gemeente's own figures (the attacker knows them) are no lead and are left out."""
-    candidates = others(own)
     known = list(own_values)
-    fits_of: dict[tuple[Number, str], list[str]] = {}
-    pins: set[Pin] = set()
+    leads: set[tuple[Number, str, str | None]] = set()
     for response in responses:
         for number, units in readings(response):
-            if number.value <= 0 or number.step > number.value:
-                continue
-            if any(abs(v - number.value) <= number.step / 2 + 1e-9 for v in known):
-                continue
-            for unit in UNITS:
-                if unit.measure not in units:
-                    continue
-                key = (number, unit.measure)
-                if key not in fits_of:
-                    fits_of[key] = [c for c, p in candidates.items() if _consistent(number, p.population, unit)]
-                if len(fits_of[key]) == 1:
-                    pins.add(Pin(fits_of[key][0], unit.measure, number, response.quarter))
+            if number.value > 0 and number.step <= number.value:
+                leads |= {(number, unit, response.quarter) for unit in units}
+    units = {u.measure: u for u in UNITS}
+    pins: set[Pin] = set()
+    for number, unit, quarter in leads:
+        if any(abs(v - number.value) <= number.step / 2 + 1e-9 for v in known):
+            continue
+        fits = [c for c in _fits(number, units[unit]) if c != own]
+        if len(fits) == 1:
+            pins.add(Pin(fits[0], unit, number, quarter))
     return pins
 
 
@@ -558,10 +566,10 @@ def group_observations(responses: Iterable[Response], quarter: str) -> list[tupl
 
 def _trend_points(response: Response, measure: str, short: str) -> dict[str, Number]:
     """Per group, the point of a trend figure of `measure` (known by its y-axis title) in the quarter."""
+    from dashboard.charts.base import axis_title
     from dashboard.metrics import MEASURES
 
-    m = MEASURES[measure]
-    title = f"{m.label} ({m.unit})"
+    title = axis_title(MEASURES[measure])
     out = {}
     for figure in _figures(response.payload):
         y_title = (figure["layout"].get("yaxis") or {}).get("title") or {}

@@ -65,8 +65,16 @@ def urls(viewer: Viewer, quarters: list[str], districts: list[str], codes: list[
     """(page, parameters, quarter) of every view a gemeente user can ask for, and some they should not."""
     own = viewer.municipality_code
     maps = [k for k in MAP_MEASURES if not MEASURES[k].count_based]
-    for q, d, m in itertools.product(quarters, [None, *districts], maps):
-        yield "/", {"kwartaal": q, "district": d, "maat": m}, q
+    # Overzicht: every district with every quarter, and every map measure with every quarter. Its parts depend on
+    # (quarter, district) — key figures, story, counts per status — or on (quarter, measure) — the map, of the own
+    # gemeente only, which a district filter can only leave out — never on all three; the full product of the
+    # latest quarter is crawled too, and test_the_overview_crawl_covers_every_combination checks the claim.
+    for q, d in itertools.product(quarters, [None, *districts]):
+        yield "/", {"kwartaal": q, "district": d, "maat": "score"}, q
+    for q, m in itertools.product(quarters, maps[1:]):
+        yield "/", {"kwartaal": q, "district": None, "maat": m}, q
+    for d, m in itertools.product(districts, maps[1:]):
+        yield "/", {"kwartaal": quarters[0], "district": d, "maat": m}, quarters[0]
     for q, group in itertools.product(quarters, ["grootte", "district", "regio"]):
         yield "/gemeente/<code>", {"code": own, "kwartaal": q, "groep": group}, q
         yield "/vergelijken", {"kwartaal": q, "groep": group}, q

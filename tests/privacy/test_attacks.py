@@ -116,6 +116,28 @@ def test_the_endpoint_sends_what_the_crawl_reads(privacy_app, privacy_users, pat
     assert sent == read
 
 
+def test_the_overview_crawl_covers_every_combination(privacy_app):
+    """The crawl renders Overzicht for every (quarter, district) and every (quarter, map measure), and the full
+    product for the latest quarter only: what a combination sends is within what those two send."""
+    from dashboard.metrics import MAP_MEASURES, MEASURES
+
+    viewer = Viewer("gemeente", "GM0405")
+    maps = [k for k in MAP_MEASURES if not MEASURES[k].count_based]
+    for q in warehouse.quarters()[1:4]:
+        for district in warehouse.districts():
+            by_district = crawl.render(privacy_app, viewer, "/", {"kwartaal": q, "district": district,
+                                                                  "maat": "score"}, q)
+            for measure in maps[1:]:
+                by_measure = crawl.render(privacy_app, viewer, "/", {"kwartaal": q, "district": None,
+                                                                     "maat": measure}, q)
+                both = crawl.render(privacy_app, viewer, "/", {"kwartaal": q, "district": district,
+                                                               "maat": measure}, q)
+                known = {*attacks.all_numbers(by_district), *attacks.all_numbers(by_measure)}
+                assert set(attacks.all_numbers(both)) <= known, (q, district, measure)
+                words = set(attacks.all_text(by_district).split()) | set(attacks.all_text(by_measure).split())
+                assert set(attacks.all_text(both).split()) <= words, (q, district, measure)
+
+
 # --- 1. names ------------------------------------------------------------------------------------------------
 
 def test_no_other_gemeente_is_named(product):
@@ -220,7 +242,7 @@ def test_the_earlier_behaviour_gives_away_who_did_not_submit(privacy_app, truth)
 
 def test_every_gemeente_of_the_demo_is_attacked(product):
     assert set(product) == set(warehouse.region())
-    assert all(len(responses) > 300 for responses in product.values())
+    assert all(len(responses) > 200 for responses in product.values())
 
 
 def test_demo_users_exist_for_the_endpoint_check(privacy_app, privacy_users):
