@@ -367,6 +367,15 @@ class _Planner:
             return self.error(item, report.rows_offered)
         return plan
 
+    def _in_scope(self, item: _Item) -> bool:
+        """Whether every submission of the file is for the gemeente the upload is limited to (if any). Checked
+        before "al geladen": that answer to a copy of another gemeente's file would confirm its contents. Out of
+        scope, the file goes through validation, which refuses it as another gemeente's."""
+        if self.allowed_municipality is None:
+            return True
+        pairs = _pairs_in(item)
+        return bool(pairs) and all(code == self.allowed_municipality for code, _q in pairs)
+
     def error(self, item: _Item, rows_offered: int) -> _Plan:
         """Nothing of the file is loaded; the attempt is recorded."""
         report = FileReport(name=item.name, sha256=item.sha256, size=len(item.data), outcome=ERROR,
@@ -377,7 +386,7 @@ class _Planner:
 
     def _plan(self, state: _State, item: _Item, plan: _Plan) -> None:
         report = plan.report
-        if report.sha256 in state.loaded:
+        if report.sha256 in state.loaded and self._in_scope(item):
             report.outcome = ALREADY_LOADED
             return
 

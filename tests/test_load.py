@@ -285,3 +285,21 @@ def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook):
     assert [f.outcome for f in ahead.files] == [f.outcome for f in here.files]
     assert ahead.files[-1].outcome == "rejected"
     assert content_snapshot(engine) == same_process
+
+
+# --- scope before hash: an upload never learns that another gemeente's file was loaded -------------------------
+
+
+def test_a_copy_of_another_gemeentes_loaded_file_is_refused_not_reported_as_already_loaded(engine, workbook):
+    alkmaar = workbook("GM0361", "2026Q3")
+    assert load_bytes(engine, "alkmaar.xlsx", alkmaar).outcome == "loaded"
+    before = table_snapshot(engine, WAREHOUSE_TABLES)
+    copy = load_bytes(engine, "kopie.xlsx", alkmaar, allowed_municipality="GM0405")  # Hoorn's user uploads it
+    assert copy.outcome == "rejected"
+    assert [f.rule for f in copy.findings if f.is_fatal] == ["andere_gemeente"]
+    assert copy.submissions == [] and table_snapshot(engine, WAREHOUSE_TABLES) == before
+    # the gemeente's own file, offered again, is still recognised, and so is any file for a coordinator
+    hoorn = workbook("GM0405", "2026Q3")
+    assert load_bytes(engine, "hoorn.xlsx", hoorn, allowed_municipality="GM0405").outcome == "loaded"
+    assert load_bytes(engine, "hoorn-weer.xlsx", hoorn, allowed_municipality="GM0405").outcome == "already_loaded"
+    assert load_bytes(engine, "alkmaar-weer.xlsx", alkmaar).outcome == "already_loaded"
