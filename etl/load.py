@@ -25,18 +25,19 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from etl import db, marts, reference, schema
 from etl import findings as F
 from etl.domain import PARTNERS, Quarter, today
-from etl.extract import Extracted, extract
+from etl.extract import Extracted, RawSubmission, extract
 from etl.findings import Finding
 from etl.validate import Context, Submission, validate
 
@@ -126,7 +127,7 @@ def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, c
     `parse_worker`: parse ahead in worker processes (default: for runs of PARSE_WORKER_FROM files or more)."""
     report = RunReport(start_run(engine, actor, channel))
     if parse_worker is None:
-        parse_worker = isinstance(files, Sequence) and len(files) >= PARSE_WORKER_FROM
+        parse_worker = isinstance(files, Sized) and len(files) >= PARSE_WORKER_FROM
     pool = _parse_pool() if parse_worker else None
     try:
         planner = _Planner(actor, allowed_municipality)
@@ -142,19 +143,23 @@ def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, c
     return report
 
 
+class _Files:
+    """The files of `paths` as (name, content), each read shortly before its turn, so memory stays flat."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        return ((path.name, path.read_bytes()) for path in self.paths)
+
+
 def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel: str = "cli",
                progress: Callable[[FileReport], None] | None = None) -> RunReport:
-    """Loads files and folders; each file is read shortly before its turn comes, so memory stays flat."""
-    files = collect_paths(paths)
-
-    class _Lazy(Sequence):
-        def __len__(self) -> int:
-            return len(files)
-
-        def __getitem__(self, i):  # type: ignore[override]
-            return files[i].name, files[i].read_bytes()
-
-    return load_files(engine, _Lazy(), actor, channel, progress=progress)
+    """Loads files and folders (see load_files)."""
+    return load_files(engine, _Files(collect_paths(paths)), actor, channel, progress=progress)
 
 
 # --- reading and parsing ahead -------------------------------------------------------------------------------
@@ -176,8 +181,8 @@ def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
     for data in contents:
         try:
             out.append(extract(data))
-        except Exception:
-            out.append(None)  # the main process parses it again and records what goes wrong
+        except Exception:  # a fault of extract(): the loader parses the file again, and logs and records it there
+            out.append(None)
     return out
 
 
@@ -188,20 +193,21 @@ class _Item:
     name: str
     data: bytes
     sha256: str
-    future: Future | None = None  # the worker's task that parses this file (with a few others)
+    future: Future[list[Extracted | None]] | None = None  # the worker's task that parses this file (and others)
     position: int = 0  # this file's place in the task
     _extracted: Extracted | None = None
 
     def extracted(self) -> Extracted:
+        """What extract() read; raises what extract() raises for this file."""
         if self._extracted is None:
             if self.future is not None:
                 try:
-                    self._extracted = self.future.result()[self.position]
-                except Exception:  # a broken worker: parse here
-                    pass
+                    self._extracted = self.future.result()[self.position]  # None: extract raised in the worker
+                except BrokenProcessPool:
+                    log.warning("a parse worker stopped; %s is parsed in the loader's process", self.name)
                 self.future = None
             if self._extracted is None:
-                self._extracted = extract(self.data)  # raises for a file that breaks extract
+                self._extracted = extract(self.data)
         return self._extracted
 
 
@@ -212,6 +218,7 @@ def _batches(files: Iterable[tuple[str, bytes]], pool: ProcessPoolExecutor | Non
     limit = PARSE_AHEAD if pool is not None else BATCH_FILES
 
     def fill() -> None:
+        nonlocal pool
         while len(ahead) < limit:
             task: list[_Item] = []
             for name, data in itertools.islice(source, PARSE_TASK_FILES if pool is not None else 1):
@@ -221,10 +228,12 @@ def _batches(files: Iterable[tuple[str, bytes]], pool: ProcessPoolExecutor | Non
             if pool is not None:
                 try:
                     future = pool.submit(_extract_all, [item.data for item in task])
-                except Exception:  # a broken pool: the main process parses
-                    future = None
-                for item in task:
-                    item.future = future
+                except BrokenProcessPool:
+                    log.warning("the parse workers stopped; the loader's process parses the rest")
+                    pool = None
+                else:
+                    for item in task:
+                        item.future = future
             ahead.extend(task)
 
     def parsed(item: _Item) -> bool:
@@ -266,12 +275,21 @@ class _Plan:
         return [(code, Quarter.parse(q)) for code, q, _v, status, _s in self.rows if status == "active"]
 
 
-def _pair_of(raw) -> Pair | None:
+def _pair_of(raw: RawSubmission) -> Pair | None:
     """(gemeente, kwartaal) of a raw submission as validation will read it, or None (for look-ups only)."""
+    quarter = _quarter_of(raw)
+    if quarter is None or "gemeente_code" not in raw.general:
+        return None
+    return str(raw.general["gemeente_code"].value).strip().upper().replace(" ", ""), quarter
+
+
+def _quarter_of(raw: RawSubmission) -> str | None:
+    """The quarter code of a raw submission, or None where it has none or no valid one (validation says so)."""
+    if "kwartaal" not in raw.general:
+        return None
     try:
-        code = str(raw.general["gemeente_code"].value).strip().upper().replace(" ", "")
-        return code, Quarter.parse(str(raw.general["kwartaal"].value)).code
-    except Exception:
+        return Quarter.parse(str(raw.general["kwartaal"].value)).code
+    except ValueError:
         return None
 
 
@@ -362,8 +380,8 @@ class _Planner:
             self._plan(state, item, plan)
         except SQLAlchemyError:
             raise  # the warehouse, not the file: the batch fails
-        except Exception:
-            log.exception("loading %s failed", item.name)
+        except Exception:  # a fault in extract or validate on this file: it fails alone, recorded as an error
+            log.exception("loading %s failed; it is recorded as an error", item.name)
             return self.error(item, report.rows_offered)
         return plan
 
@@ -402,13 +420,7 @@ class _Planner:
         valid: list[Submission] = []
         rejected_keys: list[Pair] = []
 
-        def quarter_key(raw):
-            try:
-                return Quarter.parse(str(raw.general["kwartaal"].value)).code
-            except Exception:
-                return ""
-
-        for raw in sorted(extracted.submissions, key=quarter_key):
+        for raw in sorted(extracted.submissions, key=lambda raw: _quarter_of(raw) or ""):
             sub, found = validate(raw, ctx)
             report.findings.extend(found)
             if sub is None:
@@ -457,13 +469,16 @@ def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _lost(exc: BaseException) -> bool:
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+def _warehouse_failed(exc: BaseException) -> bool:
+    """The warehouse failed, not a file: the connection lost, a time limit or a lock wait passed, the database
+    locked or unavailable. Loading the batch file by file would fail the same way, and record every file of it
+    as an error although nothing is wrong with them."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and bool(exc.connection_invalidated))
 
 
 def _load_batch(engine: Engine, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
     """One transaction: plan every file, write them with one statement per table, refresh the marts of the
-    pairs touched, commit. If writing fails, the batch is loaded again file by file."""
+    pairs touched, commit. If writing fails on the data of a file, the batch is loaded again file by file."""
     try:
         with engine.begin() as conn:
             _begin(conn)
@@ -477,10 +492,13 @@ def _load_batch(engine: Engine, run_id: int, items: list[_Item], planner: _Plann
             marts.refresh(conn, marts.pairs_to_refresh(pair for plan in plans for pair in plan.touched), written)
             _count(conn, run_id, [plan.report for plan in plans])
         return [plan.report for plan in plans]
+    except (IntegrityError, DataError):
+        log.warning("the warehouse refused the data of a batch of %d files; loading them one at a time", len(items),
+                    exc_info=True)
     except Exception as exc:
-        if _lost(exc):
+        if _warehouse_failed(exc):
             raise
-        log.warning("writing a batch of %d files failed; loading them one at a time", len(items), exc_info=True)
+        log.exception("writing a batch of %d files failed; loading them one at a time", len(items))
     return _load_batch_file_by_file(engine, run_id, items, planner)
 
 
@@ -497,13 +515,15 @@ def _load_batch_file_by_file(engine: Engine, run_id: int, items: list[_Item], pl
                 with conn.begin_nested():
                     written = _write(conn, run_id, [plan], planner.actor)
                     marts.refresh(conn, marts.pairs_to_refresh(plan.touched), written)
+            except (IntegrityError, DataError):
+                log.warning("the warehouse refused the data of %s; it is recorded as an error", item.name,
+                            exc_info=True)
+                plan = _record_error(conn, run_id, planner, item, plan)
             except Exception as exc:
-                if _lost(exc) or conn.invalidated:
+                if _warehouse_failed(exc) or conn.invalidated:
                     raise
-                log.exception("loading %s failed", item.name)
-                # The savepoint rolled back: nothing of the file is in the warehouse. Record the attempt.
-                plan = planner.error(item, plan.report.rows_offered)
-                _write(conn, run_id, [plan], planner.actor)
+                log.exception("loading %s failed; it is recorded as an error", item.name)
+                plan = _record_error(conn, run_id, planner, item, plan)
             else:
                 state.apply(plan)
             reports.append(plan.report)
@@ -511,11 +531,22 @@ def _load_batch_file_by_file(engine: Engine, run_id: int, items: list[_Item], pl
     return reports
 
 
+def _record_error(conn: Connection, run_id: int, planner: _Planner, item: _Item, failed: _Plan) -> _Plan:
+    """The savepoint rolled back: nothing of the file is in the warehouse. Record the attempt."""
+    plan = planner.error(item, failed.report.rows_offered)
+    _write(conn, run_id, [plan], planner.actor)
+    return plan
+
+
 def _pairs_in(item: _Item) -> list[Pair]:
+    """The (gemeente, kwartaal) pairs of a file, for the batch's look-ups; none for a file extract() fails on,
+    which planning parses again and then logs and records as an error."""
     try:
-        return [pair for raw in item.extracted().submissions if (pair := _pair_of(raw))]
-    except Exception:  # the file breaks extract: planning records it
+        extracted = item.extracted()
+    except Exception:
+        log.debug("extract() failed on %s; planning records it", item.name, exc_info=True)
         return []
+    return [pair for raw in extracted.submissions if (pair := _pair_of(raw))]
 
 
 def _chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
