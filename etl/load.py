@@ -24,6 +24,9 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,6 +36,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from etl import db, marts, reference, schema
 from etl import findings as F
@@ -55,6 +59,7 @@ PARSE_WORKERS = 2  # at most, and no more than the cores: the writing in the mai
 PARSE_AHEAD = 2 * BATCH_FILES  # files handed to the worker before they are needed (bounds the memory)
 PARSE_TASK_FILES = 8  # files per task for the worker
 CHUNK = 1000  # values per IN list
+WORKER_WATCH_SECONDS = 0.5  # how often a parse worker checks that its loader is still there
 
 Pair = tuple[str, str]  # (municipality_code, quarter code)
 
@@ -76,6 +81,7 @@ class FileReport:
 class RunReport:
     run_id: int
     files: list[FileReport] = field(default_factory=list)
+    parse_workers: int = 0  # worker processes that parsed ahead (0: parsed in the loader's own process)
 
     def count(self, outcome: str) -> int:
         return sum(1 for f in self.files if f.outcome == outcome)
@@ -125,10 +131,13 @@ def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, c
 
     `progress` is called with each file's report, in order, once the batch holding the file has committed.
     `parse_worker`: parse ahead in worker processes (default: for runs of PARSE_WORKER_FROM files or more)."""
-    report = RunReport(start_run(engine, actor, channel))
     if parse_worker is None:
         parse_worker = isinstance(files, Sized) and len(files) >= PARSE_WORKER_FROM
-    pool = _parse_pool() if parse_worker else None
+    # The workers are started before this run opens any connection: a worker then has no copy of one, and a
+    # loader that is killed leaves no session behind that holds its locks.
+    workers = min(PARSE_WORKERS, os.cpu_count() or 1) if parse_worker else 0
+    pool = _parse_pool(engine, workers) if workers else None
+    report = RunReport(start_run(engine, actor, channel), parse_workers=workers if pool is not None else 0)
     try:
         planner = _Planner(actor, allowed_municipality)
         for batch in _batches(files, pool):
@@ -165,14 +174,41 @@ def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel:
 # --- reading and parsing ahead -------------------------------------------------------------------------------
 
 
-def _parse_pool() -> ProcessPoolExecutor | None:
-    """Worker processes for extract(), forked (cheap to start, nothing to import again); None where the
-    platform cannot fork or there is a single core. Two workers rather than one loaded the regional inbox
-    (351 files) in 1.45x the time of parsing it alone instead of 1.56x (medians of 6 runs on 2 cores)."""
-    cores = os.cpu_count() or 1
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+def _parse_pool(engine: Engine, workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes for extract(), forked (cheap to start, nothing to import again); None where forking is
+    not safe or not worth it. Two workers rather than one loaded the regional inbox (351 files) in 1.45x the time
+    of parsing it alone instead of 1.56x (medians of 6 runs on 2 cores).
+
+    A fork copies every open file of the process. So the workers are forked before the run opens a connection
+    (the engine's idle connections are closed first) and never where the process runs other threads (a fork
+    copies their locks half-held) or has a connection in use: a worker holding a copy of the loader's database
+    connection kept its session, and the session's locks, alive after the loader was killed. Each worker also
+    ends by itself within WORKER_WATCH_SECONDS once its loader is gone, however the loader ended."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None  # a single core: the loader's process parses as fast, without the hand-over
+    if threading.active_count() > 1:
+        log.info("parsing in the loader's process: it runs other threads, which forking is not safe with")
         return None
-    return ProcessPoolExecutor(max_workers=min(PARSE_WORKERS, cores), mp_context=multiprocessing.get_context("fork"))
+    if not isinstance(engine.pool, QueuePool) or engine.pool.checkedout():
+        log.info("parsing in the loader's process: a connection is in use, which a worker would inherit")
+        return None
+    engine.dispose()  # the idle connections: a worker would inherit them
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
+def _worker_start(loader_pid: int) -> None:
+    """In each parse worker: Ctrl+C is for the loader (which stops the workers), and the worker exits when its
+    loader is gone (the worker is then re-parented), also after a kill -9 that gave the loader no chance."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_without_loader, args=(loader_pid,), name="exit-without-loader",
+                     daemon=True).start()
+
+
+def _exit_without_loader(loader_pid: int) -> None:
+    while os.getppid() == loader_pid:
+        time.sleep(WORKER_WATCH_SECONDS)
+    os._exit(1)
 
 
 def _extract_all(contents: list[bytes]) -> list[Extracted | None]:

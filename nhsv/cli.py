@@ -107,14 +107,16 @@ def run_load(engine, paths: list[str], actor: str, channel: str, quiet: bool = F
 
     use_bar = total >= PROGRESS_FROM_FILES and err.is_terminal
     if use_bar:
+        # No refresh thread (auto_refresh): the loader forks its parse workers only from a single-threaded process.
         with Progress(TextColumn("Laden"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as progress:
+                      console=err, transient=True, auto_refresh=False) as progress:
             task = progress.add_task("laden", total=total)
 
             def step(file_report):
                 if not quiet or file_report.outcome in ("rejected", "error"):
                     _print_file(progress.console, file_report)
                 progress.advance(task)
+                progress.refresh()
 
             report = load_paths(engine, paths, actor, channel, progress=step)
     else:

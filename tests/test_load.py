@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -285,9 +287,31 @@ def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook):
     same_process = content_snapshot(engine)
     empty_warehouse(engine)
     ahead = load.load_files(engine, files, actor="test", parse_worker=True)
+    assert ahead.parse_workers == min(load.PARSE_WORKERS, os.cpu_count() or 1) > 1
     assert [f.outcome for f in ahead.files] == [f.outcome for f in here.files]
     assert ahead.files[-1].outcome == "rejected"
     assert content_snapshot(engine) == same_process
+
+
+def test_no_parse_workers_are_forked_beside_other_threads_or_a_connection_in_use(engine, workbook):
+    """A fork copies the open connection (whose session then outlives a killed loader) and other threads' locks
+    half-held: the loader then parses in its own process, with the same result."""
+    files = tricky_files(workbook)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        beside_a_thread = load.load_files(engine, files, actor="test", parse_worker=True)
+    finally:
+        stop.set()
+        other.join()
+    assert beside_a_thread.parse_workers == 0
+    empty_warehouse(engine)
+    with engine.connect():
+        beside_a_connection = load.load_files(engine, files, actor="test", parse_worker=True)
+    assert beside_a_connection.parse_workers == 0
+    assert [f.outcome for f in beside_a_connection.files] == [f.outcome for f in beside_a_thread.files] == [
+        "loaded", "loaded", "loaded", "already_loaded", "rejected", "loaded", "loaded"]
 
 
 # --- scope before hash: an upload never learns that another gemeente's file was loaded -------------------------
