@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import filelock
 from sqlalchemy import ARRAY, Connection, Engine, Table, any_, bindparam, create_engine, event, insert, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 from nhsv import settings
@@ -18,7 +21,9 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. The health check compares the database with it in every server worker, which then need
 # not import alembic (~12 MB per worker); tests/test_migrations.py checks it against alembic's own head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -112,3 +117,131 @@ def is_in(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+# --- the loader's hold on the warehouse ---------------------------------------------------------------------
+
+# A PostgreSQL advisory lock, per database: ('NHSV' in ASCII, 1 for loading). Advisory locks of other
+# applications in the same database would have to pick the same pair by chance to collide.
+LOAD_LOCK_KEY = (0x4E485356, 1)
+_KEY = {"a": LOAD_LOCK_KEY[0], "b": LOAD_LOCK_KEY[1]}
+
+
+def set_loader_timeouts(conn: Connection) -> None:
+    """PostgreSQL: the loader's time limits for the transaction just begun, from the settings. SET LOCAL: they
+    end with the transaction, so a pooled connection that the app uses afterwards never keeps them.
+
+    Without them an interrupted load could leave a session "idle in transaction" holding row locks, and the
+    next load waited on those locks without end (10 minutes before anyone noticed, 3 times out of 3)."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(text("SELECT set_config('lock_timeout', :lock, true), set_config('statement_timeout', :statement, "
+                      "true), set_config('idle_in_transaction_session_timeout', :idle, true)"), {
+        "lock": f"{settings.get_int('NHSV_LOAD_LOCK_TIMEOUT_SECONDS')}s",
+        "statement": f"{settings.get_int('NHSV_LOAD_STATEMENT_TIMEOUT_SECONDS')}s",
+        "idle": f"{settings.get_int('NHSV_LOAD_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS')}s",
+    })
+
+
+class LoadLock:
+    """One load at a time per warehouse: taken before a run starts, released when it ends, and released by the
+    operating system or the database when the process holding it dies, however it dies (kill -9 included).
+
+    `held_elsewhere()` looks without taking the lock where the database allows it; it tells `nhsv runs` whether
+    a run without an end is still going or was interrupted."""
+
+    def try_acquire(self) -> bool:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def held_elsewhere(self) -> bool:
+        raise NotImplementedError
+
+
+class _AdvisoryLock(LoadLock):
+    """PostgreSQL: a session-level advisory lock on the connection the run writes with. It outlasts the run's
+    commits and ends with the session, so a loader that is killed loses it with its connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def try_acquire(self) -> bool:
+        with self.conn.begin():
+            return bool(self.conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), _KEY).scalar())
+
+    def release(self) -> None:
+        if self.conn.invalidated or self.conn.closed:
+            return  # the session, and its lock, are gone
+        try:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            with self.conn.begin():
+                self.conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), _KEY)
+        except DBAPIError:
+            # The connection broke: its session, and the lock with it, end on the server.
+            log.warning("releasing the load lock failed; the connection is closed instead", exc_info=True)
+            self.conn.invalidate()
+
+    def held_elsewhere(self) -> bool:
+        with self.conn.begin():
+            return self.conn.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
+                "AND classid = :a AND objid = :b AND pid <> pg_backend_pid() "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"),
+                _KEY).scalar() is True
+
+
+class _FileLock(LoadLock):
+    """SQLite: an exclusive lock (flock) on a file beside the warehouse file, `warehouse.db.load-lock`. SQLite's
+    own locks last one transaction; a run is many."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = filelock.FileLock(str(path))
+
+    def try_acquire(self) -> bool:
+        try:
+            self.lock.acquire(timeout=0)
+        except filelock.Timeout:
+            return False
+        return True
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def held_elsewhere(self) -> bool:
+        probe = filelock.FileLock(str(self.path))
+        try:
+            probe.acquire(timeout=0)
+        except filelock.Timeout:
+            return True
+        except OSError:  # the folder is read-only here: no loader could have taken the lock from here either
+            log.warning("cannot open the load lock %s to look at it", self.path, exc_info=True)
+            return False
+        probe.release()
+        return False
+
+
+class _NoLock(LoadLock):
+    """An in-memory SQLite warehouse belongs to one connection of one process: nobody else can load into it."""
+
+    def try_acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+    def held_elsewhere(self) -> bool:
+        return False
+
+
+def load_lock(conn: Connection) -> LoadLock:
+    """The warehouse's load lock, to be taken (PostgreSQL) on `conn`, the connection a run writes with."""
+    if conn.dialect.name == "postgresql":
+        return _AdvisoryLock(conn)
+    database = conn.engine.url.database
+    if conn.dialect.name == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+        return _FileLock(Path(database + ".load-lock"))
+    return _NoLock()

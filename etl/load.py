@@ -8,11 +8,17 @@ How: files are taken in batches (up to BATCH_FILES files or BATCH_BYTES bytes), 
 Every file of a batch is first planned in Python (hash, extract, validate, version numbers) against what the
 warehouse and the earlier files of the batch hold; then the batch is written with one statement per table,
 the marts of the (gemeente, quarter) pairs it touched are refreshed once, and the batch commits: the marts
-are never out of step with the facts. If writing the batch fails, it is rolled back and loaded again file by
-file, each file in a SAVEPOINT with its own mart refresh, so that a file that cannot be written is recorded as
-an error and the other files load. An exception that escapes (the database lost, an interrupt) leaves nothing
-of the batch behind; the batches committed before it stay loaded. For larger runs, parsing (extract) runs
-ahead in up to PARSE_WORKERS worker processes while the main process validates and writes.
+are never out of step with the facts. If writing the batch fails on a file's data, it is rolled back and loaded
+again file by file, each file in a SAVEPOINT with its own mart refresh, so that a file that cannot be written is
+recorded as an error and the other files load. An exception that escapes (the database lost or timed out, an
+interrupt) leaves nothing of the batch behind; the batches committed before it stay loaded, and the run is
+recorded as interrupted. For larger runs, parsing (extract) runs ahead in up to PARSE_WORKERS worker processes
+while the main process validates and writes.
+
+One load at a time per warehouse: a run holds the load lock (`db.load_lock`) from before it starts until it
+ends; another load waits for it up to NHSV_LOAD_WAIT_SECONDS and otherwise raises LoadBusy, recording nothing.
+The lock goes with the process however it ends, so a run that holds it is alive; a run without an end whose
+lock nobody holds was interrupted, and the next run marks it so.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, tuple_, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
@@ -44,11 +52,14 @@ from etl.domain import PARTNERS, Quarter, today
 from etl.extract import Extracted, RawSubmission, extract
 from etl.findings import Finding
 from etl.validate import Context, Submission, validate
+from nhsv import settings
 
 log = logging.getLogger(__name__)
 
 LOADED, ALREADY_LOADED, REJECTED, ERROR = "loaded", "already_loaded", "rejected", "error"
 OUTCOME_LABELS = {LOADED: "geladen", ALREADY_LOADED: "al geladen", REJECTED: "afgewezen", ERROR: "fout"}
+RUNNING, FINISHED, INTERRUPTED = "running", "finished", "interrupted"  # load_run.status
+RUN_STATUS_LABELS = {RUNNING: "bezig", FINISHED: "voltooid", INTERRUPTED: "afgebroken"}
 
 BATCH_FILES = 200  # files per transaction
 MIN_BATCH_FILES = 25  # the first batch; with parse workers, later ones hold at least this many files (or half
@@ -59,6 +70,7 @@ PARSE_WORKERS = 2  # at most, and no more than the cores: the writing in the mai
 PARSE_AHEAD = 2 * BATCH_FILES  # files handed to the worker before they are needed (bounds the memory)
 PARSE_TASK_FILES = 8  # files per task for the worker
 CHUNK = 1000  # values per IN list
+LOCK_POLL_SECONDS = 0.5  # how often a waiting load tries the load lock again
 WORKER_WATCH_SECONDS = 0.5  # how often a parse worker checks that its loader is still there
 
 Pair = tuple[str, str]  # (municipality_code, quarter code)
@@ -77,10 +89,31 @@ class FileReport:
     rows_rejected: int = 0
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """A load run as the messages about it show it."""
+
+    id: int
+    started_at: dt.datetime
+    actor: str
+    channel: str
+    files_offered: int
+    rows_loaded: int
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> RunInfo:
+        return cls(row.id, row.started_at, row.actor, row.channel, row.files_offered, row.rows_loaded)
+
+    def text(self) -> str:
+        """Dutch, for messages: 'laadronde 12 (gestart 13-11-2026 10:02 UTC door jan (cli))'."""
+        return f"laadronde {self.id} (gestart {self.started_at:%d-%m-%Y %H:%M} UTC door {self.actor})"
+
+
 @dataclass
 class RunReport:
     run_id: int
     files: list[FileReport] = field(default_factory=list)
+    interrupted: list[RunInfo] = field(default_factory=list)  # earlier runs found interrupted, marked by this one
     parse_workers: int = 0  # worker processes that parsed ahead (0: parsed in the loader's own process)
 
     def count(self, outcome: str) -> int:
@@ -89,6 +122,15 @@ class RunReport:
     @property
     def any_rejected(self) -> bool:
         return any(f.outcome in (REJECTED, ERROR) for f in self.files)
+
+
+class LoadBusy(Exception):
+    """Another load held the warehouse's load lock for the whole wait; this load recorded nothing."""
+
+    def __init__(self, waited: float, holder: RunInfo | None) -> None:
+        super().__init__(f"another load holds the load lock (waited {waited:.0f} s): {holder}")
+        self.waited = waited
+        self.holder = holder
 
 
 def utcnow() -> dt.datetime:
@@ -110,46 +152,43 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def start_run(engine: Engine, actor: str, channel: str) -> int:
-    with engine.begin() as conn:
-        return conn.execute(insert(schema.load_run).values(
-            started_at=utcnow(), actor=actor, channel=channel, files_offered=0, files_loaded=0,
-            files_already_loaded=0, files_rejected=0, rows_offered=0, rows_loaded=0, rows_rejected=0,
-        ).returning(schema.load_run.c.id)).scalar_one()
-
-
-def finish_run(engine: Engine, run_id: int) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(schema.load_run).where(schema.load_run.c.id == run_id).values(finished_at=utcnow()))
-
-
 def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, channel: str = "cli",
                allowed_municipality: str | None = None,
                progress: Callable[[FileReport], None] | None = None,
-               parse_worker: bool | None = None) -> RunReport:
+               parse_worker: bool | None = None,
+               wait_seconds: float | None = None,
+               on_wait: Callable[[RunInfo | None, float], None] | None = None) -> RunReport:
     """Loads (name, content) pairs as one run. `allowed_municipality` limits an upload to one gemeente.
 
     `progress` is called with each file's report, in order, once the batch holding the file has committed.
-    `parse_worker`: parse ahead in worker processes (default: for runs of PARSE_WORKER_FROM files or more)."""
+    `parse_worker`: parse ahead in worker processes (default: for runs of PARSE_WORKER_FROM files or more).
+    While another load runs, this one waits up to `wait_seconds` (default: NHSV_LOAD_WAIT_SECONDS), calling
+    `on_wait(the other run or None, wait_seconds)` once, and then raises LoadBusy without recording anything."""
     if parse_worker is None:
         parse_worker = isinstance(files, Sized) and len(files) >= PARSE_WORKER_FROM
-    # The workers are started before this run opens any connection: a worker then has no copy of one, and a
-    # loader that is killed leaves no session behind that holds its locks.
+    # The workers are started before this run opens any connection or takes the lock: a worker then has no copy
+    # of either, and a loader that is killed leaves no session behind that holds its locks.
     workers = min(PARSE_WORKERS, os.cpu_count() or 1) if parse_worker else 0
     pool = _parse_pool(engine, workers) if workers else None
-    report = RunReport(start_run(engine, actor, channel), parse_workers=workers if pool is not None else 0)
     try:
-        planner = _Planner(actor, allowed_municipality)
-        for batch in _batches(files, pool):
-            for file_report in _load_batch(engine, report.run_id, batch, planner):
-                report.files.append(file_report)
-                if progress:
-                    progress(file_report)
+        with _run_connection(engine, wait_seconds, on_wait) as conn:
+            report = _start_run(conn, actor, channel)
+            report.parse_workers = workers if pool is not None else 0
+            try:
+                planner = _Planner(actor, allowed_municipality)
+                for batch in _batches(files, pool):
+                    for file_report in _load_batch(conn, report.run_id, batch, planner):
+                        report.files.append(file_report)
+                        if progress:
+                            progress(file_report)
+            except BaseException:
+                _end_run(conn, report.run_id, INTERRUPTED)
+                raise
+            _end_run(conn, report.run_id, FINISHED)
+            return report
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    finish_run(engine, report.run_id)
-    return report
 
 
 class _Files:
@@ -166,9 +205,101 @@ class _Files:
 
 
 def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel: str = "cli",
-               progress: Callable[[FileReport], None] | None = None) -> RunReport:
+               progress: Callable[[FileReport], None] | None = None, wait_seconds: float | None = None,
+               on_wait: Callable[[RunInfo | None, float], None] | None = None) -> RunReport:
     """Loads files and folders (see load_files)."""
-    return load_files(engine, _Files(collect_paths(paths)), actor, channel, progress=progress)
+    return load_files(engine, _Files(collect_paths(paths)), actor, channel, progress=progress,
+                      wait_seconds=wait_seconds, on_wait=on_wait)
+
+
+# --- the run: its connection, the load lock, its row in load_run --------------------------------------------
+
+
+@contextmanager
+def _run_connection(engine: Engine, wait_seconds: float | None,
+                    on_wait: Callable[[RunInfo | None, float], None] | None) -> Iterator[Connection]:
+    """The connection a run writes with, holding the load lock; waits for another load up to `wait_seconds`."""
+    wait = settings.get_int("NHSV_LOAD_WAIT_SECONDS") if wait_seconds is None else wait_seconds
+    with engine.connect() as conn:
+        lock = db.load_lock(conn)
+        deadline = time.monotonic() + wait
+        told = False
+        while not lock.try_acquire():
+            if not told:
+                told = True
+                log.info("waiting up to %s s for another load to finish", wait)
+                if on_wait is not None:
+                    on_wait(_live_run(conn), wait)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LoadBusy(wait, _live_run(conn))
+            time.sleep(min(LOCK_POLL_SECONDS, remaining))
+        try:
+            yield conn
+        finally:
+            lock.release()
+
+
+def _live_run(conn: Connection) -> RunInfo | None:
+    """The newest run still marked running: the one a live loader is doing, when the load lock is held."""
+    lr = schema.load_run
+    with conn.begin():
+        row = conn.execute(select(lr).where(lr.c.status == RUNNING).order_by(lr.c.id.desc()).limit(1)).first()
+    return RunInfo.of(row) if row is not None else None
+
+
+def _start_run(conn: Connection, actor: str, channel: str) -> RunReport:
+    """The run's row; runs left "running" are marked interrupted first (holding the lock, this one knows that
+    none of them is still going)."""
+    lr = schema.load_run
+    with conn.begin():
+        db.set_loader_timeouts(conn)
+        left = conn.execute(select(lr).where(lr.c.status == RUNNING).order_by(lr.c.id)).all()
+        if left:
+            conn.execute(update(lr).where(lr.c.id.in_([r.id for r in left])).values(status=INTERRUPTED))
+        run_id = conn.execute(insert(lr).values(
+            started_at=utcnow(), actor=actor, channel=channel, status=RUNNING, files_offered=0, files_loaded=0,
+            files_already_loaded=0, files_rejected=0, rows_offered=0, rows_loaded=0, rows_rejected=0,
+        ).returning(lr.c.id)).scalar_one()
+    interrupted = [RunInfo.of(r) for r in left]
+    for run in interrupted:
+        log.warning("load run %d (started %s by %s) was interrupted; what its committed batches loaded stays",
+                    run.id, run.started_at, run.actor)
+    return RunReport(run_id, interrupted=interrupted)
+
+
+def _end_run(conn: Connection, run_id: int, status: str) -> None:
+    """Record how the run ended. After an interruption this is best effort: the connection may be what failed,
+    and then the next run marks this one."""
+    values: dict[str, Any] = {"status": status}
+    if status == FINISHED:
+        values["finished_at"] = utcnow()
+    if status == INTERRUPTED and conn.invalidated:
+        log.warning("load run %d was interrupted and its connection lost; the next load marks it", run_id)
+        return
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        with conn.begin():
+            db.set_loader_timeouts(conn)
+            conn.execute(update(schema.load_run).where(schema.load_run.c.id == run_id).values(values))
+    except SQLAlchemyError:
+        if status == FINISHED:
+            raise
+        log.warning("could not mark load run %d as interrupted; the next load will", run_id, exc_info=True)
+
+
+def run_statuses(engine: Engine, runs: Sequence[Row[Any]]) -> dict[int, str]:
+    """The status of each of `runs` (load_run rows) as it is now: a run still marked running is interrupted
+    unless a live loader holds the load lock and it is that loader's run (the newest one running)."""
+    running = [r.id for r in runs if r.status == RUNNING]
+    live: int | None = None
+    if running:
+        with engine.connect() as conn:
+            if db.load_lock(conn).held_elsewhere():
+                found = _live_run(conn)
+                live = found.id if found is not None else None
+    return {r.id: INTERRUPTED if r.status == RUNNING and r.id != live else r.status for r in runs}
 
 
 # --- reading and parsing ahead -------------------------------------------------------------------------------
@@ -499,10 +630,12 @@ class _Planner:
 
 
 def _begin(conn: Connection) -> None:
-    """SQLite: open the transaction now, with the write lock (pysqlite would open it only at the first
-    INSERT, after the first SAVEPOINT, whose RELEASE would then commit)."""
+    """At the start of each of the loader's transactions. SQLite: open the transaction now, with the write lock
+    (pysqlite would open it only at the first INSERT, after the first SAVEPOINT, whose RELEASE would then
+    commit). PostgreSQL: the loader's time limits."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    db.set_loader_timeouts(conn)
 
 
 def _warehouse_failed(exc: BaseException) -> bool:
@@ -512,11 +645,19 @@ def _warehouse_failed(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and bool(exc.connection_invalidated))
 
 
-def _load_batch(engine: Engine, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
+def _check_alive(conn: Connection) -> None:
+    """A connection that was lost is not used again: SQLAlchemy would open a new one, which would not hold the
+    load lock (on PostgreSQL the lock belongs to the lost session)."""
+    if conn.invalidated:
+        raise RuntimeError("the loader's connection to the warehouse was lost; the load stops")
+
+
+def _load_batch(conn: Connection, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
     """One transaction: plan every file, write them with one statement per table, refresh the marts of the
     pairs touched, commit. If writing fails on the data of a file, the batch is loaded again file by file."""
+    _check_alive(conn)
     try:
-        with engine.begin() as conn:
+        with conn.begin():
             _begin(conn)
             state = _State(conn, items)
             plans = []
@@ -535,14 +676,16 @@ def _load_batch(engine: Engine, run_id: int, items: list[_Item], planner: _Plann
         if _warehouse_failed(exc):
             raise
         log.exception("writing a batch of %d files failed; loading them one at a time", len(items))
-    return _load_batch_file_by_file(engine, run_id, items, planner)
+    return _load_batch_file_by_file(conn, run_id, items, planner)
 
 
-def _load_batch_file_by_file(engine: Engine, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
+def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[_Item], planner: _Planner
+                             ) -> list[FileReport]:
     """One transaction, each file in a SAVEPOINT with its own mart refresh: a file that fails is recorded as an
     error, and the files after it are planned against what was actually written."""
+    _check_alive(conn)
     reports = []
-    with engine.begin() as conn:
+    with conn.begin():
         _begin(conn)
         state = _State(conn, items)
         for item in items:

@@ -1,4 +1,4 @@
-"""The upload page's call into the loader: the gemeente check before "al geladen"."""
+"""The upload page's call into the loader: the gemeente check before "al geladen", and a load already running."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from dashboard import uploads
 from dashboard.viewer import Viewer
+from etl import db
 from tests.conftest import load_bytes
 
 HOORN = Viewer("gemeente", "GM0405", "hoorn@example.nl")
@@ -33,3 +34,23 @@ def test_a_copy_of_another_gemeentes_loaded_file_is_refused_as_theirs_not_confir
     assert "eerder al geladen" not in result.message
     assert [f.rule for f in result.findings if f.is_fatal] == ["andere_gemeente"]
     assert upload_audits(engine)[-1]["uitkomst"] == "rejected"
+
+
+def test_an_upload_while_another_load_runs_is_refused_and_records_no_run(engine, workbook, monkeypatch):
+    monkeypatch.setattr(uploads, "LOAD_WAIT_SECONDS", 0.5)
+    with engine.connect() as conn:
+        lock = db.load_lock(conn)  # another load, as far as the lock is concerned
+        assert lock.try_acquire()
+        try:
+            result = uploads.receive_upload(HOORN, data_url(workbook("GM0405", "2026Q3")), "hoorn.xlsx", "GM0405",
+                                            engine=engine)
+        finally:
+            lock.release()
+    assert result.outcome == uploads.REFUSED
+    assert "andere aanlevering geladen" in result.message and "opnieuw" in result.message
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM load_run")).scalar_one() == 0
+    assert upload_audits(engine)[-1]["reden"] == "laden_bezig"
+    again = uploads.receive_upload(HOORN, data_url(workbook("GM0405", "2026Q3")), "hoorn.xlsx", "GM0405",
+                                   engine=engine)
+    assert again.outcome == "loaded"  # once the other load is done
