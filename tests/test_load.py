@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -281,37 +281,55 @@ def test_an_exception_escaping_a_batch_leaves_nothing_of_it_and_keeps_the_batche
     assert (run.files_offered, run.files_loaded, run.finished_at) == (2, 2, None)
 
 
-def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook):
+# A loader in a process of its own: this one may run threads that other tests left (a browser test's server).
+LOADER_PROCESS = """
+import json, sys, threading
+from pathlib import Path
+from etl import db, load
+
+paths, beside = json.loads(sys.argv[1]), sys.argv[2]
+files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+engine = db.engine()
+if beside == "thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+connection = engine.connect() if beside == "connection" else None
+report = load.load_files(engine, files, actor="test", parse_worker=True)
+print(json.dumps({"workers": report.parse_workers, "outcomes": [f.outcome for f in report.files]}))
+"""
+
+
+def load_in_a_process(files: list[tuple[str, bytes]], folder: Path, beside: str = "nothing") -> dict:
+    folder.mkdir()
+    for name, data in files:
+        (folder / name).write_bytes(data)
+    done = subprocess.run([sys.executable, "-c", LOADER_PROCESS, json.dumps([str(folder / n) for n, _ in files]),
+                           beside], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook, tmp_path):
     files = [*tricky_files(workbook), ("not-a-workbook.xlsx", b"%PDF-1.4 not a workbook")]
     here = load.load_files(engine, files, actor="test", parse_worker=False)
     same_process = content_snapshot(engine)
     empty_warehouse(engine)
-    ahead = load.load_files(engine, files, actor="test", parse_worker=True)
-    assert ahead.parse_workers == min(load.PARSE_WORKERS, os.cpu_count() or 1) > 1
-    assert [f.outcome for f in ahead.files] == [f.outcome for f in here.files]
-    assert ahead.files[-1].outcome == "rejected"
+    ahead = load_in_a_process(files, tmp_path / "files")
+    assert ahead["workers"] == min(load.PARSE_WORKERS, os.cpu_count() or 1) > 1
+    assert ahead["outcomes"] == [f.outcome for f in here.files]
+    assert ahead["outcomes"][-1] == "rejected"
     assert content_snapshot(engine) == same_process
 
 
-def test_no_parse_workers_are_forked_beside_other_threads_or_a_connection_in_use(engine, workbook):
-    """A fork copies the open connection (whose session then outlives a killed loader) and other threads' locks
+@pytest.mark.parametrize("beside", ["thread", "connection"])
+def test_no_parse_workers_are_forked_beside_other_threads_or_a_connection_in_use(engine, workbook, tmp_path,
+                                                                                 beside):
+    """A fork copies an open connection (whose session then outlives a killed loader) and other threads' locks
     half-held: the loader then parses in its own process, with the same result."""
     files = tricky_files(workbook)
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        beside_a_thread = load.load_files(engine, files, actor="test", parse_worker=True)
-    finally:
-        stop.set()
-        other.join()
-    assert beside_a_thread.parse_workers == 0
-    empty_warehouse(engine)
-    with engine.connect():
-        beside_a_connection = load.load_files(engine, files, actor="test", parse_worker=True)
-    assert beside_a_connection.parse_workers == 0
-    assert [f.outcome for f in beside_a_connection.files] == [f.outcome for f in beside_a_thread.files] == [
-        "loaded", "loaded", "loaded", "already_loaded", "rejected", "loaded", "loaded"]
+    loaded = load_in_a_process(files, tmp_path / "files", beside)
+    assert loaded["workers"] == 0
+    assert loaded["outcomes"] == ["loaded", "loaded", "loaded", "already_loaded", "rejected", "loaded", "loaded"]
 
 
 # --- scope before hash: an upload never learns that another gemeente's file was loaded -------------------------
