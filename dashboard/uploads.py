@@ -34,6 +34,9 @@ ACCEPTED_TYPES = ".xlsx,.ods,.csv,.txt"
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 SUBMISSION_STATUS_LABELS = {"active": "actief", "superseded": "vervangen", "rejected": "afgewezen"}
 MAX_NAME = 200
+# How long an upload waits while another load runs (one load at a time per warehouse): well within the 120 s
+# after which gunicorn ends a request, and longer than a quarterly load of all 32 gemeenten takes.
+LOAD_WAIT_SECONDS = 30
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -164,11 +167,16 @@ def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, s
     detail["bytes"] = len(data)
     detail["sha256"] = hashlib.sha256(data).hexdigest()
 
-    from etl.load import load_files
+    from etl.load import LoadBusy, load_files
 
     try:
         report = load_files(engine or db.engine(), [(name, data)], actor=viewer.email or viewer.role,
-                            channel="upload", allowed_municipality=allowed_municipality(viewer)).files[0]
+                            channel="upload", allowed_municipality=allowed_municipality(viewer),
+                            wait_seconds=LOAD_WAIT_SECONDS).files[0]
+    except LoadBusy:
+        return _refuse(viewer, name, "Er wordt op dit moment een andere aanlevering geladen; er is niets van dit "
+                       "bestand geladen. Probeer het over een paar minuten opnieuw.", "laden_bezig", detail,
+                       history_code)
     except Exception:  # the loader records its own failures; this is the warehouse being unreachable
         _audit(viewer, {**detail, "uitkomst": ERROR})
         raise

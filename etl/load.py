@@ -8,11 +8,17 @@ How: files are taken in batches (up to BATCH_FILES files or BATCH_BYTES bytes), 
 Every file of a batch is first planned in Python (hash, extract, validate, version numbers) against what the
 warehouse and the earlier files of the batch hold; then the batch is written with one statement per table,
 the marts of the (gemeente, quarter) pairs it touched are refreshed once, and the batch commits: the marts
-are never out of step with the facts. If writing the batch fails, it is rolled back and loaded again file by
-file, each file in a SAVEPOINT with its own mart refresh, so that a file that cannot be written is recorded as
-an error and the other files load. An exception that escapes (the database lost, an interrupt) leaves nothing
-of the batch behind; the batches committed before it stay loaded. For larger runs, parsing (extract) runs
-ahead in up to PARSE_WORKERS worker processes while the main process validates and writes.
+are never out of step with the facts. If writing the batch fails on a file's data, it is rolled back and loaded
+again file by file, each file in a SAVEPOINT with its own mart refresh, so that a file that cannot be written is
+recorded as an error and the other files load. An exception that escapes (the database lost or timed out, an
+interrupt) leaves nothing of the batch behind; the batches committed before it stay loaded, and the run is
+recorded as interrupted. For larger runs, parsing (extract) runs ahead in up to PARSE_WORKERS worker processes
+while the main process validates and writes.
+
+One load at a time per warehouse: a run holds the load lock (`db.load_lock`) from before it starts until it
+ends; another load waits for it up to NHSV_LOAD_WAIT_SECONDS and otherwise raises LoadBusy, recording nothing.
+The lock goes with the process however it ends, so a run that holds it is alive; a run without an end whose
+lock nobody holds was interrupted, and the next run marks it so.
 """
 
 from __future__ import annotations
@@ -24,26 +30,36 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, Row, func, insert, select, tuple_, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from etl import db, marts, reference, schema
 from etl import findings as F
 from etl.domain import PARTNERS, Quarter, today
-from etl.extract import Extracted, extract
+from etl.extract import Extracted, RawSubmission, extract
 from etl.findings import Finding
 from etl.validate import Context, Submission, validate
+from nhsv import settings
 
 log = logging.getLogger(__name__)
 
 LOADED, ALREADY_LOADED, REJECTED, ERROR = "loaded", "already_loaded", "rejected", "error"
 OUTCOME_LABELS = {LOADED: "geladen", ALREADY_LOADED: "al geladen", REJECTED: "afgewezen", ERROR: "fout"}
+RUNNING, FINISHED, INTERRUPTED = "running", "finished", "interrupted"  # load_run.status
+RUN_STATUS_LABELS = {RUNNING: "bezig", FINISHED: "voltooid", INTERRUPTED: "afgebroken"}
 
 BATCH_FILES = 200  # files per transaction
 MIN_BATCH_FILES = 25  # the first batch; with parse workers, later ones hold at least this many files (or half
@@ -54,6 +70,8 @@ PARSE_WORKERS = 2  # at most, and no more than the cores: the writing in the mai
 PARSE_AHEAD = 2 * BATCH_FILES  # files handed to the worker before they are needed (bounds the memory)
 PARSE_TASK_FILES = 8  # files per task for the worker
 CHUNK = 1000  # values per IN list
+LOCK_POLL_SECONDS = 0.5  # how often a waiting load tries the load lock again
+WORKER_WATCH_SECONDS = 0.5  # how often a parse worker checks that its loader is still there
 
 Pair = tuple[str, str]  # (municipality_code, quarter code)
 
@@ -71,10 +89,32 @@ class FileReport:
     rows_rejected: int = 0
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """A load run as the messages about it show it."""
+
+    id: int
+    started_at: dt.datetime
+    actor: str
+    channel: str
+    files_offered: int
+    rows_loaded: int
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> RunInfo:
+        return cls(row.id, row.started_at, row.actor, row.channel, row.files_offered, row.rows_loaded)
+
+    def text(self) -> str:
+        """Dutch, for messages: 'laadronde 12 (gestart 13-11-2026 10:02 UTC door jan (cli))'."""
+        return f"laadronde {self.id} (gestart {self.started_at:%d-%m-%Y %H:%M} UTC door {self.actor})"
+
+
 @dataclass
 class RunReport:
     run_id: int
     files: list[FileReport] = field(default_factory=list)
+    interrupted: list[RunInfo] = field(default_factory=list)  # earlier runs found interrupted, marked by this one
+    parse_workers: int = 0  # worker processes that parsed ahead (0: parsed in the loader's own process)
 
     def count(self, outcome: str) -> int:
         return sum(1 for f in self.files if f.outcome == outcome)
@@ -82,6 +122,15 @@ class RunReport:
     @property
     def any_rejected(self) -> bool:
         return any(f.outcome in (REJECTED, ERROR) for f in self.files)
+
+
+class LoadBusy(Exception):
+    """Another load held the warehouse's load lock for the whole wait; this load recorded nothing."""
+
+    def __init__(self, waited: float, holder: RunInfo | None) -> None:
+        super().__init__(f"another load holds the load lock (waited {waited:.0f} s): {holder}")
+        self.waited = waited
+        self.holder = holder
 
 
 def utcnow() -> dt.datetime:
@@ -103,71 +152,194 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def start_run(engine: Engine, actor: str, channel: str) -> int:
-    with engine.begin() as conn:
-        return conn.execute(insert(schema.load_run).values(
-            started_at=utcnow(), actor=actor, channel=channel, files_offered=0, files_loaded=0,
-            files_already_loaded=0, files_rejected=0, rows_offered=0, rows_loaded=0, rows_rejected=0,
-        ).returning(schema.load_run.c.id)).scalar_one()
-
-
-def finish_run(engine: Engine, run_id: int) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(schema.load_run).where(schema.load_run.c.id == run_id).values(finished_at=utcnow()))
-
-
 def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, channel: str = "cli",
                allowed_municipality: str | None = None,
                progress: Callable[[FileReport], None] | None = None,
-               parse_worker: bool | None = None) -> RunReport:
+               parse_worker: bool | None = None,
+               wait_seconds: float | None = None,
+               on_wait: Callable[[RunInfo | None, float], None] | None = None) -> RunReport:
     """Loads (name, content) pairs as one run. `allowed_municipality` limits an upload to one gemeente.
 
     `progress` is called with each file's report, in order, once the batch holding the file has committed.
-    `parse_worker`: parse ahead in worker processes (default: for runs of PARSE_WORKER_FROM files or more)."""
-    report = RunReport(start_run(engine, actor, channel))
+    `parse_worker`: parse ahead in worker processes (default: for runs of PARSE_WORKER_FROM files or more).
+    While another load runs, this one waits up to `wait_seconds` (default: NHSV_LOAD_WAIT_SECONDS), calling
+    `on_wait(the other run or None, wait_seconds)` once, and then raises LoadBusy without recording anything."""
     if parse_worker is None:
-        parse_worker = isinstance(files, Sequence) and len(files) >= PARSE_WORKER_FROM
-    pool = _parse_pool() if parse_worker else None
+        parse_worker = isinstance(files, Sized) and len(files) >= PARSE_WORKER_FROM
+    # The workers are started before this run opens any connection or takes the lock: a worker then has no copy
+    # of either, and a loader that is killed leaves no session behind that holds its locks.
+    workers = min(PARSE_WORKERS, os.cpu_count() or 1) if parse_worker else 0
+    pool = _parse_pool(engine, workers) if workers else None
     try:
-        planner = _Planner(actor, allowed_municipality)
-        for batch in _batches(files, pool):
-            for file_report in _load_batch(engine, report.run_id, batch, planner):
-                report.files.append(file_report)
-                if progress:
-                    progress(file_report)
+        with _run_connection(engine, wait_seconds, on_wait) as conn:
+            report = _start_run(conn, actor, channel)
+            report.parse_workers = workers if pool is not None else 0
+            try:
+                planner = _Planner(actor, allowed_municipality)
+                for batch in _batches(files, pool):
+                    for file_report in _load_batch(conn, report.run_id, batch, planner):
+                        report.files.append(file_report)
+                        if progress:
+                            progress(file_report)
+            except BaseException:
+                _end_run(conn, report.run_id, INTERRUPTED)
+                raise
+            _end_run(conn, report.run_id, FINISHED)
+            return report
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    finish_run(engine, report.run_id)
-    return report
+
+
+class _Files:
+    """The files of `paths` as (name, content), each read shortly before its turn, so memory stays flat."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        return ((path.name, path.read_bytes()) for path in self.paths)
 
 
 def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel: str = "cli",
-               progress: Callable[[FileReport], None] | None = None) -> RunReport:
-    """Loads files and folders; each file is read shortly before its turn comes, so memory stays flat."""
-    files = collect_paths(paths)
+               progress: Callable[[FileReport], None] | None = None, wait_seconds: float | None = None,
+               on_wait: Callable[[RunInfo | None, float], None] | None = None) -> RunReport:
+    """Loads files and folders (see load_files)."""
+    return load_files(engine, _Files(collect_paths(paths)), actor, channel, progress=progress,
+                      wait_seconds=wait_seconds, on_wait=on_wait)
 
-    class _Lazy(Sequence):
-        def __len__(self) -> int:
-            return len(files)
 
-        def __getitem__(self, i):  # type: ignore[override]
-            return files[i].name, files[i].read_bytes()
+# --- the run: its connection, the load lock, its row in load_run --------------------------------------------
 
-    return load_files(engine, _Lazy(), actor, channel, progress=progress)
+
+@contextmanager
+def _run_connection(engine: Engine, wait_seconds: float | None,
+                    on_wait: Callable[[RunInfo | None, float], None] | None) -> Iterator[Connection]:
+    """The connection a run writes with, holding the load lock; waits for another load up to `wait_seconds`."""
+    wait = settings.get_int("NHSV_LOAD_WAIT_SECONDS") if wait_seconds is None else wait_seconds
+    with engine.connect() as conn:
+        lock = db.load_lock(conn)
+        deadline = time.monotonic() + wait
+        told = False
+        while not lock.try_acquire():
+            if not told:
+                told = True
+                log.info("waiting up to %s s for another load to finish", wait)
+                if on_wait is not None:
+                    on_wait(_live_run(conn), wait)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LoadBusy(wait, _live_run(conn))
+            time.sleep(min(LOCK_POLL_SECONDS, remaining))
+        try:
+            yield conn
+        finally:
+            lock.release()
+
+
+def _live_run(conn: Connection) -> RunInfo | None:
+    """The newest run still marked running: the one a live loader is doing, when the load lock is held."""
+    lr = schema.load_run
+    with conn.begin():
+        row = conn.execute(select(lr).where(lr.c.status == RUNNING).order_by(lr.c.id.desc()).limit(1)).first()
+    return RunInfo.of(row) if row is not None else None
+
+
+def _start_run(conn: Connection, actor: str, channel: str) -> RunReport:
+    """The run's row; runs left "running" are marked interrupted first (holding the lock, this one knows that
+    none of them is still going)."""
+    lr = schema.load_run
+    with conn.begin():
+        db.set_loader_timeouts(conn)
+        left = conn.execute(select(lr).where(lr.c.status == RUNNING).order_by(lr.c.id)).all()
+        if left:
+            conn.execute(update(lr).where(lr.c.id.in_([r.id for r in left])).values(status=INTERRUPTED))
+        run_id = conn.execute(insert(lr).values(
+            started_at=utcnow(), actor=actor, channel=channel, status=RUNNING, files_offered=0, files_loaded=0,
+            files_already_loaded=0, files_rejected=0, rows_offered=0, rows_loaded=0, rows_rejected=0,
+        ).returning(lr.c.id)).scalar_one()
+    interrupted = [RunInfo.of(r) for r in left]
+    for run in interrupted:
+        log.warning("load run %d (started %s by %s) was interrupted; what its committed batches loaded stays",
+                    run.id, run.started_at, run.actor)
+    return RunReport(run_id, interrupted=interrupted)
+
+
+def _end_run(conn: Connection, run_id: int, status: str) -> None:
+    """Record how the run ended. After an interruption this is best effort: the connection may be what failed,
+    and then the next run marks this one."""
+    values: dict[str, Any] = {"status": status}
+    if status == FINISHED:
+        values["finished_at"] = utcnow()
+    if status == INTERRUPTED and conn.invalidated:
+        log.warning("load run %d was interrupted and its connection lost; the next load marks it", run_id)
+        return
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        with conn.begin():
+            db.set_loader_timeouts(conn)
+            conn.execute(update(schema.load_run).where(schema.load_run.c.id == run_id).values(values))
+    except SQLAlchemyError:
+        if status == FINISHED:
+            raise
+        log.warning("could not mark load run %d as interrupted; the next load will", run_id, exc_info=True)
+
+
+def run_statuses(engine: Engine, runs: Sequence[Row[Any]]) -> dict[int, str]:
+    """The status of each of `runs` (load_run rows) as it is now: a run still marked running is interrupted
+    unless a live loader holds the load lock and it is that loader's run (the newest one running)."""
+    running = [r.id for r in runs if r.status == RUNNING]
+    live: int | None = None
+    if running:
+        with engine.connect() as conn:
+            if db.load_lock(conn).held_elsewhere():
+                found = _live_run(conn)
+                live = found.id if found is not None else None
+    return {r.id: INTERRUPTED if r.status == RUNNING and r.id != live else r.status for r in runs}
 
 
 # --- reading and parsing ahead -------------------------------------------------------------------------------
 
 
-def _parse_pool() -> ProcessPoolExecutor | None:
-    """Worker processes for extract(), forked (cheap to start, nothing to import again); None where the
-    platform cannot fork or there is a single core. Two workers rather than one loaded the regional inbox
-    (351 files) in 1.45x the time of parsing it alone instead of 1.56x (medians of 6 runs on 2 cores)."""
-    cores = os.cpu_count() or 1
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+def _parse_pool(engine: Engine, workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes for extract(), forked (cheap to start, nothing to import again); None where forking is
+    not safe or not worth it. Two workers rather than one loaded the regional inbox (351 files) in 1.45x the time
+    of parsing it alone instead of 1.56x (medians of 6 runs on 2 cores).
+
+    A fork copies every open file of the process. So the workers are forked before the run opens a connection
+    (the engine's idle connections are closed first) and never where the process runs other threads (a fork
+    copies their locks half-held) or has a connection in use: a worker holding a copy of the loader's database
+    connection kept its session, and the session's locks, alive after the loader was killed. Each worker also
+    ends by itself within WORKER_WATCH_SECONDS once its loader is gone, however the loader ended."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None  # a single core: the loader's process parses as fast, without the hand-over
+    if threading.active_count() > 1:
+        log.info("parsing in the loader's process: it runs other threads, which forking is not safe with")
         return None
-    return ProcessPoolExecutor(max_workers=min(PARSE_WORKERS, cores), mp_context=multiprocessing.get_context("fork"))
+    if not isinstance(engine.pool, QueuePool) or engine.pool.checkedout():
+        log.info("parsing in the loader's process: a connection is in use, which a worker would inherit")
+        return None
+    engine.dispose()  # the idle connections: a worker would inherit them
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
+def _worker_start(loader_pid: int) -> None:
+    """In each parse worker: Ctrl+C is for the loader (which stops the workers), and the worker exits when its
+    loader is gone (the worker is then re-parented), also after a kill -9 that gave the loader no chance."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_without_loader, args=(loader_pid,), name="exit-without-loader",
+                     daemon=True).start()
+
+
+def _exit_without_loader(loader_pid: int) -> None:
+    while os.getppid() == loader_pid:
+        time.sleep(WORKER_WATCH_SECONDS)
+    os._exit(1)
 
 
 def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
@@ -176,8 +348,8 @@ def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
     for data in contents:
         try:
             out.append(extract(data))
-        except Exception:
-            out.append(None)  # the main process parses it again and records what goes wrong
+        except Exception:  # a fault of extract(): the loader parses the file again, and logs and records it there
+            out.append(None)
     return out
 
 
@@ -188,20 +360,21 @@ class _Item:
     name: str
     data: bytes
     sha256: str
-    future: Future | None = None  # the worker's task that parses this file (with a few others)
+    future: Future[list[Extracted | None]] | None = None  # the worker's task that parses this file (and others)
     position: int = 0  # this file's place in the task
     _extracted: Extracted | None = None
 
     def extracted(self) -> Extracted:
+        """What extract() read; raises what extract() raises for this file."""
         if self._extracted is None:
             if self.future is not None:
                 try:
-                    self._extracted = self.future.result()[self.position]
-                except Exception:  # a broken worker: parse here
-                    pass
+                    self._extracted = self.future.result()[self.position]  # None: extract raised in the worker
+                except BrokenProcessPool:
+                    log.warning("a parse worker stopped; %s is parsed in the loader's process", self.name)
                 self.future = None
             if self._extracted is None:
-                self._extracted = extract(self.data)  # raises for a file that breaks extract
+                self._extracted = extract(self.data)
         return self._extracted
 
 
@@ -212,6 +385,7 @@ def _batches(files: Iterable[tuple[str, bytes]], pool: ProcessPoolExecutor | Non
     limit = PARSE_AHEAD if pool is not None else BATCH_FILES
 
     def fill() -> None:
+        nonlocal pool
         while len(ahead) < limit:
             task: list[_Item] = []
             for name, data in itertools.islice(source, PARSE_TASK_FILES if pool is not None else 1):
@@ -221,10 +395,12 @@ def _batches(files: Iterable[tuple[str, bytes]], pool: ProcessPoolExecutor | Non
             if pool is not None:
                 try:
                     future = pool.submit(_extract_all, [item.data for item in task])
-                except Exception:  # a broken pool: the main process parses
-                    future = None
-                for item in task:
-                    item.future = future
+                except BrokenProcessPool:
+                    log.warning("the parse workers stopped; the loader's process parses the rest")
+                    pool = None
+                else:
+                    for item in task:
+                        item.future = future
             ahead.extend(task)
 
     def parsed(item: _Item) -> bool:
@@ -266,12 +442,21 @@ class _Plan:
         return [(code, Quarter.parse(q)) for code, q, _v, status, _s in self.rows if status == "active"]
 
 
-def _pair_of(raw) -> Pair | None:
+def _pair_of(raw: RawSubmission) -> Pair | None:
     """(gemeente, kwartaal) of a raw submission as validation will read it, or None (for look-ups only)."""
+    quarter = _quarter_of(raw)
+    if quarter is None or "gemeente_code" not in raw.general:
+        return None
+    return str(raw.general["gemeente_code"].value).strip().upper().replace(" ", ""), quarter
+
+
+def _quarter_of(raw: RawSubmission) -> str | None:
+    """The quarter code of a raw submission, or None where it has none or no valid one (validation says so)."""
+    if "kwartaal" not in raw.general:
+        return None
     try:
-        code = str(raw.general["gemeente_code"].value).strip().upper().replace(" ", "")
-        return code, Quarter.parse(str(raw.general["kwartaal"].value)).code
-    except Exception:
+        return Quarter.parse(str(raw.general["kwartaal"].value)).code
+    except ValueError:
         return None
 
 
@@ -362,10 +547,19 @@ class _Planner:
             self._plan(state, item, plan)
         except SQLAlchemyError:
             raise  # the warehouse, not the file: the batch fails
-        except Exception:
-            log.exception("loading %s failed", item.name)
+        except Exception:  # a fault in extract or validate on this file: it fails alone, recorded as an error
+            log.exception("loading %s failed; it is recorded as an error", item.name)
             return self.error(item, report.rows_offered)
         return plan
+
+    def _in_scope(self, item: _Item) -> bool:
+        """Whether every submission of the file is for the gemeente the upload is limited to (if any). Checked
+        before "al geladen": that answer to a copy of another gemeente's file would confirm its contents. Out of
+        scope, the file goes through validation, which refuses it as another gemeente's."""
+        if self.allowed_municipality is None:
+            return True
+        pairs = _pairs_in(item)
+        return bool(pairs) and all(code == self.allowed_municipality for code, _q in pairs)
 
     def error(self, item: _Item, rows_offered: int) -> _Plan:
         """Nothing of the file is loaded; the attempt is recorded."""
@@ -377,7 +571,7 @@ class _Planner:
 
     def _plan(self, state: _State, item: _Item, plan: _Plan) -> None:
         report = plan.report
-        if report.sha256 in state.loaded:
+        if report.sha256 in state.loaded and self._in_scope(item):
             report.outcome = ALREADY_LOADED
             return
 
@@ -393,13 +587,7 @@ class _Planner:
         valid: list[Submission] = []
         rejected_keys: list[Pair] = []
 
-        def quarter_key(raw):
-            try:
-                return Quarter.parse(str(raw.general["kwartaal"].value)).code
-            except Exception:
-                return ""
-
-        for raw in sorted(extracted.submissions, key=quarter_key):
+        for raw in sorted(extracted.submissions, key=lambda raw: _quarter_of(raw) or ""):
             sub, found = validate(raw, ctx)
             report.findings.extend(found)
             if sub is None:
@@ -442,21 +630,34 @@ class _Planner:
 
 
 def _begin(conn: Connection) -> None:
-    """SQLite: open the transaction now, with the write lock (pysqlite would open it only at the first
-    INSERT, after the first SAVEPOINT, whose RELEASE would then commit)."""
+    """At the start of each of the loader's transactions. SQLite: open the transaction now, with the write lock
+    (pysqlite would open it only at the first INSERT, after the first SAVEPOINT, whose RELEASE would then
+    commit). PostgreSQL: the loader's time limits."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    db.set_loader_timeouts(conn)
 
 
-def _lost(exc: BaseException) -> bool:
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+def _warehouse_failed(exc: BaseException) -> bool:
+    """The warehouse failed, not a file: the connection lost, a time limit or a lock wait passed, the database
+    locked or unavailable. Loading the batch file by file would fail the same way, and record every file of it
+    as an error although nothing is wrong with them."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and bool(exc.connection_invalidated))
 
 
-def _load_batch(engine: Engine, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
+def _check_alive(conn: Connection) -> None:
+    """A connection that was lost is not used again: SQLAlchemy would open a new one, which would not hold the
+    load lock (on PostgreSQL the lock belongs to the lost session)."""
+    if conn.invalidated:
+        raise RuntimeError("the loader's connection to the warehouse was lost; the load stops")
+
+
+def _load_batch(conn: Connection, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
     """One transaction: plan every file, write them with one statement per table, refresh the marts of the
-    pairs touched, commit. If writing fails, the batch is loaded again file by file."""
+    pairs touched, commit. If writing fails on the data of a file, the batch is loaded again file by file."""
+    _check_alive(conn)
     try:
-        with engine.begin() as conn:
+        with conn.begin():
             _begin(conn)
             state = _State(conn, items)
             plans = []
@@ -468,18 +669,23 @@ def _load_batch(engine: Engine, run_id: int, items: list[_Item], planner: _Plann
             marts.refresh(conn, marts.pairs_to_refresh(pair for plan in plans for pair in plan.touched), written)
             _count(conn, run_id, [plan.report for plan in plans])
         return [plan.report for plan in plans]
+    except (IntegrityError, DataError):
+        log.warning("the warehouse refused the data of a batch of %d files; loading them one at a time", len(items),
+                    exc_info=True)
     except Exception as exc:
-        if _lost(exc):
+        if _warehouse_failed(exc):
             raise
-        log.warning("writing a batch of %d files failed; loading them one at a time", len(items), exc_info=True)
-    return _load_batch_file_by_file(engine, run_id, items, planner)
+        log.exception("writing a batch of %d files failed; loading them one at a time", len(items))
+    return _load_batch_file_by_file(conn, run_id, items, planner)
 
 
-def _load_batch_file_by_file(engine: Engine, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
+def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[_Item], planner: _Planner
+                             ) -> list[FileReport]:
     """One transaction, each file in a SAVEPOINT with its own mart refresh: a file that fails is recorded as an
     error, and the files after it are planned against what was actually written."""
+    _check_alive(conn)
     reports = []
-    with engine.begin() as conn:
+    with conn.begin():
         _begin(conn)
         state = _State(conn, items)
         for item in items:
@@ -488,13 +694,15 @@ def _load_batch_file_by_file(engine: Engine, run_id: int, items: list[_Item], pl
                 with conn.begin_nested():
                     written = _write(conn, run_id, [plan], planner.actor)
                     marts.refresh(conn, marts.pairs_to_refresh(plan.touched), written)
+            except (IntegrityError, DataError):
+                log.warning("the warehouse refused the data of %s; it is recorded as an error", item.name,
+                            exc_info=True)
+                plan = _record_error(conn, run_id, planner, item, plan)
             except Exception as exc:
-                if _lost(exc) or conn.invalidated:
+                if _warehouse_failed(exc) or conn.invalidated:
                     raise
-                log.exception("loading %s failed", item.name)
-                # The savepoint rolled back: nothing of the file is in the warehouse. Record the attempt.
-                plan = planner.error(item, plan.report.rows_offered)
-                _write(conn, run_id, [plan], planner.actor)
+                log.exception("loading %s failed; it is recorded as an error", item.name)
+                plan = _record_error(conn, run_id, planner, item, plan)
             else:
                 state.apply(plan)
             reports.append(plan.report)
@@ -502,11 +710,22 @@ def _load_batch_file_by_file(engine: Engine, run_id: int, items: list[_Item], pl
     return reports
 
 
+def _record_error(conn: Connection, run_id: int, planner: _Planner, item: _Item, failed: _Plan) -> _Plan:
+    """The savepoint rolled back: nothing of the file is in the warehouse. Record the attempt."""
+    plan = planner.error(item, failed.report.rows_offered)
+    _write(conn, run_id, [plan], planner.actor)
+    return plan
+
+
 def _pairs_in(item: _Item) -> list[Pair]:
+    """The (gemeente, kwartaal) pairs of a file, for the batch's look-ups; none for a file extract() fails on,
+    which planning parses again and then logs and records as an error."""
     try:
-        return [pair for raw in item.extracted().submissions if (pair := _pair_of(raw))]
-    except Exception:  # the file breaks extract: planning records it
+        extracted = item.extracted()
+    except Exception:
+        log.debug("extract() failed on %s; planning records it", item.name, exc_info=True)
         return []
+    return [pair for raw in extracted.submissions if (pair := _pair_of(raw))]
 
 
 def _chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:

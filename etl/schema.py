@@ -96,6 +96,10 @@ load_run = Table(
     Column("rows_offered", Integer, nullable=False, default=0),
     Column("rows_loaded", Integer, nullable=False, default=0),
     Column("rows_rejected", Integer, nullable=False, default=0),
+    # running, finished or interrupted. A loader that is killed cannot write "interrupted": its run stays
+    # "running" until the next load, which holds the load lock and so knows that no run is still going, marks it.
+    Column("status", String(20), CheckConstraint("status IN ('running','finished','interrupted')", name="status"),
+           nullable=False, server_default="running"),
     CheckConstraint("rows_offered = rows_loaded + rows_rejected", name="rows_add_up"),
     comment="One row per invocation of the loader (a CLI call, a demo, an upload).",
 )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import getpass
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,6 +21,9 @@ console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 PROGRESS_FROM_FILES = 10
+EXIT_BUSY = 3  # nhsv load: another load kept the warehouse busy for the whole wait; nothing was recorded
+EXIT_WAREHOUSE = 4  # nhsv load: the warehouse failed (lost, a time limit passed); committed batches stay
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # Ctrl+C, SIGTERM (128 + the signal's number, as shells do)
 
 
 def _engine():
@@ -84,8 +91,17 @@ def _print_file(out: Console, report) -> None:
 def load(paths: tuple[Path, ...], quiet: bool) -> None:
     """Aanleveringen (Excel-sjablonen of CSV) valideren en laden; PATHS zijn bestanden of mappen.
 
-    Per bestand een regel: geladen, al geladen of afgewezen (met de bevindingen). Afsluitcode 0 als niets is
-    afgewezen, 1 als een bestand is afgewezen (de goede zijn dan wel geladen), 2 bij een verkeerde aanroep.
+    Per bestand een regel: geladen, al geladen of afgewezen (met de bevindingen). Er laadt één lading tegelijk:
+    loopt er al een, dan wacht deze ten hoogste NHSV_LOAD_WAIT_SECONDS.
+
+    \b
+    Afsluitcodes:
+      0    niets afgewezen
+      1    een bestand afgewezen (de goede zijn wel geladen)
+      2    verkeerde aanroep
+      3    een andere lading bleef bezig; er is niets geladen of vastgelegd
+      4    het warehouse faalde; wat al was vastgelegd blijft staan
+      130  onderbroken met Ctrl+C, 143 gestopt (SIGTERM); wat al was vastgelegd blijft staan
     """
     from etl.load import collect_paths
 
@@ -102,35 +118,102 @@ def load(paths: tuple[Path, ...], quiet: bool) -> None:
     sys.exit(1 if report.any_rejected else 0)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl+C: the load rolls back the batch it was writing, marks its run as interrupted,
+    stops its parse workers and releases the load lock before the process ends."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread can take signals
+        return
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_load(engine, paths: list[str], actor: str, channel: str, quiet: bool = False, total: int = 0):
-    from etl.load import load_paths
+    """Load with a line per file and a summary. Another load busy, the warehouse failing or an interrupt end the
+    process with a Dutch message and the exit code of `nhsv load --help`."""
+    from sqlalchemy.exc import OperationalError
 
-    use_bar = total >= PROGRESS_FROM_FILES and err.is_terminal
-    if use_bar:
-        with Progress(TextColumn("Laden"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as progress:
-            task = progress.add_task("laden", total=total)
+    from etl.load import LoadBusy
 
-            def step(file_report):
-                if not quiet or file_report.outcome in ("rejected", "error"):
-                    _print_file(progress.console, file_report)
-                progress.advance(task)
-
-            report = load_paths(engine, paths, actor, channel, progress=step)
-    else:
-        def step(file_report):
-            if not quiet or file_report.outcome in ("rejected", "error"):
-                _print_file(console, file_report)
-
-        report = load_paths(engine, paths, actor, channel, progress=step)
+    done: list = []
+    try:
+        with _terminate_as_interrupt():
+            report = _load_with_progress(engine, paths, actor, channel, quiet, total, done)
+    except LoadBusy as busy:
+        other = f": {busy.holder.text()}" if busy.holder else ""
+        err.print(f"Er loopt nog een andere lading{other}. Na {busy.waited:.0f} s wachten is deze lading niet "
+                  "begonnen; er is niets geladen of vastgelegd. Probeer het later opnieuw, of wacht langer met "
+                  "NHSV_LOAD_WAIT_SECONDS.", markup=False)
+        sys.exit(EXIT_BUSY)
+    except OperationalError as failure:
+        err.print(f"De lading is gestopt: het warehouse gaf een fout ({_first_line(failure.orig)}). Wat al was "
+                  f"vastgelegd ({len(done)} bestanden) blijft staan, de rest niet. Controleer de database en start "
+                  "dezelfde lading opnieuw: bestanden die al geladen zijn worden herkend.", markup=False)
+        sys.exit(EXIT_WAREHOUSE)
+    except KeyboardInterrupt as stop:
+        err.print(f"\nLading afgebroken. Wat al was vastgelegd ({len(done)} bestanden) blijft staan; de ronde "
+                  "staat in nhsv runs als afgebroken. Start dezelfde lading opnieuw om de rest te laden: bestanden "
+                  "die al geladen zijn worden herkend.", markup=False)
+        sys.exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED)
     rows = sum(f.rows_loaded for f in report.files)
     console.print(
         f"\nLaadronde {report.run_id}: {len(report.files)} bestanden — {report.count('loaded')} geladen, "
         f"{report.count('already_loaded')} al geladen, {report.count('rejected') + report.count('error')} "
         f"afgewezen; {rows} regels geladen.")
+    for run in report.interrupted:
+        console.print(f"Let op: eerder is {run.text()} afgebroken na {run.files_offered} bestanden. Wat die "
+                      "ronde vastlegde blijft staan; bestanden die ze niet meer laadde, zijn nu aangeboden als ze in "
+                      "deze lading zaten.", markup=False)
     if report.any_rejected:
         console.print(f"Bevindingen nalezen: nhsv runs --findings {report.run_id}")
     return report
+
+
+def _first_line(error: object) -> str:
+    return (str(error).strip().splitlines() or ["onbekende fout"])[0]
+
+
+def _load_with_progress(engine, paths: list[str], actor: str, channel: str, quiet: bool, total: int, done: list):
+    from etl.load import load_paths
+
+    def waiting(holder, wait: float) -> None:
+        other = f" Bezig: {holder.text()}." if holder else ""
+        err.print(f"Wacht op een andere lading…{other} Ten hoogste {wait:.0f} s (NHSV_LOAD_WAIT_SECONDS).",
+                  markup=False)
+
+    if total >= PROGRESS_FROM_FILES and err.is_terminal:
+        # No refresh thread (auto_refresh): the loader forks its parse workers only from a single-threaded process.
+        with Progress(TextColumn("Laden"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True, auto_refresh=False) as progress:
+            task = progress.add_task("laden", total=total)
+
+            def step(file_report):
+                done.append(file_report)
+                if not quiet or file_report.outcome in ("rejected", "error"):
+                    _print_file(progress.console, file_report)
+                progress.advance(task)
+                progress.refresh()
+
+            return load_paths(engine, paths, actor, channel, progress=step, on_wait=waiting)
+
+    def step(file_report):
+        done.append(file_report)
+        if not quiet or file_report.outcome in ("rejected", "error"):
+            _print_file(console, file_report)
+
+    return load_paths(engine, paths, actor, channel, progress=step, on_wait=waiting)
 
 
 @main.command()
@@ -142,7 +225,7 @@ def runs(limit: int, run_id: int | None) -> None:
     from sqlalchemy import select
 
     from etl import schema
-    from etl.load import OUTCOME_LABELS
+    from etl.load import INTERRUPTED, OUTCOME_LABELS, RUN_STATUS_LABELS, run_statuses
 
     engine = _engine()
     _ensure_schema(engine)
@@ -153,19 +236,26 @@ def runs(limit: int, run_id: int | None) -> None:
             if not rows:
                 console.print("Nog geen laadrondes. Laad bestanden met: nhsv load MAP_OF_BESTAND")
                 return
-            table = Table("ronde", "gestart (UTC)", "door", "bestanden", "geladen", "al geladen", "afgewezen",
-                          "regels in = geladen + afgewezen", title="Laadrondes", title_justify="left")
+            statuses = run_statuses(engine, rows)
+            table = Table("ronde", "gestart (UTC)", "door", "status", "bestanden", "geladen", "al geladen",
+                          "afgewezen", "regels in = geladen + afgewezen", title="Laadrondes", title_justify="left")
             for r in rows:
                 table.add_row(str(r.id), f"{r.started_at:%d-%m-%Y %H:%M}", f"{r.actor} ({r.channel})",
-                              str(r.files_offered), str(r.files_loaded), str(r.files_already_loaded),
-                              str(r.files_rejected), f"{r.rows_offered} = {r.rows_loaded} + {r.rows_rejected}")
-            Console(highlight=False, width=max(console.width, 120)).print(table)
+                              RUN_STATUS_LABELS[statuses[r.id]], str(r.files_offered), str(r.files_loaded),
+                              str(r.files_already_loaded), str(r.files_rejected),
+                              f"{r.rows_offered} = {r.rows_loaded} + {r.rows_rejected}")
+            Console(highlight=False, width=max(console.width, 130)).print(table)
+            if INTERRUPTED in statuses.values():
+                console.print("Afgebroken: de ronde stopte voordat al haar bestanden verwerkt waren. Wat ze vastlegde "
+                              "blijft staan; laad dezelfde bestanden opnieuw voor de rest (wat al geladen is, wordt "
+                              "herkend).")
             console.print("Bevindingen van een ronde: nhsv runs --findings RONDE")
             return
         run = conn.execute(select(lr).where(lr.c.id == run_id)).first()
         if run is None:
             raise click.UsageError(f"laadronde {run_id} bestaat niet; zie nhsv runs")
-        console.print(f"Laadronde {run.id} ({run.started_at:%d-%m-%Y %H:%M} UTC, {run.actor}): "
+        status = RUN_STATUS_LABELS[run_statuses(engine, [run])[run.id]]
+        console.print(f"Laadronde {run.id} ({run.started_at:%d-%m-%Y %H:%M} UTC, {run.actor}, {status}): "
                       f"{run.files_offered} bestanden, {run.files_loaded} geladen, {run.files_already_loaded} al "
                       f"geladen, {run.files_rejected} afgewezen")
         files = conn.execute(select(sf).where(sf.c.run_id == run_id).order_by(sf.c.id)).all()

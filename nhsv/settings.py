@@ -50,6 +50,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NHSV_SMALL_COUNT_THRESHOLD", "5",
             "Counts from 1 up to this value minus 1 are shown as '<N' outside the viewer's own scope."),
     Setting("NHSV_UPLOAD_MAX_BYTES", "5000000", "Largest submission file accepted by the upload page."),
+    Setting("NHSV_LOAD_WAIT_SECONDS", "300",
+            "Seconds a load waits while another load of the same warehouse runs (one at a time); then nhsv load "
+            "stops with exit code 3 and records nothing."),
+    Setting("NHSV_LOAD_LOCK_TIMEOUT_SECONDS", "60",
+            "PostgreSQL lock_timeout of the loader's transactions: a load that waits longer for a lock held by "
+            "another session stops (exit code 4) instead of hanging; 0: no limit."),
+    Setting("NHSV_LOAD_STATEMENT_TIMEOUT_SECONDS", "600",
+            "PostgreSQL statement_timeout of the loader's transactions; 0: no limit."),
+    Setting("NHSV_LOAD_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", "60",
+            "PostgreSQL idle_in_transaction_session_timeout of the loader's transactions: the server ends a "
+            "loader's session that keeps a transaction open and idle this long (a stopped or hung loader), and "
+            "with it its locks; 0: no limit."),
     Setting("NHSV_BROWSER_PATH", "",
             "Chromium or Chrome used for chart exports; empty: found on the PATH (/usr/bin/chromium)."),
     Setting("NHSV_LOG_FORMAT", "text", "text or json (one JSON object per line, for production)."),

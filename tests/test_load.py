@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -276,12 +281,77 @@ def test_an_exception_escaping_a_batch_leaves_nothing_of_it_and_keeps_the_batche
     assert (run.files_offered, run.files_loaded, run.finished_at) == (2, 2, None)
 
 
-def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook):
+# A loader in a process of its own: this one may run threads that other tests left (a browser test's server).
+LOADER_PROCESS = """
+import json, sys, threading
+from pathlib import Path
+from etl import db, load
+
+paths, beside = json.loads(sys.argv[1]), sys.argv[2]
+files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+engine = db.engine()
+if beside == "thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+connection = engine.connect() if beside == "connection" else None
+report = load.load_files(engine, files, actor="test", parse_worker=True)
+print(json.dumps({"workers": report.parse_workers, "outcomes": [f.outcome for f in report.files]}))
+"""
+
+
+def load_in_a_process(files: list[tuple[str, bytes]], folder: Path, beside: str = "nothing") -> dict:
+    folder.mkdir()
+    for name, data in files:
+        (folder / name).write_bytes(data)
+    done = subprocess.run([sys.executable, "-c", LOADER_PROCESS, json.dumps([str(folder / n) for n, _ in files]),
+                           beside], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook, tmp_path):
     files = [*tricky_files(workbook), ("not-a-workbook.xlsx", b"%PDF-1.4 not a workbook")]
     here = load.load_files(engine, files, actor="test", parse_worker=False)
     same_process = content_snapshot(engine)
     empty_warehouse(engine)
-    ahead = load.load_files(engine, files, actor="test", parse_worker=True)
-    assert [f.outcome for f in ahead.files] == [f.outcome for f in here.files]
-    assert ahead.files[-1].outcome == "rejected"
+    ahead = load_in_a_process(files, tmp_path / "files")
+    assert ahead["workers"] == min(load.PARSE_WORKERS, os.cpu_count() or 1) > 1
+    assert ahead["outcomes"] == [f.outcome for f in here.files]
+    assert ahead["outcomes"][-1] == "rejected"
     assert content_snapshot(engine) == same_process
+
+
+@pytest.mark.parametrize("beside", ["thread", "connection"])
+def test_no_parse_workers_are_forked_beside_other_threads_or_a_connection_in_use(engine, workbook, tmp_path,
+                                                                                 beside):
+    """A fork copies an open connection (whose session then outlives a killed loader) and other threads' locks
+    half-held: the loader then parses in its own process, with the same result."""
+    files = tricky_files(workbook)
+    loaded = load_in_a_process(files, tmp_path / "files", beside)
+    assert loaded["workers"] == 0
+    assert loaded["outcomes"] == ["loaded", "loaded", "loaded", "already_loaded", "rejected", "loaded", "loaded"]
+
+
+# --- scope before hash: an upload never learns that another gemeente's file was loaded -------------------------
+
+
+def test_a_copy_of_another_gemeentes_loaded_file_is_refused_not_reported_as_already_loaded(engine, workbook):
+    alkmaar = workbook("GM0361", "2026Q3")
+    assert load_bytes(engine, "alkmaar.xlsx", alkmaar).outcome == "loaded"
+    before = table_snapshot(engine, WAREHOUSE_TABLES)
+    copy = load_bytes(engine, "kopie.xlsx", alkmaar, allowed_municipality="GM0405")  # Hoorn's user uploads it
+    assert copy.outcome == "rejected"
+    assert [f.rule for f in copy.findings if f.is_fatal] == ["andere_gemeente"]
+    assert copy.submissions == [] and table_snapshot(engine, WAREHOUSE_TABLES) == before
+    # the gemeente's own file, offered again, is still recognised, and so is any file for a coordinator
+    hoorn = workbook("GM0405", "2026Q3")
+    assert load_bytes(engine, "hoorn.xlsx", hoorn, allowed_municipality="GM0405").outcome == "loaded"
+    assert load_bytes(engine, "hoorn-weer.xlsx", hoorn, allowed_municipality="GM0405").outcome == "already_loaded"
+    assert load_bytes(engine, "alkmaar-weer.xlsx", alkmaar).outcome == "already_loaded"
+
+
+def test_the_loader_type_checks():
+    """mypy, as configured in pyproject.toml, on the loader and its database module."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
