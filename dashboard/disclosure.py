@@ -107,9 +107,11 @@ Equation = Sequence[tuple[int, int]]  # (variable, coefficient) pairs that sum t
 
 
 def suppress(values: Sequence[int], equations: Sequence[Equation], primary: set[int],
-             rank: Callable[[int], tuple] | None = None) -> set[int]:
+             rank: Callable[[int], tuple] | None = None, threshold: int | None = None) -> set[int]:
     """The variables to hide: `primary` and then complements until no hidden variable is determined by the
-    shown ones through `equations` (by subtraction or by any linear combination).
+    shown ones through `equations` (by subtraction or by any linear combination), nor — with `threshold` — by
+    the equations together with what a reader knows besides: counts are at least 0, and a primary cell ('<5')
+    lies between 1 and threshold-1 (two '<5' districts under a region total of 8 are 4 and 4).
 
     Every count is a variable; each equation says that its members, with their coefficients, sum to zero
     (cells sum to their total; a region is the sum of its districts). A hidden variable is determined when its
@@ -128,6 +130,8 @@ def suppress(values: Sequence[int], equations: Sequence[Equation], primary: set[
     hidden = set(primary)
     while True:
         exposed = _recoverable(hidden, coefficients)
+        if not exposed and threshold is not None:
+            exposed = _pinned(hidden, primary, values, coefficients, threshold)
         if not exposed:
             return hidden
         target = min(exposed)
@@ -142,6 +146,31 @@ def suppress(values: Sequence[int], equations: Sequence[Equation], primary: set[
             return (tier, -len(equations_of[v] & exposed_eqs), *rest)
 
         hidden.add(min(candidates, key=cost))
+
+
+def _pinned(hidden: set[int], primary: set[int], values: Sequence[int], coefficients: np.ndarray,
+            threshold: int) -> set[int]:
+    """Hidden variables whose least and greatest possible value, given the shown ones, the equations and the
+    bounds a reader knows (0 or more; 1 to threshold-1 for a primary cell), leave one whole number (a linear
+    program per hidden variable and direction)."""
+    from scipy.optimize import linprog
+
+    bounds = [(1.0, float(threshold - 1)) if v in primary else (0.0, None) if v in hidden else
+              (float(values[v]), float(values[v])) for v in range(len(values))]
+    pinned = set()
+    for v in sorted(hidden):
+        ends = []
+        for sign in (1.0, -1.0):
+            objective = np.zeros(len(values))
+            objective[v] = sign
+            result = linprog(objective, A_eq=coefficients, b_eq=np.zeros(len(coefficients)), bounds=bounds,
+                             method="highs")
+            if not result.success:
+                break
+            ends.append(sign * result.fun)
+        if len(ends) == 2 and math.floor(ends[1] + 1e-6) == math.ceil(ends[0] - 1e-6):
+            pinned.add(v)
+    return pinned
 
 
 def _recoverable(hidden: set[int], coefficients: np.ndarray) -> set[int]:

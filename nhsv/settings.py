@@ -67,12 +67,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NHSV_LOG_FORMAT", "text", "text or json (one JSON object per line, for production)."),
     Setting("NHSV_WORKERS", "2", "Server processes of nhsv serve --production (gunicorn workers)."),
     Setting("NHSV_THREADS", "4", "Threads per server process of nhsv serve --production."),
-    Setting("NHSV_MALLOC_ARENAS", "2",
-            "glibc malloc arenas per server process of nhsv serve --production (MALLOC_ARENA_MAX); 0: glibc's "
-            "default of 8 per core."),
-    Setting("NHSV_RENDER_CACHE_MB", "32",
-            "Megabytes (compressed) of rendered pages each server process keeps per scope and warehouse version; "
-            "0: off."),
     Setting("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
             "Exact addresses (comma-separated; no networks, no *) of the reverse proxies whose X-Forwarded-For "
             "and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),

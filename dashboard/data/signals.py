@@ -103,7 +103,7 @@ def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, Grou
         name, k = variables[v]
         return (_tier(name, k), values[v], v)
 
-    hidden = suppress(values, equations, primary, rank=order) if primary else set()
+    hidden = suppress(values, equations, primary, rank=order, threshold=scope.threshold()) if primary else set()
     rounding = scope.rounding(viewer)
     rates = scope.rates_shown(viewer, focus, submitted)
     out: dict[str, GroupCounts] = {}

@@ -519,6 +519,60 @@ def differencing(cells: dict[Cell, set[str]]) -> dict[Cell, int]:
     return out
 
 
+def bounded_inference(cells: dict[Cell, set[str]], threshold: int = 5) -> dict[Cell, int]:
+    """Hidden cells pinned by the identities together with what a reader knows of them besides: a count is a
+    whole number of at least 0, and one shown as '<5' lies between 1 and 4. For each hidden cell a linear
+    program finds its least and greatest value; where no other whole number fits, it is worked out."""
+    from scipy.optimize import linprog
+
+    districts = warehouse.districts()
+    out: dict[Cell, int] = {}
+    for quarter in sorted({c.quarter for c in cells}):
+        variables = [Cell(g, quarter, k) for g in (scope.REGION_NAME, *districts) for k in signals.KINDS]
+        index = {v: n for n, v in enumerate(variables)}
+        rows = []
+        for g in (scope.REGION_NAME, *districts):
+            for parts in (signals.BY_TYPE, signals.BY_SOURCE):
+                row = [0.0] * len(variables)
+                for p in parts:
+                    row[index[Cell(g, quarter, p)]] = 1
+                row[index[Cell(g, quarter, signals.TOTAL)]] = -1
+                rows.append(row)
+        for k in signals.KINDS:
+            row = [0.0] * len(variables)
+            for d in districts:
+                row[index[Cell(d, quarter, k)]] = 1
+            row[index[Cell(scope.REGION_NAME, quarter, k)]] = -1
+            rows.append(row)
+        bounds: list[tuple[float, float | None]] = []
+        asked = []
+        for n, v in enumerate(variables):
+            texts = cells.get(v, set())
+            values = {_parse(t) for t in texts} - {None}
+            if len(values) == 1:
+                value = float(values.pop())  # type: ignore[arg-type]
+                bounds.append((value, value))
+            elif any(t.startswith("<") for t in texts):
+                bounds.append((1, threshold - 1))
+                asked.append(n)
+            else:
+                bounds.append((0, None))
+                if v in cells:
+                    asked.append(n)
+        for n in asked:
+            ends = []
+            for sign in (1, -1):
+                objective = [0.0] * len(variables)
+                objective[n] = sign
+                result = linprog(objective, A_eq=rows, b_eq=[0.0] * len(rows), bounds=bounds, method="highs")
+                if not result.success:
+                    break
+                ends.append(sign * result.fun)
+            if len(ends) == 2 and math.floor(ends[1] + 1e-6) == math.ceil(ends[0] - 1e-6):
+                out[variables[n]] = int(round(ends[0]))
+    return out
+
+
 # --- 5. who did not submit ----------------------------------------------------------------------------------
 
 def group_observations(responses: Iterable[Response], quarter: str) -> list[tuple[frozenset[str], str, tuple]]:
