@@ -165,13 +165,22 @@ def readings(response: Response) -> Iterator[tuple[Number, frozenset[str]]]:
 def _readings(obj, context: str = "") -> Iterator[tuple[Number, frozenset[str]]]:
     if isinstance(obj, dict) and isinstance(obj.get("data"), list) and isinstance(obj.get("layout"), dict):
         layout = obj["layout"]
+        labels = [(a["y"], a["text"]) for a in layout.get("annotations") or []
+                  if isinstance(a, dict) and a.get("yref") == "paper" and isinstance(a.get("y"), int | float)
+                  and isinstance(a.get("text"), str)]
         for trace in obj["data"]:
             if not isinstance(trace, dict):
                 continue
             if trace.get("type") == "heatmap":
                 continue  # statuses
             x_title = _axis_title(layout, "xaxis" + str(trace.get("xaxis", "x"))[1:])
+            y_axis = layout.get("yaxis" + str(trace.get("yaxis", "y"))[1:]) or {}
             y_title = _axis_title(layout, "yaxis" + str(trace.get("yaxis", "y"))[1:])
+            domain = y_axis.get("domain") if isinstance(y_axis, dict) else None
+            if domain:  # a figure of stacked rows: the label written above a row names what it shows
+                above = [(y, text) for y, text in labels if y >= domain[1] - 1e-9]
+                if above:
+                    x_title += " " + min(above)[1]
             for key in ("x", "base"):
                 for number in numbers(trace.get(key)):
                     yield number, units_of(x_title) if x_title else ALL_UNITS
