@@ -78,9 +78,9 @@ def layout(kwartaal=None, toon=None, **_):
     body = []
     for r in shown.itertuples():
         cells = {"Gemeente": html.Th(dcc.Link(r.gemeente, href=f"/gemeente/{r.code}"), scope="row"),
-                 "District": html.Td(r.district), "Status": html.Td(r.status, className=f"submission-{r.kind}"),
-                 "Versies": html.Td(str(r.versions)), "Geladen op": html.Td(r.loaded or "–"),
-                 "Bestand": html.Td(r.file or "–"),
+                 "District": html.Td(r.district), "Status": html.Td(r.status, className=f"submission-{r.kind} nowrap"),
+                 "Versies": html.Td(str(r.versions)), "Geladen op": html.Td(r.loaded or "–", className="nowrap"),
+                 "Bestand": html.Td(r.file or "–", className="file-name"),
                  "Redenen afwijzing": html.Td(_list(r.rejected_reasons), className="findings-fatal"),
                  "Waarschuwingen": html.Td(_list(r.warnings))}
         body.append(html.Tr([cells[c] for c, _ in columns]))

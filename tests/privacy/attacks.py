@@ -687,3 +687,35 @@ def non_submitters(responses: list[Response], own: str, quarter: str, own_submit
     surely_missing = set.intersection(*fitting)
     surely_submitted = set(pool) - set.union(*fitting)
     return surely_missing, surely_submitted
+
+
+# --- every attack on one user's crawl ------------------------------------------------------------------------
+
+@dataclass
+class Findings:
+    """What every attack learnt from everything one gemeente user was sent."""
+
+    own: str
+    responses: int
+    names: set[str]
+    pins: set[Pin]  # the right ones only
+    records: list[Record]
+    recovered: dict[Cell, int]
+    bounded: dict[Cell, int]
+    submissions: dict[str, tuple[list[str], list[str]]]  # quarter → (surely missing, surely submitted)
+
+
+def attack(responses: list[Response], own: str, truth) -> Findings:
+    cells = count_cells(responses)
+    submissions = {}
+    counts = truth[truth["submitted"]].groupby("quarter").size()
+    for quarter, n in counts.items():
+        if n < len(warehouse.region()):
+            submitted = warehouse.submitted_codes(quarter)
+            missing, present = non_submitters(responses, own, quarter, own in submitted, len(submitted))
+            if missing or present:
+                submissions[quarter] = (sorted(missing), sorted(present))
+    return Findings(own=own, responses=len(responses), names=names(responses, own),
+                    pins=correct_pins(population_pins(responses, own, own_values(truth, own)), truth),
+                    records=records(responses, own), recovered=differencing(cells),
+                    bounded=bounded_inference(cells, scope.threshold()), submissions=submissions)
