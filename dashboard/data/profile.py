@@ -191,9 +191,9 @@ def summary(name: str, quarter: str, row: dict, region_median, checklist: pd.Dat
     if len(down):
         parts.append("Teruggevallen: " + ", ".join(down["code"]) + ".")
     themes = [(THEMES[k], row.get(f"score_{k.lower()}")) for k in THEMES]
-    themes = [(t, v) for t, v in themes if v is not None and not pd.isna(v)]
-    if themes:
-        weakest = min(themes, key=lambda x: x[1])
+    present = [(t, float(v)) for t, v in themes if v is not None and not pd.isna(v)]
+    if present:
+        weakest = min(present, key=lambda x: x[1])
         parts.append(f"Het meeste werk ligt bij het thema {weakest[0]} (score {formatting.number(weakest[1], 0)} "
                      f"van 100).")
     return " ".join(parts)

@@ -22,6 +22,7 @@ from dashboard.data import scope, warehouse
 from dashboard.disclosure import Cell, shown_cell, suppress
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
+from etl.measures import SIGNALS_PER
 
 KINDS = ("signals_radicalisation", "signals_polarisation", "signals_from_citizens", "signals_from_professionals",
          "signals_total", "signals_to_safety_house")
@@ -116,8 +117,7 @@ def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, Grou
         total, zvh = cells[TOTAL], cells[SAFETY_HOUSE]
         per_10k = None
         if rates and total.value is not None and population[name]:
-            per_10k = scope.publish(viewer, "signals_per_10k",
-                                    total.value / population[name] * MEASURES["signals_per_10k"].per_inhabitants)
+            per_10k = scope.publish(viewer, "signals_per_10k", total.value / population[name] * SIGNALS_PER)
         share = (zvh.value / total.value if total.value and zvh.value is not None else None)
         out[name] = GroupCounts(name, cells, per_10k, share)
     return out
@@ -164,7 +164,8 @@ def signal_tables(viewer: Viewer, group: str, engine: Engine | None = None) -> l
     if group == "eigen":
         own = own_counts(viewer, eng)
         name = warehouse.region()[viewer.municipality_code].name  # type: ignore[index]
-        rows = {q: ({k: Cell(v, f"{v:,}".replace(",", ".")) for k, v in own[q].items() if k in KINDS},
+        rows = {q: ({k: Cell(int(v), f"{int(v):,}".replace(",", ".")) for k, v in own[q].items()
+                     if k in KINDS and v is not None},
                     own[q]["per_10k"], own[q]["share_zvh"]) for q in quarters if q in own}
         title, exact_text = name, True
     else:

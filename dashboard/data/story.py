@@ -57,9 +57,9 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
     median = scope.publish(viewer, "blocks_in_order", now.p50)
     text = (f"In het {label} hadden de gemeenten die aanleverden een mediaan van {formatting.number(median, 0)} "
             f"van de {N_BLOCKS} bouwstenen op orde")
-    if before is not None:
-        change = scope.publish(viewer, "blocks_in_order", now.p50) - scope.publish(viewer, "blocks_in_order",
-                                                                                     before.p50)
+    previous_median = scope.publish(viewer, "blocks_in_order", before.p50) if before is not None else None
+    if median is not None and previous_median is not None:
+        change = median - previous_median
         text += (", evenveel als het kwartaal ervoor" if round(change) == 0 else
                  f", {formatting.number(abs(change), 0)} {'meer' if change > 0 else 'minder'} dan het kwartaal "
                  "ervoor")
