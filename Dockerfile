@@ -26,11 +26,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
-# Chromium renders chart exports (PNG, SVG, PDF, PowerPoint); the fonts give them readable labels.
+# Chromium renders chart exports (PNG, SVG, PDF, PowerPoint); the fonts give them readable labels; Pango lets
+# WeasyPrint lay out the accessible PDF report.
 # Versions are not pinned on purpose: every build takes Debian bookworm's current security updates.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-liberation \
+       libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 nhsv \

@@ -26,6 +26,20 @@ _COLORSCALE = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4,
                [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
 
 
+def status_legend_traces() -> list[dict]:
+    """A legend of the statuses inside the figure (colour and symbol together), so that the chart explains
+    itself on screen, as an image and on a slide. Points without coordinates: they draw nothing but the legend."""
+    items = [(STATUS_SYMBOLS[s], STATUS_LABELS[s], STATUS_COLOURS[s], STATUS_COLOURS[s]) for s in range(MAX_STATUS + 1)]
+    items.append((STATUS_SYMBOLS[None], STATUS_TEXT[None].lower(), "#FFFFFF", "#9A9A9A"))
+    return [dict(type="scatter", x=[None], y=[None], mode="markers", name=f"{symbol} {label}", hoverinfo="skip",
+                 showlegend=True, marker=dict(symbol="square", size=14, color=fill, line=dict(color=edge, width=1)))
+            for symbol, label, fill, edge in items]
+
+
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.02, x=0, title=dict(text="Legenda:"),
+                    font=dict(size=12))
+
+
 def _theme_breaks(codes: list[str]) -> list[float]:
     """Positions between blocks of different themes (block codes start with the theme code)."""
     return [k - 0.5 for k in range(1, len(codes)) if codes[k][:2] != codes[k - 1][:2]]
@@ -55,8 +69,8 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
     layout = dict(yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
                   xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(codes))), ticktext=ticks,
                              tickfont=dict(size=10), tickangle=0),
-                  shapes=shapes, margin=dict(l=10, r=10, t=50, b=10))
-    fig = figure([trace], layout, max(300, 26 * n + 100), False)
+                  shapes=shapes, margin=dict(l=10, r=10, t=50, b=40), legend=LEGEND_BELOW)
+    fig = figure([trace, *status_legend_traces()], layout, max(300, 26 * n + 140))
 
     def table() -> pd.DataFrame:
         body = pd.DataFrame({"Gemeente": names, **{c: [STATUS_TEXT[s] for s in column]
@@ -145,7 +159,9 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], 
                  textfont=dict(size=12, color="#000000"), hoverinfo="skip")
     shapes = [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=y, y1=y, line=dict(color="#1A1A1A", width=2))
               for y in _theme_breaks(list(codes))]
-    fig = figure([trace], dict(yaxis=dict(autorange="reversed"), shapes=shapes), 26 * len(codes) + 80, False)
+    layout = dict(yaxis=dict(autorange="reversed"), shapes=shapes, margin=dict(l=10, r=10, t=40, b=10),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=12)))
+    fig = figure([trace, *status_legend_traces()], layout, 26 * len(codes) + 110)
 
     def table() -> pd.DataFrame:
         return pd.DataFrame([{"Bouwsteen": c, **{x: status_text(None if v == -1 else v)
