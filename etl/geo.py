@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from etl import reference
 from nhsv import settings
@@ -146,7 +147,7 @@ def normalise(collection: dict, tolerance: float = SIMPLIFY_DEGREES) -> tuple[di
     if collection.get("type") != "FeatureCollection" or not isinstance(collection.get("features"), list):
         raise GeoImportError("de GeoJSON is geen FeatureCollection")
     province = reference.municipalities()
-    features = []
+    features: list[dict[str, Any]] = []
     counts = {"dropped": 0, "points_before": 0, "points_after": 0}
     seen: set[str] = set()
     for feature in collection["features"]:

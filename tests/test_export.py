@@ -526,10 +526,13 @@ def rendered_decks(packs, tmp_path_factory) -> dict[Path, Path]:
         pytest.fail("LibreOffice is needed: apt-get install libreoffice-impress-nogui (scripts/setup.sh --test)")
     out = tmp_path_factory.mktemp("decks")
     profile = out / "profile"
-    decks = [d for a in AUDIENCES for d in _documents(packs, a, "*_presentatie.pptx")]
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
-                    "--outdir", str(out), *map(str, decks)], check=True, capture_output=True, timeout=240)
-    rendered = {deck: out / f"{deck.stem}.pdf" for deck in decks}
+    rendered = {}
+    for audience in AUDIENCES:  # one folder per audience: the region decks of the audiences share a name
+        decks = list(_documents(packs, audience, "*_presentatie.pptx"))
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
+                        "--outdir", str(out / audience), *map(str, decks)], check=True, capture_output=True,
+                       timeout=240)
+        rendered.update({deck: out / audience / f"{deck.stem}.pdf" for deck in decks})
     assert all(pdf.is_file() for pdf in rendered.values()), list(out.iterdir())
     return rendered
 

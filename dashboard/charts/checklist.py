@@ -107,7 +107,9 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
         traces.append(dict(type="bar", orientation="h", y=ylabels, x=column,
                            name=f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}",
                            marker=dict(color=STATUS_COLOURS[s], line=dict(color="#FFFFFF", width=1),
-                                       pattern=dict(shape=STATUS_PATTERNS[s], fgcolor="#FFFFFF", size=6)),
+                                       # over the colour, not instead of it (plotly's default replaces it)
+                                       pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", size=6,
+                                                    solidity=0.25, fgcolor="#000000" if s in (1, 2) else "#FFFFFF")),
                            text=[f"{v}" if v else "" for v in column], textposition="inside",
                            insidetextanchor="middle", textfont=dict(color="#000000" if s in (1, 2) else "#FFFFFF"),
                            hovertemplate=f"%{{y}} · {STATUS_LABELS[s]}: %{{x}}<extra></extra>"))
@@ -126,7 +128,8 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
                                                          line=dict(color="#FFFFFF", width=2))))
     layout = dict(barmode="stack", yaxis=dict(autorange="reversed", tickfont=dict(size=11)),
                   xaxis=dict(title=dict(text=f"Aantal gemeenten (van {total})"), range=[0, total]),
-                  legend=dict(orientation="h", yanchor="top", y=-0.08, x=0), margin=dict(l=10, r=10, t=10, b=60))
+                  legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal"),
+                  margin=dict(l=10, r=10, t=40, b=10))
     fig = figure(traces, layout, 26 * len(blocks) + 150)
 
     def table() -> pd.DataFrame:
