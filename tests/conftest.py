@@ -92,7 +92,8 @@ def fresh_database(request, tmp_path):
 DATA_TABLES_IN_DELETE_ORDER = [
     "mart_block_quarter", "mart_municipality_quarter", "fact_network", "fact_signals", "fact_resources",
     "fact_block_status", "submission", "finding", "source_file", "load_run",
-    "user_session", "login_throttle", "audit_log", "app_user",
+    "user_session", "login_throttle", "audit_log", "recovery_code", "account_token", "mail_opt_out", "notification",
+    "introduction_request", "app_user",
 ]
 
 
