@@ -306,12 +306,14 @@ def _serve(host: str, port: int, production: bool) -> None:
 
 
 from nhsv.cli_export import export  # noqa: E402
+from nhsv.cli_notify import notify  # noqa: E402
 from nhsv.cli_template import template  # noqa: E402
 from nhsv.cli_users import users  # noqa: E402
 
 main.add_command(users)
 main.add_command(template)
 main.add_command(export)
+main.add_command(notify)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
