@@ -173,7 +173,10 @@ def send_all(mails: Iterable[Mail]) -> int:
         where.folder.mkdir(parents=True, exist_ok=True)
         for mail in mails:
             message = build(mail)
-            (where.folder / _file_name(message)).write_bytes(bytes(message))
+            target = where.folder / _file_name(message)
+            partial = target.with_name("." + target.name + ".part")
+            partial.write_bytes(bytes(message))
+            partial.replace(target)  # whoever reads the folder never sees half a message
         return len(mails)
     with _open_smtp(where) as connection:
         for mail in mails:

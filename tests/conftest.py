@@ -21,6 +21,7 @@ os.environ.setdefault("NHSV_SECRET_KEY", "test-secret-key-not-for-production")
 from etl import db, load, reference, schema  # noqa: E402
 from etl.domain import Quarter  # noqa: E402
 from etl.template import build_workbook  # noqa: E402
+from tests.mailserver import smtp  # noqa: E402, F401 - the fixture `smtp`: a real SMTP server (aiosmtpd)
 
 PG_URL = os.environ.get("NHSV_TEST_DATABASE_URL", "")
 

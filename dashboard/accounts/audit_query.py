@@ -58,9 +58,19 @@ def _statement(f: AuditFilter):
     return query.order_by(a.c.id.desc())
 
 
-def rows(engine: Engine, f: AuditFilter, limit: int = PAGE_ROWS) -> list:
+@dataclass(frozen=True)
+class AuditRow:
+    at: dt.datetime  # UTC
+    actor: str | None
+    event: str
+    detail: str | None
+    address: str | None
+
+
+def rows(engine: Engine, f: AuditFilter, limit: int = PAGE_ROWS) -> list[AuditRow]:
     with engine.connect() as conn:
-        return [r._replace(at=aware(r.at)) for r in conn.execute(_statement(f).limit(limit))]
+        return [AuditRow(aware(r.at), r.actor, r.event, r.detail, r.address)
+                for r in conn.execute(_statement(f).limit(limit))]
 
 
 def events(engine: Engine) -> list[str]:
