@@ -526,14 +526,29 @@ def test_audit_csv_cells_never_start_a_formula(people):
     assert "'=HYPERLINK" in body and ";'+31 6;" in body
 
 
-def test_cli_keeps_its_commands_beside_the_page(engine):
+def test_cli_keeps_its_commands_and_resets_a_lost_second_factor(make_app, people, clock):
     from click.testing import CliRunner
 
     from nhsv.cli_users import users as users_cli
 
-    result = CliRunner().invoke(users_cli, ["--help"])
-    for command in ("add", "list", "disable", "set-password"):
-        assert command in result.output
+    runner = CliRunner()
+    for command in ("add", "list", "disable", "enable", "set-password", "reset-mfa"):
+        assert runner.invoke(users_cli, [command, "--help"]).exit_code == 0, command
+    app = make_app(NHSV_MFA="required")
+    client = app.server.test_client()
+    login(client, ADMIN)
+    enrol(client, "/login/tweede-factor", clock)
+    assert_logged_in(client)
+    # the only admin lost the phone and the codes: the command line switches the second factor off
+    result = runner.invoke(users_cli, ["reset-mfa", ADMIN])
+    assert result.exit_code == 0 and "1 open sessie(s) beëindigd" in result.output
+    assert_anonymous(client)
+    assert login(app.server.test_client(), ADMIN).headers["Location"] == "/login/tweede-factor"
+    assert runner.invoke(users_cli, ["disable", HOORN]).exit_code == 0
+    assert runner.invoke(users_cli, ["enable", HOORN]).exit_code == 0
+    assert user_row(people, HOORN).active
+    assert runner.invoke(users_cli, ["reset-mfa", "niemand@example.nl"]).exit_code == 1
+    assert [e for e in events(people) if e in ("mfa_reset", "user_enabled")] == ["mfa_reset", "user_enabled"]
 
 
 # --- mail without a server ---------------------------------------------------------------------------------------
