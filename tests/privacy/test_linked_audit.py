@@ -14,7 +14,8 @@ from __future__ import annotations
 import pytest
 
 from dashboard import formatting
-from dashboard.data import overview, scope, signals, trends, warehouse
+from dashboard.data import overview, scope, signals, warehouse
+from dashboard.data.trends import trends as trend_rows
 from dashboard.viewer import Viewer
 from tests.privacy import attacks
 
@@ -48,7 +49,7 @@ def _obtainable(viewer: Viewer) -> dict[attacks.Cell, set[str]]:
                 for kind, cell in zip(kinds, row, strict=True):
                     add(group, q, kind, cell.text)
                 add(group, q, signals.TOTAL, total.text)
-    for row in trends.trends(viewer, "signals_total").to_dict("records"):
+    for row in trend_rows(viewer, "signals_total").to_dict("records"):
         add(row["group"], row["quarter"], signals.TOTAL, row["text"])
     for quarter in warehouse.quarters():
         for counts in signals.quarter_counts(viewer, quarter).values():
