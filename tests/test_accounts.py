@@ -589,3 +589,42 @@ def test_production_without_a_mail_server_says_so(make_app, people, monkeypatch)
     assert (smtps.host, smtps.port, smtps.user, smtps.password, smtps.tls) == ("mail.example.nl", 465, "user@x",
                                                                               "geheim", "tls")
     assert mail.smtp_from_url("smtp://relay:25?starttls=0").tls == "none"
+
+
+# --- the migration ---------------------------------------------------------------------------------------------
+
+
+def test_0005_keeps_existing_users_working_without_a_second_factor(fresh_database, monkeypatch):
+    """Users of a warehouse from before 0005 log in as before (no second factor yet), and 0005 goes back cleanly."""
+    import sqlalchemy as sa
+
+    from etl import db, reference
+    from tests.test_migrations import downgrade
+
+    engine = db.make_engine(fresh_database)
+    try:
+        db.upgrade(engine, "0004")
+        with engine.begin() as conn:
+            reference.load_dimensions(conn)
+            conn.execute(sa.text(
+                "INSERT INTO app_user (email, role, municipality_code, active, password_hash, session_version, "
+                "created_at) VALUES (:e, 'gemeente', 'GM0405', :a, :h, 1, :t)"),
+                {"e": HOORN, "a": True, "h": auth.hasher.hash(PASSWORD), "t": dt.datetime.now(dt.UTC)})
+        db.upgrade(engine)
+        from dashboard.auth import users
+
+        verdict = users.check_password(engine, HOORN, PASSWORD)
+        assert verdict.user is not None and not totp.enrolled(verdict.user)
+        monkeypatch.setenv("NHSV_MFA", "optional")
+        assert totp.login_step(verdict.user) is None
+        monkeypatch.setenv("NHSV_MFA", "required")
+        assert totp.login_step(verdict.user) == "enrol"
+        assert [i.email for i in auth.list_users(engine)] == [HOORN]
+
+        downgrade(engine, "0004")
+        assert "totp_secret" not in {c["name"] for c in sa.inspect(engine).get_columns("app_user")}
+        assert not sa.inspect(engine).has_table("notification")
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT email FROM app_user")).scalars().all() == [HOORN]
+    finally:
+        engine.dispose()
