@@ -594,16 +594,29 @@ def test_production_without_a_mail_server_says_so(make_app, people, monkeypatch)
 # --- the migration ---------------------------------------------------------------------------------------------
 
 
-def test_0005_keeps_existing_users_working_without_a_second_factor(fresh_database, monkeypatch):
-    """Users of a warehouse from before 0005 log in as before (no second factor yet), and 0005 goes back cleanly."""
+def accounts_migration() -> tuple[str, str]:
+    """(its revision, the one before): found by its title, so that the test holds if it is renumbered."""
+    from alembic.script import ScriptDirectory
+
+    from etl import db
+
+    script = ScriptDirectory.from_config(db.alembic_config())
+    found = next(r for r in script.walk_revisions() if (r.doc or "").startswith("accounts: second factor"))
+    return found.revision, found.down_revision
+
+
+def test_accounts_migration_keeps_existing_users_working_without_a_second_factor(fresh_database, monkeypatch):
+    """Users of a warehouse from before the accounts migration (0005) log in as before (no second factor yet),
+    and the migration goes back cleanly."""
     import sqlalchemy as sa
 
     from etl import db, reference
     from tests.test_migrations import downgrade
 
+    _revision, before = accounts_migration()
     engine = db.make_engine(fresh_database)
     try:
-        db.upgrade(engine, "0004")
+        db.upgrade(engine, before)
         with engine.begin() as conn:
             reference.load_dimensions(conn)
             conn.execute(sa.text(
@@ -621,7 +634,7 @@ def test_0005_keeps_existing_users_working_without_a_second_factor(fresh_databas
         assert totp.login_step(verdict.user) == "enrol"
         assert [i.email for i in auth.list_users(engine)] == [HOORN]
 
-        downgrade(engine, "0004")
+        downgrade(engine, before)
         assert "totp_secret" not in {c["name"] for c in sa.inspect(engine).get_columns("app_user")}
         assert not sa.inspect(engine).has_table("notification")
         with engine.connect() as conn:
