@@ -43,8 +43,9 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     threadpool_limits(limits=1, user_api="blas")
     server = flask.Flask(__name__, template_folder=str(HERE / "templates"))
     auth.init_app(server, database_url)
-    from dashboard import boundaries, download
+    from dashboard import accounts, boundaries, download
 
+    accounts.register(server)  # /account, /beheer, the links from mails, introduction requests
     server.register_blueprint(download.blueprint)
     server.register_blueprint(boundaries.blueprint)
     # Refuse oversized requests before Flask reads them: an upload arrives base64-encoded (4/3) in JSON.

@@ -44,9 +44,16 @@ def _nav_links():
 
 def _user_box():
     email = getattr(current_user, "email", "")
-    role = ROLE_LABELS.get(getattr(current_user, "role", ""), "")
+    role_code = getattr(current_user, "role", "")
+    role = ROLE_LABELS.get(role_code, "")
+    # /account, /beheer and /logout are Flask pages: plain links (a full page load), not Dash's dcc.Link.
     # /logout answers GET with a small confirmation form; the logout itself is a POST with a CSRF token
-    return [html.Span(f"{email} ({role})" if email else "", className="user"),
+    links = [html.A("Mijn account", href="/account", className="link-button")]
+    if role_code in ("coordinator", "admin"):
+        links.append(html.A("Introducties", href="/beheer/introducties", className="link-button"))
+    if role_code == "admin":
+        links.append(html.A("Beheer", href="/beheer", className="link-button"))
+    return [html.Span(f"{email} ({role})" if email else "", className="user"), *links,
             html.A("Uitloggen", href="/logout", className="link-button")]
 
 

@@ -270,6 +270,12 @@ user = Table(
     Column("password_hash", String(200), nullable=False),
     Column("session_version", Integer, nullable=False, default=1),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+    # TOTP second factor: the base32 secret (set while enrolling, confirmed when totp_enabled_at is set) and the
+    # last time step a code was accepted for, so that a code works once.
+    Column("totp_secret", String(64)),
+    Column("totp_enabled_at", DateTime(timezone=True)),
+    Column("totp_last_step", Integer),
     CheckConstraint("role IN ('coordinator','gemeente','admin')", name="role"),
     CheckConstraint("(role = 'gemeente') = (municipality_code IS NOT NULL)", name="gemeente_has_code"),
     comment="One row per person who may log in.",
@@ -308,4 +314,63 @@ audit_log = Table(
     comment="One row per security-relevant event (logins, logouts, user changes, exports, uploads).",
 )
 
-ACCESS_TABLES = (user, user_session, login_throttle, audit_log)
+recovery_code = Table(
+    "recovery_code", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("code_hash", String(200), nullable=False),  # argon2id; the code itself is shown once
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Index("ix_recovery_code_user_id", "user_id"),
+    comment="One row per recovery code of a user's second factor (ten at a time); a used code stays, marked.",
+)
+
+account_token = Table(
+    "account_token", metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the random token in the link; the link is only mailed
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("purpose", String(20), nullable=False),  # invitation, reset
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("created_by", String(254)),
+    CheckConstraint("purpose IN ('invitation','reset')", name="purpose"),
+    Index("ix_account_token_user_id", "user_id"),
+    comment="One row per invitation or password-reset link; it works once, before it expires.",
+)
+
+mail_opt_out = Table(
+    "mail_opt_out", metadata,
+    Column("user_id", Integer, ForeignKey("app_user.id"), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    comment="One row per user per kind of notification the user switched off (Mijn account).",
+)
+
+notification = Table(
+    "notification", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),
+    Column("quarter", String(6), nullable=False),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("ref", String(40), nullable=False),  # what within the quarter, e.g. the rejected file; '' when nothing
+    Column("recipient", String(254), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "quarter", "user_id", "ref", name="uq_notification_once"),
+    comment="One row per notification mail sent by nhsv notify: the unique key makes each one go out once.",
+)
+
+introduction_request = Table(
+    "introduction_request", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("municipality_code", String(6), ForeignKey("dim_municipality.code"), nullable=False),
+    Column("quarter", String(6), nullable=False),
+    Column("block_code", String(4), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("handled_at", DateTime(timezone=True)),
+    Column("handled_by", String(254)),
+    comment="One row per request of a gemeente user to be introduced to gemeenten that have a block in order.",
+)
+
+ACCESS_TABLES = (user, user_session, login_throttle, audit_log, recovery_code, account_token, mail_opt_out,
+                 notification, introduction_request)

@@ -309,6 +309,7 @@ def demo(seed: int, no_serve: bool, reset: bool, host: str, port: int) -> None:
     console.print(f"{len(plan.files)} bestanden geschreven; laden …")
     run_load(engine, [str(inbox)], actor="demo", channel="demo", quiet=True, total=len(plan.files))
     _demo_users(engine)
+    _demo_mail(engine, fresh=reset)
     if no_serve:
         console.print("Bekijk de laadronde met: nhsv runs")
         return
@@ -397,6 +398,25 @@ def _demo_users(engine) -> None:
         console.print(line)
 
 
+def _demo_mail(engine, fresh: bool) -> None:
+    """The demo's mails go to the outbox folder (no mail server needed): this quarter's reminders are put there
+    at once, and the folder is printed, so that the demo shows what the monitor sends."""
+    from nhsv import mail
+
+    folder = mail.outbox_folder()
+    if folder is None:
+        console.print("Mail gaat naar een echte mailserver (NHSV_SMTP_URL): de demo stuurt geen herinneringen.")
+        return
+    if fresh and folder == settings.data_dir() / "outbox":
+        for old in folder.glob("*.eml"):
+            old.unlink()
+    from dashboard.accounts import notify
+
+    report = notify.run(engine)
+    console.print(f"Mails van de monitor (herinneringen, uitnodigingen, wachtwoordherstel) staan als .eml-bestand "
+                  f"in {folder}; {len(report.sent)} mail(s) over {report.quarter} staan er al (nhsv notify).")
+
+
 def _serve(host: str, port: int, production: bool) -> None:
     from dashboard.app import create_app
 
@@ -406,12 +426,14 @@ def _serve(host: str, port: int, production: bool) -> None:
 
 
 from nhsv.cli_export import export  # noqa: E402
+from nhsv.cli_notify import notify  # noqa: E402
 from nhsv.cli_template import template  # noqa: E402
 from nhsv.cli_users import users  # noqa: E402
 
 main.add_command(users)
 main.add_command(template)
 main.add_command(export)
+main.add_command(notify)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

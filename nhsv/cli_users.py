@@ -1,4 +1,5 @@
-"""`nhsv users`: add, list and disable users and set passwords (the password never on the command line)."""
+"""`nhsv users`: add, list, disable and enable users, set passwords (never on the command line) and reset a
+second factor. In the browser, /beheer does the same and invites users by mail."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def _read_password() -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def users() -> None:
-    """Gebruikers beheren: toevoegen, tonen, uitschakelen, wachtwoord instellen.
+    """Gebruikers beheren: toevoegen, tonen, uit- en inschakelen, wachtwoord instellen, tweede factor herstellen.
 
     \b
     Rollen: coordinator (regionale coördinator), gemeente (één gemeente, met --gemeente GMxxxx),
@@ -121,3 +122,33 @@ def set_password(email: str) -> None:
     except ValueError as error:
         _fail(error)
     click.echo(f"Wachtwoord van {auth.normalize_email(email)} ingesteld; {ended} open sessie(s) beëindigd.")
+
+
+@users.command("enable")
+@click.argument("email")
+def enable(email: str) -> None:
+    """Een uitgeschakelde gebruiker weer inschakelen."""
+    from dashboard import auth
+
+    try:
+        auth.enable_user(_engine(), email)
+    except ValueError as error:
+        _fail(error)
+    click.echo(f"Gebruiker {auth.normalize_email(email)} ingeschakeld.")
+
+
+@users.command("reset-mfa")
+@click.argument("email")
+def reset_mfa(email: str) -> None:
+    """De tweede factor van een gebruiker uitzetten (telefoon kwijt); alle sessies eindigen direct.
+
+    Voor de enige beheerder die zijn eigen tweede factor kwijt is: anderen herstelt een beheerder op /beheer.
+    Bij NHSV_MFA=required stelt de gebruiker hem bij de volgende keer inloggen opnieuw in.
+    """
+    from dashboard import auth
+
+    try:
+        ended = auth.reset_second_factor(_engine(), email)
+    except ValueError as error:
+        _fail(error)
+    click.echo(f"Tweede factor van {auth.normalize_email(email)} uitgezet; {ended} open sessie(s) beëindigd.")

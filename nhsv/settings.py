@@ -76,6 +76,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
             "Exact addresses (comma-separated; no networks, no *) of the reverse proxies whose X-Forwarded-For "
             "and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),
+    Setting("NHSV_BASE_URL", "",
+            "Address of the monitor as its users reach it (https://monitor.example.nl), for the links in mails; "
+            "empty: http://127.0.0.1:8050 in development. Required in production to send mail."),
+    Setting("NHSV_SMTP_URL", "",
+            "Mail server as one URL: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 "
+            "(TLS from the start); smtp://host:25?starttls=0 for a relay without TLS. Overrides NHSV_SMTP_HOST and "
+            "the settings beside it."),
+    Setting("NHSV_SMTP_HOST", "", "Mail server (SMTP) host, when NHSV_SMTP_URL is empty; empty: no mail server."),
+    Setting("NHSV_SMTP_PORT", "587", "Mail server port."),
+    Setting("NHSV_SMTP_USER", "", "Mail server user name; empty: no login."),
+    Setting("NHSV_SMTP_PASSWORD", "", "Mail server password."),
+    Setting("NHSV_SMTP_STARTTLS", "1", "Switch to TLS with STARTTLS before logging in (1/0)."),
+    Setting("NHSV_MAIL_FROM", "NHSV-monitor <noreply@localhost>", "Sender of the monitor's mails."),
+    Setting("NHSV_MAIL_OUTBOX", "",
+            "Folder where mails are written as .eml files instead of being sent; empty: NHSV_DATA_DIR/outbox when "
+            "no mail server is set outside production (development, the demo). Production without a mail server "
+            "sends nothing and says so."),
+    Setting("NHSV_MFA", "",
+            "Second factor (TOTP): required (every account enrols at its next login), optional (users may switch "
+            "it on under Mijn account) or off. Empty: required in production, optional in development and the "
+            "demo."),
+    Setting("NHSV_DEADLINE_DAYS", "30",
+            "Days after a quarter ends by which the gemeenten submit it (reminders, the coordinators' digest)."),
+    Setting("NHSV_REMINDER_DAYS", "7", "Days before the deadline on which nhsv notify reminds a gemeente."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

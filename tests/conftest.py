@@ -21,6 +21,7 @@ os.environ.setdefault("NHSV_SECRET_KEY", "test-secret-key-not-for-production")
 from etl import db, load, reference, schema  # noqa: E402
 from etl.domain import Quarter  # noqa: E402
 from etl.template import build_workbook  # noqa: E402
+from tests.mailserver import smtp  # noqa: E402, F401 - the fixture `smtp`: a real SMTP server (aiosmtpd)
 
 PG_URL = os.environ.get("NHSV_TEST_DATABASE_URL", "")
 
@@ -92,7 +93,8 @@ def fresh_database(request, tmp_path):
 DATA_TABLES_IN_DELETE_ORDER = [
     "mart_block_quarter", "mart_municipality_quarter", "fact_network", "fact_signals", "fact_resources",
     "fact_block_status", "submission", "finding", "source_file", "load_run",
-    "user_session", "login_throttle", "audit_log", "app_user",
+    "user_session", "login_throttle", "audit_log", "recovery_code", "account_token", "mail_opt_out", "notification",
+    "introduction_request", "app_user",
 ]
 
 

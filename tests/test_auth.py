@@ -27,7 +27,11 @@ COORDINATOR = "coord@example.nl"
 HOORN = "hoorn@example.nl"
 
 # What an anonymous visitor may reach (Flask URL rules); everything else redirects to /login or answers 401.
-ANONYMOUS_ALLOWLIST = {"/login", "/healthz", "/_favicon.ico", "/static/<path:filename>", "/assets/<path:filename>"}
+# The login's second step and the pages of links from mails answer anonymously too; without a pending login or a
+# valid link they show nothing but a form or "this link no longer works" (tests/test_accounts.py).
+ANONYMOUS_ALLOWLIST = {"/login", "/healthz", "/_favicon.ico", "/static/<path:filename>", "/assets/<path:filename>",
+                       "/login/code", "/login/tweede-factor", "/wachtwoord-vergeten", "/wachtwoord-herstellen/<token>",
+                       "/uitnodiging/<token>"}
 
 
 # --- helpers and fixtures ------------------------------------------------------------------------------
@@ -524,7 +528,7 @@ def test_development_generates_a_key_per_process(make_app, engine):
 
 
 def test_production_error_pages_reveal_nothing(make_app, users):
-    app = make_app(NHSV_ENV="production", NHSV_SECRET_KEY="k" * 48)
+    app = make_app(NHSV_ENV="production", NHSV_SECRET_KEY="k" * 48, NHSV_MFA="optional")
     server = app.server
 
     def boom():

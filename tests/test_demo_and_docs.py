@@ -46,6 +46,10 @@ def test_demo_loads_the_inbox_through_the_loader(engine, tmp_path, monkeypatch):
     assert sum(1 for t in totals if 1 <= t <= 4) > len(totals) / 4
     runs = CliRunner().invoke(main, ["runs", "--findings", str(run.id)])
     assert "Bouwstenen!C7: onbekende status" in runs.output
+    # the demo's mails are files in the outbox, and the demo says where
+    outbox = tmp_path / "outbox"
+    assert f"in {outbox};" in result.output.replace("\n", "")
+    assert list(outbox.glob("*.eml")), "the demo puts the quarter's reminders in the outbox"
 
 
 def test_demo_is_deterministic(tmp_path):

@@ -12,7 +12,13 @@ from dashboard.auth.config import EXTENSION, engine_for, utcnow
 from etl import schema
 
 EVENTS = ("login_ok", "login_failed", "login_throttled", "logout", "user_added", "user_disabled", "password_set",
-          "export", "upload")
+          "export", "upload",
+          # accounts: invitations, resets, the second factor, /beheer, Mijn account, introductions
+          "user_invited", "user_invited_again", "invitation_accepted", "user_enabled", "user_role_changed",
+          "password_reset_requested", "password_reset_started", "password_reset", "password_change_failed",
+          "mfa_enrolled", "mfa_failed", "mfa_throttled", "mfa_disabled", "mfa_reset", "recovery_code_used",
+          "recovery_codes_renewed", "mail_preferences", "audit_export", "introduction_requested",
+          "introduction_handled")
 SECRET_WORDS = ("password", "wachtwoord", "secret", "token", "hash", "csrf", "cookie")
 
 

@@ -1,4 +1,5 @@
-"""The login guard: anonymous users reach only the login page, static assets and the health check.
+"""The login guard: anonymous users reach only the login pages (the second step, a forgotten password, the links
+from mails), static assets and the health check.
 
 Registered before Dash's own hooks, it runs first on every request: pages redirect to /login, Dash's endpoints
 (`/_dash-*`, anything under `/_`) answer 401 with JSON. For logged-in users it checks the CSRF token of forms
@@ -14,8 +15,10 @@ import flask
 from flask import current_app, jsonify, redirect, request
 from flask_login import current_user
 
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/_favicon.ico"})
-PUBLIC_PREFIXES = ("/static/", "/assets/")
+# The login's second step, and the pages a link in a mail opens (the link itself is the key there).
+PUBLIC_PATHS = frozenset({"/login", "/login/code", "/login/tweede-factor", "/wachtwoord-vergeten", "/healthz",
+                          "/_favicon.ico"})
+PUBLIC_PREFIXES = ("/static/", "/assets/", "/wachtwoord-herstellen/", "/uitnodiging/")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -193,3 +193,16 @@ def succeeded(engine: Engine, attempt: Attempt, policy: Policy, now: dt.datetime
             conn.execute(update(t).where(t.c.key == attempt.address.key, t.c.attempts > 0)
                          .values(attempts=t.c.attempts - 1))
         conn.execute(delete(t).where(t.c.seen_at < now - policy.window - policy.max_delay))
+
+
+def check_allowed(engine: Engine, purpose: str, subject: str, free: int, policy: Policy) -> float:
+    """Count one check of `purpose` (a second-factor code, a reset request) for `subject` on its own counter:
+    0 when it may be made now, else the seconds to wait. The same delays as password checks."""
+    return reserve(engine, [Counter(keyed_hash(purpose, subject), free)], policy)
+
+
+def forget(engine: Engine, purpose: str, subject: str) -> None:
+    """The check succeeded: the count of `purpose` for `subject` starts again."""
+    t = schema.login_throttle
+    with engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.key == keyed_hash(purpose, subject)))

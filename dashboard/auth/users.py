@@ -1,7 +1,9 @@
-"""Users: adding, listing, disabling, new passwords, demo users, and checking a password at login.
+"""Users: adding and inviting, listing, disabling and enabling, roles, new passwords and reset links, the second
+factor's reset, demo users, and checking a password at login.
 
-Every change here is written to the audit log; disabling a user or setting a new password ends their sessions
-in every server process (`sessions.end_user_sessions`).
+Every change here is written to the audit log; disabling a user, changing their role or gemeente, setting a new
+password or resetting their second factor ends their sessions in every server process
+(`sessions.end_user_sessions`). Passwords are checked against the policy in `passwords`.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Row
 
+from dashboard.auth import passwords, tokens, totp
 from dashboard.auth.audit_log import audit
 from dashboard.auth.config import aware, utcnow
+from dashboard.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from dashboard.auth.sessions import end_user_sessions
 from dashboard.viewer import ADMIN, COORDINATOR, MUNICIPALITY, ROLE_LABELS, ROLES
 from etl import schema
 from nhsv import settings
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 256
+# The password_hash of an invited user who has not chosen a password yet: no argon2 hash, so nothing verifies.
+NO_PASSWORD = "!uitgenodigd"
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
 DEMO_USERS = (
@@ -66,6 +70,9 @@ class UserInfo:
     active: bool
     created_at: dt.datetime
     open_sessions: int
+    last_login_at: dt.datetime | None = None
+    second_factor: bool = False
+    invited: bool = False  # has not chosen a password yet
 
 
 # --- the password check at login ---------------------------------------------------------------------------
@@ -82,12 +89,14 @@ def check_password(engine: Engine, email: str, password: str) -> Verdict:
     u = schema.user
     with engine.connect() as conn:
         row = conn.execute(select(u).where(u.c.email == email)).first() if email else None
-    if row is None or len(password) > 4 * MAX_PASSWORD_LENGTH:
+    if row is None or len(password) > 4 * MAX_PASSWORD_LENGTH or row.password_hash == NO_PASSWORD:
         try:
             hasher.verify(_dummy_hash(), password[:4 * MAX_PASSWORD_LENGTH])
         except VerificationError:  # the expected outcome: only the time it took matters
             pass
-        return Verdict(None, "onbekend e-mailadres" if row is None else "wachtwoord te lang")
+        reason = ("onbekend e-mailadres" if row is None else
+                  "nog geen wachtwoord gekozen" if row.password_hash == NO_PASSWORD else "wachtwoord te lang")
+        return Verdict(None, reason)
     try:
         hasher.verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -122,13 +131,20 @@ def _validate_email(email: str) -> str:
     return email
 
 
-def _validate_password(password: str) -> None:
-    if password is None or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"Het wachtwoord moet ten minste {MIN_PASSWORD_LENGTH} tekens lang zijn.")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"Het wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens lang zijn.")
-    if password.strip() == "":
-        raise ValueError("Het wachtwoord mag niet alleen uit spaties bestaan.")
+def _validate_password(conn, password: str, email: str | None, municipality_code: str | None) -> None:
+    """The policy (`passwords.check`) with this user's e-mail address, gemeente and the region's gemeenten."""
+    if password is None or len(password) < MIN_PASSWORD_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        passwords.check(password)  # the length message, before any query
+    m = schema.municipality
+    names = dict(conn.execute(select(m.c.code, m.c.name).where(m.c.in_region.is_(True))).all())
+    passwords.check(password, email, names.get(municipality_code or ""), tuple(names.values()))
+
+
+def check_password_policy(engine: Engine, password: str, email: str | None = None,
+                          municipality_code: str | None = None) -> None:
+    """Raise ValueError (Dutch) when `password` breaks the policy for this user."""
+    with engine.connect() as conn:
+        _validate_password(conn, password, email, municipality_code)
 
 
 def _validate_role_and_code(conn, role: str, municipality_code: str | None) -> tuple[str, str | None]:
@@ -173,16 +189,32 @@ def add_user(engine: Engine, email: str, role: str, municipality_code: str | Non
              actor: str | None = None) -> UserInfo:
     """Create a user; ValueError (Dutch) for a bad e-mail, role, gemeente code, password or a duplicate."""
     _validate_email(email)
-    _validate_password(password)
     u = schema.user
     with engine.begin() as conn:
         email, role, code = _check_new_user(conn, email, role, municipality_code)
+        _validate_password(conn, password, email, code)
         conn.execute(insert(u).values(email=email, role=role, municipality_code=code, active=True,
                                       password_hash=hasher.hash(password), session_version=1,
                                       created_at=utcnow()))
     audit("user_added", {"email": email, "role": role, "gemeente": code}, actor=actor or _cli_actor(),
           engine=engine)
     return _user_info(engine, email)
+
+
+def invite_user(engine: Engine, email: str, role: str, municipality_code: str | None,
+                actor: str | None = None) -> tuple[UserInfo, str]:
+    """Create a user without a password and return the invitation link's path (72 hours, once): the user
+    chooses the password, nobody else ever knows it (ASVS 6.4.6). The caller mails the link."""
+    u = schema.user
+    with engine.begin() as conn:
+        email, role, code = _check_new_user(conn, email, role, municipality_code)
+        user_id = conn.execute(insert(u).values(email=email, role=role, municipality_code=code, active=True,
+                                                password_hash=NO_PASSWORD, session_version=1, created_at=utcnow())
+                               .returning(u.c.id)).scalar_one()
+        token = tokens.issue(conn, user_id, tokens.INVITATION, actor)
+    audit("user_invited", {"email": email, "role": role, "gemeente": code}, actor=actor or _cli_actor(),
+          engine=engine)
+    return _user_info(engine, email), tokens.path(tokens.INVITATION, token)
 
 
 def _user_row(conn, email: str):
@@ -199,12 +231,13 @@ def list_users(engine: Engine) -> list[UserInfo]:
     open_sessions = (select(s.c.user_id, func.count().label("n")).where(s.c.ended_at.is_(None))
                      .group_by(s.c.user_id).subquery())
     query = (select(u.c.email, u.c.role, u.c.municipality_code, m.c.name, u.c.active, u.c.created_at,
-                    func.coalesce(open_sessions.c.n, 0))
+                    func.coalesce(open_sessions.c.n, 0), u.c.last_login_at, u.c.totp_enabled_at, u.c.password_hash)
              .select_from(u.outerjoin(m, u.c.municipality_code == m.c.code)
                           .outerjoin(open_sessions, open_sessions.c.user_id == u.c.id))
              .order_by(u.c.email))
     with engine.connect() as conn:
-        return [UserInfo(r[0], r[1], r[2], r[3], bool(r[4]), aware(r[5]), int(r[6]))
+        return [UserInfo(r[0], r[1], r[2], r[3], bool(r[4]), aware(r[5]), int(r[6]),
+                         aware(r[7]) if r[7] is not None else None, r[8] is not None, r[9] == NO_PASSWORD)
                 for r in conn.execute(query)]
 
 
@@ -226,6 +259,7 @@ def disable_user(engine: Engine, email: str, actor: str | None = None) -> int:
         row = _user_row(conn, email)
         conn.execute(update(u).where(u.c.id == row.id).values(active=False))
         ended = end_user_sessions(conn, row.id)
+        tokens.void_all(conn, row.id)
     audit("user_disabled", {"email": row.email, "sessions_ended": ended}, actor=actor or _cli_actor(),
           engine=engine)
     return ended
@@ -233,15 +267,87 @@ def disable_user(engine: Engine, email: str, actor: str | None = None) -> int:
 
 def set_password(engine: Engine, email: str, password: str, actor: str | None = None) -> int:
     """Give a user a new password and end all their sessions; returns the number of sessions ended."""
-    _validate_password(password)
     u = schema.user
     with engine.begin() as conn:
         row = _user_row(conn, email)
+        _validate_password(conn, password, row.email, row.municipality_code)
         conn.execute(update(u).where(u.c.id == row.id).values(password_hash=hasher.hash(password)))
         ended = end_user_sessions(conn, row.id)
     audit("password_set", {"email": row.email, "sessions_ended": ended}, actor=actor or _cli_actor(),
           engine=engine)
     return ended
+
+
+def enable_user(engine: Engine, email: str, actor: str | None = None) -> None:
+    """Switch a disabled user on again (with the password they had)."""
+    u = schema.user
+    with engine.begin() as conn:
+        row = _user_row(conn, email)
+        conn.execute(update(u).where(u.c.id == row.id).values(active=True))
+    audit("user_enabled", {"email": row.email}, actor=actor or _cli_actor(), engine=engine)
+
+
+def change_access(engine: Engine, email: str, role: str, municipality_code: str | None,
+                  actor: str | None = None) -> int:
+    """Give a user another role or gemeente and end their sessions (what they may see changes at once); returns
+    the number of sessions ended. ValueError (Dutch) for a bad role or gemeente."""
+    u = schema.user
+    with engine.begin() as conn:
+        row = _user_row(conn, email)
+        role, code = _validate_role_and_code(conn, role, municipality_code)
+        if (role, code) == (row.role, row.municipality_code):
+            raise ValueError("Rol en gemeente zijn al zo ingesteld.")
+        conn.execute(update(u).where(u.c.id == row.id).values(role=role, municipality_code=code))
+        ended = end_user_sessions(conn, row.id)
+    audit("user_role_changed", {"email": row.email, "van": [row.role, row.municipality_code], "naar": [role, code],
+                                "sessions_ended": ended}, actor=actor or _cli_actor(), engine=engine)
+    return ended
+
+
+def start_password_reset(engine: Engine, email: str, actor: str | None = None) -> tuple[int, str] | None:
+    """A password-reset link (30 minutes, once) for an active user: (user id, the link's path), or None for an
+    unknown or disabled address. Nothing changes until the link is used; the caller mails it."""
+    u = schema.user
+    with engine.begin() as conn:
+        row = conn.execute(select(u).where(u.c.email == normalize_email(email))).first()
+        if row is None or not row.active:
+            return None
+        token = tokens.issue(conn, row.id, tokens.RESET, actor)
+    return row.id, tokens.path(tokens.RESET, token)
+
+
+def set_password_by_link(engine: Engine, token_id: str, user_id: int, password: str, event: str) -> int:
+    """Set the password chosen through a link (invitation or reset), use up the link and end every session;
+    returns the sessions ended. ValueError (Dutch) for a refused password or a link used meanwhile."""
+    u = schema.user
+    with engine.begin() as conn:
+        row = conn.execute(select(u).where(u.c.id == user_id)).one()
+        _validate_password(conn, password, row.email, row.municipality_code)
+        if not tokens.use(conn, token_id):
+            raise ValueError("Deze link is al gebruikt of verlopen.")
+        conn.execute(update(u).where(u.c.id == user_id).values(password_hash=hasher.hash(password)))
+        ended = end_user_sessions(conn, user_id)
+        tokens.void_all(conn, user_id)
+    audit(event, {"email": row.email, "sessions_ended": ended}, actor=row.email, engine=engine)
+    return ended
+
+
+def reset_second_factor(engine: Engine, email: str, actor: str | None = None) -> int:
+    """Switch a user's second factor off (lost phone) and end their sessions: they enrol again at their next login
+    when it is required. Returns the sessions ended."""
+    with engine.begin() as conn:
+        row = _user_row(conn, email)
+        was_on = totp.reset(conn, row.id)
+        ended = end_user_sessions(conn, row.id)
+    audit("mfa_reset", {"email": row.email, "was_aan": was_on, "sessions_ended": ended},
+          actor=actor or _cli_actor(), engine=engine)
+    return ended
+
+
+def record_login(engine: Engine, user_id: int) -> None:
+    u = schema.user
+    with engine.begin() as conn:
+        conn.execute(update(u).where(u.c.id == user_id).values(last_login_at=utcnow()))
 
 
 def create_demo_users(engine: Engine) -> list[str]:

@@ -1,8 +1,14 @@
-"""The login's own pages: /login, /logout and the health check /healthz."""
+"""The login's own pages: /login, /logout and the health check /healthz.
+
+A right password ends the login only for a user without a second factor (or with NHSV_MFA=off); otherwise the
+browser carries a pending login (the user's id and when, in the signed session cookie, five minutes at most) to
+the second step (`second_factor`): a code, or enrolment when the second factor is required and not set up.
+"""
 
 from __future__ import annotations
 
 import math
+import time
 
 import flask
 from flask import jsonify, redirect, render_template, request, session
@@ -11,12 +17,18 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
-from dashboard.auth import config, errors, guard, sessions, throttle, users
+from dashboard.auth import config, errors, guard, sessions, throttle, totp, users
 from dashboard.auth.audit_log import audit
 from dashboard.auth.config import log
 from dashboard.viewer import ROLE_LABELS
 
 LOGIN_FAILED_MESSAGE = "E-mailadres of wachtwoord onjuist."
+PENDING = "nhsv_login_pending"  # session key of a login waiting for its second factor
+STEP_PATHS = {"code": "/login/code", "enrol": "/login/tweede-factor"}
+NOTICES = {"uitgelogd": "U bent uitgelogd.",
+           "hersteld": "Uw wachtwoord is gewijzigd en al uw sessies zijn beëindigd. Log in met het nieuwe wachtwoord.",
+           "ingesteld": "Uw wachtwoord is ingesteld. U kunt nu inloggen.",
+           "verlopen": "Het inloggen duurde te lang. Log opnieuw in."}
 
 
 def render_login(status: int = 200, error: str | None = None, notice: str | None = None, email: str = "",
@@ -39,7 +51,7 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_target)
-        notice = "U bent uitgelogd." if request.args.get("uitgelogd") else None
+        notice = next((text for key, text in NOTICES.items() if request.args.get(key)), None)
         return render_login(notice=notice, next_target=next_target)
 
     email = users.normalize_email(request.form.get("email", ""))[:254]
@@ -66,12 +78,24 @@ def login():
     user = verdict.user
     throttle.succeeded(cfg.engine, attempt, policy)
     users.upgrade_hash(cfg.engine, user, password)
+    step = totp.login_step(user)
+    if step is not None:
+        session.clear()
+        session[PENDING] = {"uid": user.id, "at": int(time.time()), "next": next_target, "step": step}
+        return redirect(STEP_PATHS[step], 302)
+    return finish_login(user, redirect(next_target, 302))
+
+
+def finish_login(user, response: flask.Response, how: str | None = None) -> flask.Response:
+    """Start the session of `user` (all factors checked) and mark this browser with the account's device cookie."""
+    cfg = config.current()
     token = sessions.start_session(cfg.engine, user.id)
     session.clear()  # no fixation: nothing from before the login survives, the CSRF token included
     login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token))
-    audit("login_ok", ROLE_LABELS.get(user.role, user.role), actor=user.email)
-    response = redirect(next_target, 302)
-    response.set_cookie(cfg.device_cookie, throttle.new_device_cookie(account),
+    users.record_login(cfg.engine, user.id)
+    label = ROLE_LABELS.get(user.role, user.role)
+    audit("login_ok", f"{label}; tweede factor: {how}" if how else label, actor=user.email)
+    response.set_cookie(cfg.device_cookie, throttle.new_device_cookie(throttle.account_key(user.email)),
                         max_age=int(throttle.DEVICE_COOKIE_MAX_AGE.total_seconds()), path="/",
                         secure=cfg.cookie_secure, httponly=True, samesite="Lax")
     return response
@@ -111,7 +135,7 @@ def healthz():
 
 
 def _csrf_error(_error):
-    if request.path == "/login":
+    if request.path == "/login" and request.method == "POST":
         return render_login(400, error="Het formulier is verlopen of ongeldig. Probeer het opnieuw.",
                             next_target=request.values.get("next"))
     return errors.error_response(400)

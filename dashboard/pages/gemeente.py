@@ -7,6 +7,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import charts, components, context, data, formatting
+from dashboard.accounts import introductions
 from dashboard.metrics import N_BLOCKS
 from dashboard.viewer import MUNICIPALITY
 
@@ -32,12 +33,13 @@ def _checklist(p: data.Profile, quarter: str, caption: str) -> html.Section:
             if status is not None and prev is not None and status != prev:
                 change = " (was " + charts.status_text(prev).lower() + ")"
             peers = p.learning_partners.get(item.code)
-            peer_text = ""
+            peer_text, ask = "", None
             if isinstance(peers, list) and peers:
                 peer_text = "Op orde bij: " + ", ".join(peers)
             elif isinstance(peers, int) and peers:
                 peer_text = (f"Op orde bij {peers} andere gemeente{'n' if peers != 1 else ''} in {p.partners_group}; "
                              "de regionale coördinator kan u met hen in contact brengen")
+                ask = introductions.ask_link(item.code, quarter)
             rows.append(html.Tr([
                 html.Td(item.code),
                 html.Td([html.Span(item.label, className="block-label"),
@@ -46,7 +48,7 @@ def _checklist(p: data.Profile, quarter: str, caption: str) -> html.Section:
                                    **{"aria-hidden": "true"}), " ", charts.status_text(status), change],
                         className="status-cell"),
                 html.Td([html.Span(item.explanation or ""), html.Br() if peer_text and item.explanation else None,
-                         html.Span(peer_text, className="peer-hint")]),
+                         html.Span(peer_text, className="peer-hint"), " " if ask else None, ask]),
             ]))
     return html.Section([
         html.H2("Checklist bouwstenen"),

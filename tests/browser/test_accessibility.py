@@ -11,10 +11,10 @@ from tests.browser.conftest import PASSWORD, USERS
 
 PAGES = {
     "coordinator": ["/", "/gemeente/GM0405", "/vergelijken", "/ontwikkeling", "/signalen", "/aanleveren",
-                    "/aanlevering", "/verantwoording", "/bestaat-niet"],
+                    "/aanlevering", "/verantwoording", "/bestaat-niet", "/account", "/beheer/introducties"],
     "gemeente": ["/", "/gemeente/GM0405", "/gemeente/GM0361", "/vergelijken", "/ontwikkeling", "/signalen",
-                 "/aanleveren", "/aanlevering", "/verantwoording"],
-    "admin": ["/", "/aanlevering", "/aanleveren"],
+                 "/aanleveren", "/aanlevering", "/verantwoording", "/account", "/introductie?blok=LA6&kwartaal=2026Q3"],
+    "admin": ["/", "/aanlevering", "/aanleveren", "/beheer", "/beheer/audit", "/account", "/account/tweede-factor"],
 }
 
 
@@ -34,9 +34,10 @@ def test_no_serious_or_critical_axe_violations(page_as, live_server, role):
     assert not problems, "\n".join(problems)
 
 
-def test_login_page_has_no_serious_axe_violations(chromium, live_server):
+@pytest.mark.parametrize("path", ["/login", "/wachtwoord-vergeten", "/uitnodiging/verlopen-link"])
+def test_login_page_has_no_serious_axe_violations(chromium, live_server, path):
     page = chromium.new_page()
-    page.goto(live_server + "/login")
+    page.goto(live_server + path)
     violations = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     page.close()
     assert not violations
