@@ -270,6 +270,8 @@ user = Table(
     Column("password_hash", String(200), nullable=False),
     Column("session_version", Integer, nullable=False, default=1),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # the interface language the user chose (?lang= or the switch in the header); NULL: none chosen, Dutch
+    Column("language", String(5), CheckConstraint("language IN ('nl','en')", name="language")),
     CheckConstraint("role IN ('coordinator','gemeente','admin')", name="role"),
     CheckConstraint("(role = 'gemeente') = (municipality_code IS NOT NULL)", name="gemeente_has_code"),
     comment="One row per person who may log in.",

@@ -14,23 +14,29 @@ from sqlalchemy import text
 from dashboard.auth import config, errors, guard, sessions, throttle, users
 from dashboard.auth.audit_log import audit
 from dashboard.auth.config import log
+from dashboard.i18n import N_, gettext, ngettext
 from dashboard.viewer import ROLE_LABELS
 
-LOGIN_FAILED_MESSAGE = "E-mailadres of wachtwoord onjuist."
+LOGIN_FAILED_MESSAGE = N_("E-mailadres of wachtwoord onjuist.")
 
 
 def render_login(status: int = 200, error: str | None = None, notice: str | None = None, email: str = "",
                  next_target: str | None = "/"):
+    from dashboard import i18n
+
+    # the language the page was chosen in travels with the form, so that the answer to it speaks it too
+    chosen = request.values.get("lang") if request.values.get("lang") in i18n.LANGUAGES else ""
     return flask.make_response(render_template(
-        "login.html", error=error, notice=notice, email=email, next=guard.safe_next(next_target)), status)
+        "login.html", error=error, notice=notice, email=email, next=guard.safe_next(next_target), lang=chosen),
+        status)
 
 
 def _wait_message(seconds: int) -> str:
     if seconds < 120:
-        when = f"{seconds} seconde{'n' if seconds != 1 else ''}"
-    else:
-        when = f"{math.ceil(seconds / 60)} minuten"
-    return f"Te veel mislukte inlogpogingen. Probeer het over {when} opnieuw."
+        return ngettext("Te veel mislukte inlogpogingen. Probeer het over %(num)s seconde opnieuw.",
+                        "Te veel mislukte inlogpogingen. Probeer het over %(num)s seconden opnieuw.", seconds)
+    return gettext("Te veel mislukte inlogpogingen. Probeer het over %(minutes)s minuten opnieuw.",
+                   minutes=math.ceil(seconds / 60))
 
 
 def login():
@@ -39,7 +45,7 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_target)
-        notice = "U bent uitgelogd." if request.args.get("uitgelogd") else None
+        notice = gettext("U bent uitgelogd.") if request.args.get("uitgelogd") else None
         return render_login(notice=notice, next_target=next_target)
 
     email = users.normalize_email(request.form.get("email", ""))[:254]
@@ -61,20 +67,32 @@ def login():
     verdict = users.check_password(cfg.engine, email, password)
     if verdict.user is None:
         audit("login_failed", {"email_hmac": account, "reden": verdict.reason}, actor=None)
-        return render_login(401, error=LOGIN_FAILED_MESSAGE, email=email, next_target=next_target)
+        return render_login(401, error=gettext(LOGIN_FAILED_MESSAGE), email=email, next_target=next_target)
 
     user = verdict.user
     throttle.succeeded(cfg.engine, attempt, policy)
     users.upgrade_hash(cfg.engine, user, password)
     token = sessions.start_session(cfg.engine, user.id)
     session.clear()  # no fixation: nothing from before the login survives, the CSRF token included
-    login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token))
+    language = _language_chosen_at_login(user)
+    login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token, language))
     audit("login_ok", ROLE_LABELS.get(user.role, user.role), actor=user.email)
     response = redirect(next_target, 302)
     response.set_cookie(cfg.device_cookie, throttle.new_device_cookie(account),
                         max_age=int(throttle.DEVICE_COOKIE_MAX_AGE.total_seconds()), path="/",
                         secure=cfg.cookie_secure, httponly=True, samesite="Lax")
     return response
+
+
+def _language_chosen_at_login(user) -> str | None:
+    """A language chosen on the login page (?lang=, carried by the form) is the user's choice from then on."""
+    from dashboard import i18n
+
+    chosen = request.form.get("lang")
+    if chosen in i18n.LANGUAGES and chosen != user.language:
+        i18n.store_choice(user.id, chosen)
+        return chosen
+    return user.language
 
 
 def logout():
@@ -112,7 +130,7 @@ def healthz():
 
 def _csrf_error(_error):
     if request.path == "/login":
-        return render_login(400, error="Het formulier is verlopen of ongeldig. Probeer het opnieuw.",
+        return render_login(400, error=gettext("Het formulier is verlopen of ongeldig. Probeer het opnieuw."),
                             next_target=request.values.get("next"))
     return errors.error_response(400)
 
