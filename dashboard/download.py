@@ -15,7 +15,8 @@ from pathlib import Path
 import flask
 from markupsafe import escape
 
-from dashboard import auth, data, export
+from dashboard import auth, data, export, i18n
+from dashboard.i18n import _
 from dashboard.viewer import MUNICIPALITY
 
 blueprint = flask.Blueprint("download", __name__)
@@ -32,10 +33,10 @@ def export_zip():
     formats = [f for f in asked if f in APP_FORMATS] or list(APP_FORMATS)
     detail = {"kwartaal": quarter, "gemeente": code, "regio": region, "formaten": formats, "kanaal": "app"}
     if quarter is None:
-        return _refuse(404, "Er zijn nog geen gegevens om te exporteren.", detail)
+        return _refuse(404, _("Er zijn nog geen gegevens om te exporteren."), detail)
     if viewer.role == MUNICIPALITY:
         if code and code != viewer.municipality_code:
-            return _refuse(403, "U kunt alleen de gegevens van uw eigen gemeente exporteren.", detail)
+            return _refuse(403, _("U kunt alleen de gegevens van uw eigen gemeente exporteren."), detail)
         audience, codes = "gemeente", [viewer.municipality_code]
     else:
         audience, codes = "coordinator", [code] if code else []
@@ -60,6 +61,7 @@ def export_zip():
 
 def _refuse(status: int, message: str, detail: dict):
     auth.audit("export", {**detail, "uitkomst": "geweigerd", "reden": message})
-    page = ("<!doctype html><html lang=\"nl\"><title>Export niet mogelijk</title><main><h1>Export niet "
-            f"mogelijk</h1><p>{escape(message)}</p><p><a href=\"/\">Terug naar het overzicht</a></p></main></html>")
+    title = escape(_("Export niet mogelijk"))
+    page = (f"<!doctype html><html lang=\"{i18n.html_lang()}\"><title>{title}</title><main><h1>{title}</h1>"
+            f"<p>{escape(message)}</p><p><a href=\"/\">{escape(_('Terug naar het overzicht'))}</a></p></main></html>")
     return flask.Response(page, status=status, mimetype="text/html")

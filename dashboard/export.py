@@ -45,7 +45,7 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 
-from dashboard import charts, data, formatting
+from dashboard import charts, data, formatting, i18n
 from dashboard.disclosure import COMPLEMENT_NOTE, COMPLEMENT_TEXT
 from dashboard.metrics import N_BLOCKS, THEMES
 from dashboard.viewer import COORDINATOR, MUNICIPALITY, PUBLIC, Viewer
@@ -760,6 +760,7 @@ def _is_pack(folder: Path) -> bool:
         return False
 
 
+@i18n.in_dutch  # the packs are the region's documents: Dutch, whatever the language of the request that asks
 def build_pack(quarter: str, audience: str, codes: Sequence[str], region: bool,
                formats: Iterable[str] = DEFAULT_FORMATS, out_dir: Path | str = "export",
                progress: Progress | None = None, *, keep_figures: bool = False,

@@ -164,9 +164,11 @@ def gettext(msgid: str, **params) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int, **params) -> str:
-    """One of two forms by `n` (available as `%(num)s`), in the current language."""
+    """One of two forms by `n` (available as `%(num)s`, written as the language writes numbers)."""
+    from dashboard.formatting import number
+
     text = translations(language()).ngettext(singular, plural, n)
-    return text % {"num": n, **params}
+    return text % {"num": number(n), **params}
 
 
 _ = gettext
