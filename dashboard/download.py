@@ -61,7 +61,7 @@ def export_zip():
 
 def _refuse(status: int, message: str, detail: dict):
     auth.audit("export", {**detail, "uitkomst": "geweigerd", "reden": message})
-    title = escape(_("Export niet mogelijk"))
+    title, back = escape(_("Export niet mogelijk")), escape(_("Terug naar het overzicht"))
     page = (f"<!doctype html><html lang=\"{i18n.html_lang()}\"><title>{title}</title><main><h1>{title}</h1>"
-            f"<p>{escape(message)}</p><p><a href=\"/\">{escape(_('Terug naar het overzicht'))}</a></p></main></html>")
+            f"<p>{escape(message)}</p><p><a href=\"/\">{back}</a></p></main></html>")
     return flask.Response(page, status=status, mimetype="text/html")

@@ -27,6 +27,11 @@ _COLORSCALE = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4,
                [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
 
 
+def _of(block: str, n: int, total: int) -> str:
+    """'LA2 (3 van 30)': at how many of the gemeenten a block is in order."""
+    return _("%(block)s (%(n)s van %(total)s)", block=block, n=n, total=total)
+
+
 def _theme_breaks(codes: list[str]) -> list[float]:
     """Positions between blocks of different themes (block codes start with the theme code)."""
     return [k - 0.5 for k in range(1, len(codes)) if codes[k][:2] != codes[k - 1][:2]]
@@ -77,8 +82,7 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
         _("Symbolen: %(symbols)s, – niet aangeleverd.",
           symbols=", ".join(f"{STATUS_SYMBOLS[s]} {status_label(s)}" for s in range(4))),
         _("In totaal %(counts)s.", counts=", ".join(f"{counts[s]}× {status_label(s).lower()}" for s in range(4))),
-        _("Het minst vaak op orde: %(blocks)s.",
-          blocks=", ".join(_("%(block)s (%(n)s van %(total)s)", block=c, n=k, total=submitted) for c, k in weakest)),
+        _("Het minst vaak op orde: %(blocks)s.", blocks=", ".join(_of(c, k, submitted) for c, k in weakest)),
     ])
     return Chart("bouwstenen", _("Bouwstenen per gemeente"), description, fig, table)
 
@@ -133,8 +137,7 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
     description = " ".join([
         _("Per bouwsteen het aantal gemeenten in %(group)s (%(total)s met een aanlevering) met elke status.",
           group=group, total=total),
-        _("Het minst vaak op orde: %(blocks)s.", blocks=", ".join(
-            _("%(block)s (%(n)s van %(total)s)", block=b, n=int(v), total=total) for b, v in lagging.items())),
+        _("Het minst vaak op orde: %(blocks)s.", blocks=", ".join(_of(b, int(v), total) for b, v in lagging.items())),
         *([_("Uw gemeente (%(name)s) is gemarkeerd met ◆.", name=own_name)] if own else [])])
     return Chart("bouwstenen_verdeling", _("Status per bouwsteen in %(group)s", group=group), description, fig,
                  table)

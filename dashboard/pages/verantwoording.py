@@ -29,6 +29,7 @@ def layout(**_kwargs):
         }), _("Maten en hun berekening"))
     sizes = [scope.size_text(size) for size in SIZE_CLASSES]
     year = data.warehouse.population_year()
+    cbs_table = f"'Gebieden in Nederland {year}'"  # the table's own name, as CBS publishes it
     return html.Div([
         html.H1(_("Verantwoording")),
         html.P(_("Deze pagina legt uit wat de monitor meet, hoe de maten worden berekend en welke regels gelden "
@@ -86,9 +87,8 @@ def layout(**_kwargs):
             html.H2(_("Bronnen")),
             html.Ul([
                 html.Li(_("Aanleveringen van de NHSV-gemeenten, per kwartaal, gevalideerd bij het laden.")),
-                # the CBS table's own (Dutch) name stays as CBS publishes it
-                html.Li(_("Inwonertal: CBS StatLine 86247NED %(table)s (1 januari %(year)s).",
-                          table=f"'Gebieden in Nederland {year}'", year=year)),
+                html.Li(_("Inwonertal: CBS StatLine 86247NED %(table)s (1 januari %(year)s).", table=cbs_table,
+                          year=year)),
                 # the handreiking's own (Dutch) title
                 html.Li(_("Checklist: de regionale handreiking %(title)s.",
                           title="'De bouwstenen voor een effectieve aanpak van polarisatie en radicalisering voor "
