@@ -121,7 +121,7 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
     boundaries = geo.load_boundaries()
     chart = (charts.choropleth(values, boundaries, maat) if boundaries
              else charts.tile_map(values, data.tile_positions(), maat))
-    links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
+    map_links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
     note = "" if viewer.sees_all else _("Op de kaart ziet u alleen uw eigen gemeente: de plaats van een tegel zou "
                                         "laten zien welke gemeente het is.")
     links = {"submitted": f"/aanlevering?kwartaal={quarter}&toon=ontbreekt"} if viewer.sees_all else {}
@@ -140,7 +140,7 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
         components.export_link(f"/exporteer?kwartaal={quarter}&regio=1",
                                _("Exporteer dit kwartaal (rapport, presentatie, grafieken en cijfers als zip)")),
         html.Div([
-            components.chart_card(chart, caption, graph_id={"type": "map", "name": "overzicht"}, links=links,
+            components.chart_card(chart, caption, graph_id={"type": "map", "name": "overzicht"}, links=map_links,
                                   note=note, stem=stem),
             _checklist(viewer, quarter, district, sorteer, caption, stem),
         ], className="grid-2"),
