@@ -133,6 +133,17 @@ def test_etl_labels_shown_in_the_interface_are_in_the_catalogue():
         assert [charts.status_label(s) for s in range(4)] == ["Not started", "In development", "Realised", "Embedded"]
 
 
+def test_the_catalogues_ship_with_the_package():
+    """A non-editable install (the Docker image) carries the .po it reads at start and the template."""
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        patterns = tomllib.load(handle)["tool"]["setuptools"]["package-data"]["dashboard"]
+    shipped = {path for pattern in patterns for path in (ROOT / "dashboard").glob(pattern)}
+    assert {PO, POT} <= shipped
+    assert "translations" not in (ROOT / ".dockerignore").read_text(encoding="utf-8")
+
+
 def test_a_missing_catalogue_falls_back_to_dutch(monkeypatch, tmp_path, caplog):
     monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
     i18n.translations.cache_clear()
