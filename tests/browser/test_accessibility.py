@@ -65,6 +65,9 @@ def test_the_language_switch_works_with_the_keyboard_and_keeps_the_view(page_as,
         assert page.evaluate("document.documentElement.lang") == "en"
         page.get_by_text("NHSV region: reports by type").first.wait_for()
         assert page.locator("#hoofdnavigatie a[aria-current=page]").inner_text() == "Signals"
+        page.locator(".js-plotly-plot").first.hover()  # the chart's toolbar speaks English too
+        buttons = page.evaluate("[...document.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title'))")
+        assert buttons and set(buttons) == {"Download as PNG"}, buttons
         page.goto(live_server + "/ontwikkeling")  # no ?lang=: the stored choice
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.lang") == "en"
