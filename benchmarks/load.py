@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.scale import reset_database
+from benchmarks.run import reset_database
 from etl import db, demo, load
 from etl.extract import extract
 

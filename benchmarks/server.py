@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from nhsv.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess
 
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
 PASSWORD = "benchmark-wachtwoord-2026"

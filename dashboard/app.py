@@ -55,12 +55,12 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     threadpool_limits(limits=1, user_api="blas")
     server = flask.Flask(__name__, template_folder=str(HERE / "templates"))
     auth.init_app(server, database_url)
-    from dashboard import i18n
+    from dashboard import boundaries, download, i18n
 
     i18n.init_app(server)
-    from dashboard.download import blueprint
 
-    server.register_blueprint(blueprint)
+    server.register_blueprint(download.blueprint)
+    server.register_blueprint(boundaries.blueprint)
     # Refuse oversized requests before Flask reads them: an upload arrives base64-encoded (4/3) in JSON.
     server.config["MAX_CONTENT_LENGTH"] = settings.get_int("NHSV_UPLOAD_MAX_BYTES") * 4 // 3 + 256_000
     from dashboard import plotly_bundle

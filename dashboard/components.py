@@ -285,6 +285,7 @@ def story(sentences: list[str], title: str | None = None) -> html.Section:
 
 
 def export_link(href: str, text: str) -> html.P:
-    """A download of the quarterly pack for this view, built on the server in the user's own scope."""
-    return html.P([html.A(text, href=href, className="export-link", download=""),
-                   html.Span(" · " + _("het maken duurt enkele seconden"), className="note")])
+    """The quarterly pack for this view: the link opens a page that starts it (a POST), in the user's own scope."""
+    return html.P([html.A(text, href=href, className="export-link"),
+                   html.Span(" · " + _("het pakket wordt op de server gemaakt; u ziet de voortgang"),
+                             className="note")])

@@ -158,8 +158,9 @@ def in_dutch(function: F) -> F:
 # --- translating ---------------------------------------------------------------------------------------------
 
 def gettext(msgid: str, **params) -> str:
-    """The text in the current language; `%(name)s` placeholders are filled from `params`."""
-    text = translations(language()).gettext(msgid)
+    """The text in the current language; `%(name)s` placeholders are filled from `params`. (The empty text stays
+    empty: gettext would give the catalogue's header for it.)"""
+    text = translations(language()).gettext(msgid) if msgid else msgid
     return text % params if params else text
 
 

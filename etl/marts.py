@@ -51,7 +51,7 @@ def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
 
 
 def _rows_by_submission(conn: Connection, table, ids: list[int]) -> list:
-    rows = []
+    rows: list = []
     for chunk in _chunks(ids):
         rows.extend(conn.execute(select(table).where(db.is_in(conn, table.c.submission_id, chunk))))
     return rows
@@ -85,7 +85,7 @@ def refresh(conn: Connection, pairs: set[Pair], known: Mapping[int, Facts] | Non
     # reference data, after which refresh_all rebuilds the marts).
     mq = schema.municipality_quarter
     quarters = sorted({q for _, q in wanted})
-    counts = dict(conn.execute(select(mq.c.quarter, func.count()).where(mq.c.quarter.in_(quarters))
+    counts: dict[str, int] = dict(conn.execute(select(mq.c.quarter, func.count()).where(mq.c.quarter.in_(quarters))
                                .group_by(mq.c.quarter)).all()) if quarters else {}
     incomplete = [q for q in quarters if counts.get(q, 0) < len(region)]
     if incomplete:

@@ -361,13 +361,23 @@ def geo_import(source: str | None) -> None:
     from etl import geo as geo_module
 
     try:
-        path, count, missing = geo_module.import_boundaries(source or geo_module.PDOK_WFS)
+        result = geo_module.import_boundaries(source or geo_module.PDOK_WFS)
     except geo_module.GeoImportError as problem:
         console.print(f"Import mislukt: {problem}")
         sys.exit(1)
-    console.print(f"{count} gemeentegrenzen opgeslagen in {path}.")
-    if missing:
-        console.print("Zonder grens (worden niet getekend): " + ", ".join(missing))
+    console.print(f"{result.region} gemeentegrenzen van NHSV en {result.context} omliggende gemeenten van "
+                  f"Noord-Holland (grijs, zonder naam of waarde) opgeslagen in {result.path}.")
+    console.print(f"Weggelaten: {result.dropped} objecten buiten Noord-Holland of zonder bruikbare grens.")
+    def count(n: int) -> str:
+        return f"{n:,}".replace(",", ".")
+
+    def megabytes(n: int) -> str:
+        return f"{n / 1e6:.2f}".replace(".", ",")
+
+    console.print(f"Vereenvoudigd: {count(result.points_before)} naar {count(result.points_after)} punten; "
+                  f"{megabytes(result.bytes_before)} MB naar {megabytes(result.bytes_after)} MB.")
+    if result.missing:
+        console.print("Zonder grens (worden niet getekend): " + ", ".join(result.missing))
 
 
 @geo.command("remove")

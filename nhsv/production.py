@@ -9,7 +9,6 @@ so in development a random one is made once here, before the workers start.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import json
 import logging
@@ -36,7 +35,6 @@ ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 TEXT_LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 LOG_FORMATS = ("text", "json")
 MIN_SECRET_KEY_LENGTH = 32
-M_ARENA_MAX = -8  # glibc's mallopt() parameter for the number of malloc arenas (malloc.h)
 
 
 # --- logs -------------------------------------------------------------------------------------------
@@ -193,31 +191,6 @@ def gunicorn_options(host: str, port: int, workers: int | None = None, threads: 
     return options
 
 
-def limit_malloc_arenas(arenas: int | None = None) -> bool:
-    """Cap glibc's malloc arenas (NHSV_MALLOC_ARENAS) in this process and the workers it forks.
-
-    glibc gives threads that allocate at the same time arenas of their own, up to 8 per core, and memory freed in
-    one arena is not reused by another. Four threads building national pages at once raised a worker's peak to
-    ~250 MB; with 2 arenas it stayed at ~215 MB at the same speed (docs/benchmarks.md). Returns whether a cap was
-    set: not with 0, not when MALLOC_ARENA_MAX is in the environment (glibc read it at start) and not without
-    glibc."""
-    if arenas is None:
-        try:
-            arenas = settings.get_int("NHSV_MALLOC_ARENAS")
-        except ValueError:
-            raise ConfigurationError("NHSV_MALLOC_ARENAS moet een geheel getal zijn, niet "
-                                     f"{settings.get('NHSV_MALLOC_ARENAS')!r}.") from None
-    if arenas < 0:
-        raise ConfigurationError(f"NHSV_MALLOC_ARENAS moet 0 of meer zijn, niet {arenas}.")
-    if arenas == 0 or os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    return mallopt(M_ARENA_MAX, arenas) == 1  # 1: done; musl's mallopt does nothing and answers 0
-
-
 def _check_secret_key() -> None:
     """Every worker must sign and check cookies with the same key."""
     key = settings.get("NHSV_SECRET_KEY").strip()
@@ -247,7 +220,6 @@ def serve_production(host: str = "0.0.0.0", port: int = 8050, workers: int | Non
     from gunicorn.app.base import BaseApplication
 
     options = gunicorn_options(host, port, workers, threads)
-    limit_malloc_arenas()  # before the fork: the workers inherit it
     _check_secret_key()
     _release_database_connections()
     logging.captureWarnings(True)

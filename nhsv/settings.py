@@ -64,15 +64,15 @@ SETTINGS: tuple[Setting, ...] = (
             "with it its locks; 0: no limit."),
     Setting("NHSV_BROWSER_PATH", "",
             "Chromium or Chrome used for chart exports; empty: found on the PATH (/usr/bin/chromium)."),
+    Setting("NHSV_EXPORT_JOBS", "2",
+            "Exports from the app that one server process builds at the same time (they share its one Chromium); "
+            "more wait in the queue."),
+    Setting("NHSV_EXPORT_QUEUE", "8",
+            "Exports from the app waiting or running on the server at once (one per user); beyond that a new "
+            "one is refused with 'probeer het later opnieuw'."),
     Setting("NHSV_LOG_FORMAT", "text", "text or json (one JSON object per line, for production)."),
     Setting("NHSV_WORKERS", "2", "Server processes of nhsv serve --production (gunicorn workers)."),
     Setting("NHSV_THREADS", "4", "Threads per server process of nhsv serve --production."),
-    Setting("NHSV_MALLOC_ARENAS", "2",
-            "glibc malloc arenas per server process of nhsv serve --production (MALLOC_ARENA_MAX); 0: glibc's "
-            "default of 8 per core."),
-    Setting("NHSV_RENDER_CACHE_MB", "32",
-            "Megabytes (compressed) of rendered pages each server process keeps per scope and warehouse version; "
-            "0: off."),
     Setting("NHSV_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
             "Exact addresses (comma-separated; no networks, no *) of the reverse proxies whose X-Forwarded-For "
             "and X-Forwarded-Proto are trusted for the client address and HTTPS; empty: none."),

@@ -17,6 +17,16 @@ if [ "${1:-}" = "--test" ]; then
       exit 1
     fi
   fi
+  # the export tests open decks and workbooks as LibreOffice does and read PDFs with poppler
+  if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-impress-nogui \
+        libreoffice-calc-nogui poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
+    else
+      echo "LibreOffice of poppler ontbreekt: sudo apt-get install libreoffice-impress-nogui libreoffice-calc-nogui poppler-utils" >&2
+      exit 1
+    fi
+  fi
 else
   .venv/bin/python -m pip install --quiet -e .
 fi

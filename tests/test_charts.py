@@ -152,14 +152,16 @@ def test_geo_import_switches_the_overview_to_boundaries(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "2 gemeentegrenzen" in result.output
     stored = json.loads(geo.target_path().read_text())
-    assert {f["properties"]["statcode"] for f in stored["features"]} == {"GM0405", "GM0448"}
+    # the NHSV gemeenten, and Amsterdam (Noord-Holland, outside NHSV) as grey surroundings
+    assert {f["properties"]["statcode"]: f["properties"]["nhsv"] for f in stored["features"]} == {
+        "GM0405": True, "GM0448": True, "GM0363": False}
     assert all(_signed_area(f["geometry"]["coordinates"][0]) < 0 for f in stored["features"])  # clockwise
 
     boundaries = geo.load_boundaries()
     values = pd.DataFrame({"code": ["GM0405"], "name": ["Hoorn"], "submitted": [True], "value": [60.0]})
     chart = charts.choropleth(values, boundaries, "score")
     fills = [t for t in chart.figure["data"] if t.get("fill") == "toself"]
-    assert len(fills) == 2 and list(chart.figure["data"][-1]["customdata"]) == ["GM0405"]
+    assert len(fills) == 3 and list(chart.figure["data"][-1]["customdata"]) == ["GM0405"]  # Amsterdam grey
 
     bad = tmp_path / "leeg.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": []}')

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from dashboard import auth
 from etl import db
-from nhsv.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess
 from tests.test_auth import COORDINATOR, PASSWORD, csrf_token, login
 
 UNAVAILABLE = "Monitor tijdelijk niet beschikbaar"

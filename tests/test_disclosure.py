@@ -125,3 +125,13 @@ def test_two_significant_digits(value):
     assert abs(rounded - value) <= abs(value) * 0.05 + 1e-12
     mantissa = f"{rounded:.6e}".split("e")[0].replace(".", "").rstrip("0")
     assert len(mantissa) <= 2
+
+
+def test_suppression_also_protects_small_counts_from_their_bounds():
+    """Two districts of 4 under a region of 8 and a third of 0: the equations leave them open, but '1 to 4 each'
+    pins them; with the threshold given, one more cell is hidden."""
+    values = [8, 4, 4, 0]  # region, three districts
+    equations = [[(1, 1), (2, 1), (3, 1), (0, -1)]]
+    assert suppress(values, equations, {1, 2}) == {1, 2}  # by equalities alone nothing is determined
+    hidden = suppress(values, equations, {1, 2}, threshold=5)
+    assert hidden > {1, 2}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import html
 import json
 import re
 import subprocess
@@ -541,6 +542,24 @@ def test_error_and_logout_pages_speak_the_language(client, app):
     client.get("/?lang=en")
     page = client.get("/logout").get_data(as_text=True)
     assert _html_lang(page) == "en" and f"You are logged in as {HOORN_USER}." in page
+
+
+def test_the_export_pages_speak_english(client):
+    """Starting an export (a page that says what the pack holds) and a refusal, in English; the pack's own label
+    stays in the pack's language, marked as Dutch."""
+    from dashboard.export import confidentiality_label
+
+    _login(client, HOORN_USER)
+    client.get("/?lang=en")
+    page = client.get(f"/exporteer?kwartaal={LAST}&regio=1").get_data(as_text=True)
+    assert _html_lang(page) == "en" and "Export the quarterly pack" in page and "Make the pack" in page
+    label = confidentiality_label("gemeente", store.region()[OWN].name)
+    assert f'<strong lang="nl">{label}</strong>' in page
+    text = re.sub(r"<[^>]+>", " ", page.replace(label, " "))
+    assert not dutch_words([text], list(PROPER_NAMES) + [store.region()[OWN].name, HOORN_USER])
+    refused = client.get(f"/exporteer?kwartaal={LAST}&gemeente={OTHER}")
+    assert refused.status_code == 403
+    assert "You can only export your own municipality's data." in html.unescape(refused.get_data(as_text=True))
 
 
 def test_the_quarterly_pack_stays_dutch_in_an_english_request(app, warehouse, tmp_path):

@@ -30,9 +30,9 @@ from dashboard import auth
 from etl import db, load, reference, schema
 from nhsv import production, proxies, settings
 from nhsv.cli import main
-from nhsv.serverprocess import ServerError, ServerProcess, free_port
 from nhsv.settings import ConfigurationError
 from tests.conftest import good_values, table_snapshot
+from tests.serverprocess import ServerError, ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "coordinator-prod@example.nl"
@@ -417,8 +417,6 @@ def test_gunicorn_options(monkeypatch):
     ({"NHSV_WORKERS": "0"}, "NHSV_WORKERS"),
     ({"NHSV_THREADS": "veel"}, "NHSV_THREADS"),
     ({"NHSV_LOG_FORMAT": "xml"}, "NHSV_LOG_FORMAT"),
-    ({"NHSV_MALLOC_ARENAS": "-1"}, "NHSV_MALLOC_ARENAS"),
-    ({"NHSV_MALLOC_ARENAS": "twee"}, "NHSV_MALLOC_ARENAS"),
     ({"NHSV_FORWARDED_ALLOW_IPS": "10.0.0.0/8, proxy.example"}, "NHSV_FORWARDED_ALLOW_IPS"),
     ({"NHSV_FORWARDED_ALLOW_IPS": "127.0.0.1, 172.16.0.0/12"}, "geen netwerken"),
     ({"NHSV_FORWARDED_ALLOW_IPS": "*"}, "geen netwerken"),
@@ -435,48 +433,6 @@ def test_serve_production_refuses_bad_settings_before_starting(monkeypatch, env,
     with pytest.raises(production.ConfigurationError, match=message):
         production.serve_production("127.0.0.1", free_port())
     assert not started
-
-
-ARENA_PROBE = textwrap.dedent("""
-    import ctypes, sys, threading
-    from nhsv import production
-    capped = production.limit_malloc_arenas(int(sys.argv[1]))
-    barrier = threading.Barrier(8)
-    def allocate():
-        barrier.wait()  # all eight allocate at once, so that glibc spreads them over arenas
-        blocks = [bytearray(512) for _ in range(20000)]
-        barrier.wait()
-    threads = [threading.Thread(target=allocate) for _ in range(8)]
-    for t in threads: t.start()
-    for t in threads: t.join()
-    libc = ctypes.CDLL(None)
-    libc.fdopen.restype = ctypes.c_void_p
-    out = libc.fdopen(1, b"w")
-    print(capped, flush=True)
-    libc.malloc_info(0, ctypes.c_void_p(out))
-    libc.fflush(ctypes.c_void_p(out))
-""")
-
-
-def _arenas(cap: int) -> tuple[str, int]:
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
-    result = subprocess.run([sys.executable, "-c", ARENA_PROBE, str(cap)], capture_output=True, text=True,
-                            check=True, env=env, cwd=Path(__file__).resolve().parents[1])
-    capped, _, info = result.stdout.partition("\n")
-    return capped, len(re.findall(r"<heap nr=", info))
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
-def test_the_malloc_arena_cap_holds_for_threads_that_allocate_at_once():
-    capped, arenas = _arenas(2)
-    uncapped, default_arenas = _arenas(0)
-    assert (capped, uncapped) == ("True", "False")
-    assert 1 <= arenas <= 2 < default_arenas
-
-
-def test_an_arena_cap_set_by_the_operator_is_left_alone(monkeypatch):
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    assert production.limit_malloc_arenas(2) is False
 
 
 def test_development_workers_share_one_generated_secret_key(monkeypatch, tmp_path):

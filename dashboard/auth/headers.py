@@ -76,8 +76,9 @@ def _headers(response: flask.Response) -> flask.Response:
     response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
     if config.current().production:
         response.headers["Strict-Transport-Security"] = HSTS
-    if not request.path.startswith(STATIC_PREFIXES):
-        # pages, Dash's layout and callback answers, downloads and exports hold one user's view of the data
+    if not request.path.startswith(STATIC_PREFIXES) and not flask.g.get("cacheable"):
+        # pages, Dash's layout and callback answers, downloads and exports hold one user's view of the data;
+        # a view that serves the same public bytes to everyone under a versioned URL sets g.cacheable
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -32,6 +32,21 @@ def _of(block: str, n: int, total: int) -> str:
     return _("%(block)s (%(n)s van %(total)s)", block=block, n=n, total=total)
 
 
+def status_legend_traces() -> list[dict]:
+    """A legend of the statuses inside the figure (colour and symbol together), so that the chart explains
+    itself on screen, as an image and on a slide. Points without coordinates: they draw nothing but the legend."""
+    items = [(STATUS_SYMBOLS[s], status_label(s), STATUS_COLOURS[s], STATUS_COLOURS[s]) for s in range(MAX_STATUS + 1)]
+    items.append((STATUS_SYMBOLS[None], status_text(None).lower(), "#FFFFFF", "#9A9A9A"))
+    return [dict(type="scatter", x=[None], y=[None], mode="markers", name=f"{symbol} {label}", hoverinfo="skip",
+                 showlegend=True, marker=dict(symbol="square", size=14, color=fill, line=dict(color=edge, width=1)))
+            for symbol, label, fill, edge in items]
+
+
+def legend_below() -> dict:
+    """The status legend under a chart, titled in the current language."""
+    return dict(orientation="h", yanchor="top", y=-0.02, x=0, title=dict(text=_("Legenda:")), font=dict(size=12))
+
+
 def _theme_breaks(codes: list[str]) -> list[float]:
     """Positions between blocks of different themes (block codes start with the theme code)."""
     return [k - 0.5 for k in range(1, len(codes)) if codes[k][:2] != codes[k - 1][:2]]
@@ -62,8 +77,8 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
     layout = dict(yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
                   xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(codes))), ticktext=ticks,
                              tickfont=dict(size=10), tickangle=0),
-                  shapes=shapes, margin=dict(l=10, r=10, t=50, b=10))
-    fig = figure([trace], layout, max(300, 26 * n + 100), False)
+                  shapes=shapes, margin=dict(l=10, r=10, t=50, b=40), legend=legend_below())
+    fig = figure([trace, *status_legend_traces()], layout, max(300, 26 * n + 140))
 
     def table() -> pd.DataFrame:
         body = pd.DataFrame({_("Gemeente"): names, **{c: [names_of[s] for s in column]
@@ -103,7 +118,9 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
         traces.append(dict(type="bar", orientation="h", y=ylabels, x=column,
                            name=f"{STATUS_SYMBOLS[s]} {status_label(s)}",
                            marker=dict(color=STATUS_COLOURS[s], line=dict(color="#FFFFFF", width=1),
-                                       pattern=dict(shape=STATUS_PATTERNS[s], fgcolor="#FFFFFF", size=6)),
+                                       # over the colour, not instead of it (plotly's default replaces it)
+                                       pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", size=6,
+                                                    solidity=0.25, fgcolor="#000000" if s in (1, 2) else "#FFFFFF")),
                            text=[f"{v}" if v else "" for v in column], textposition="inside",
                            insidetextanchor="middle", textfont=dict(color="#000000" if s in (1, 2) else "#FFFFFF"),
                            hovertemplate=f"%{{y}} · {status_label(s)}: %{{x}}<extra></extra>"))
@@ -122,7 +139,8 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
                                                          line=dict(color="#FFFFFF", width=2))))
     layout = dict(barmode="stack", yaxis=dict(autorange="reversed", tickfont=dict(size=11)),
                   xaxis=dict(title=dict(text=_("Aantal gemeenten (van %(total)s)", total=total)), range=[0, total]),
-                  legend=dict(orientation="h", yanchor="top", y=-0.08, x=0), margin=dict(l=10, r=10, t=10, b=60))
+                  legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal"),
+                  margin=dict(l=10, r=10, t=40, b=10))
     fig = figure(traces, layout, 26 * len(blocks) + 150)
 
     def table() -> pd.DataFrame:
@@ -158,7 +176,9 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], 
                  textfont=dict(size=12, color="#000000"), hoverinfo="skip")
     shapes = [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=y, y1=y, line=dict(color="#1A1A1A", width=2))
               for y in _theme_breaks(list(codes))]
-    fig = figure([trace], dict(yaxis=dict(autorange="reversed"), shapes=shapes), 26 * len(codes) + 80, False)
+    layout = dict(yaxis=dict(autorange="reversed"), shapes=shapes, margin=dict(l=10, r=10, t=40, b=10),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=12)))
+    fig = figure([trace, *status_legend_traces()], layout, 26 * len(codes) + 110)
 
     def table() -> pd.DataFrame:
         return pd.DataFrame([{_("Bouwsteen"): c, **{x: status_text(None if v == -1 else v)

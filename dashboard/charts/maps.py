@@ -104,6 +104,26 @@ def _rings(geometry: dict) -> list[list]:
     return []
 
 
+def outline(feature: dict) -> tuple[list, list]:
+    """A gemeente's outer rings as one line: x and y with a gap (None) between rings, which plotly fills as
+    separate shapes ('toself'). Holes are left out: no NHSV gemeente surrounds another."""
+    xs: list = []
+    ys: list = []
+    for ring in _rings(feature["geometry"]):
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs += [pt[0] for pt in ring]
+        ys += [pt[1] for pt in ring]
+    return xs, ys
+
+
+def _bounds(geojson: dict) -> tuple[float, float, float, float]:
+    xs = [pt[0] for f in geojson.get("features", []) for ring in _rings(f["geometry"]) for pt in ring]
+    ys = [pt[1] for f in geojson.get("features", []) for ring in _rings(f["geometry"]) for pt in ring]
+    return (min(xs), max(xs), min(ys), max(ys)) if xs else (0.0, 1.0, 0.0, 1.0)
+
+
 def _colour_at(share: float) -> str:
     """Interpolate the sequential scale (share 0..1) to a hex colour."""
     share = min(1.0, max(0.0, share))
@@ -116,29 +136,42 @@ def _colour_at(share: float) -> str:
     return SEQUENTIAL[-1][1]
 
 
-def choropleth(values: pd.DataFrame, geojson: dict, measure: str) -> Chart:
+CONTEXT_FILL, CONTEXT_LINE = "#F5F5F5", "#C4C4C4"  # gemeenten outside NHSV: surroundings, never coloured
+NO_VALUE_FILL, NO_VALUE_LINE = "#EDEDED", "#9A9A9A"
+
+
+def choropleth(values: pd.DataFrame, geojson: dict, measure: str, geometry_url: str | None = None) -> Chart:
     """The same map on real boundaries (after `nhsv geo import`), drawn as plain polygons so that it needs no
-    base map or world outline from the internet; boundaries without a value are grey."""
+    base map or world outline from the internet. NHSV gemeenten without a value are grey; the province's other
+    gemeenten are light grey surroundings, never coloured and never named.
+
+    With `geometry_url` the figure carries no coordinates: each boundary trace has its feature's index as `meta`
+    and the page fills in the shapes from that URL (dashboard/assets/maps.js), which the browser keeps for as
+    long as the boundaries do not change. Exports draw the full figure."""
     m = MEASURES[measure]
     names, value_of = _by_code(values)
     shown = [v for v in (values["value"].tolist() if not values.empty else []) if not missing(v)]
     low, high = (min(shown), max(shown)) if shown else (0, 1)
     traces = []
     centres_x, centres_y, centres_text, centres_code = [], [], [], []
-    for feature in geojson.get("features", []):
-        code = feature["properties"]["statcode"]
+    for k, feature in enumerate(geojson.get("features", [])):
+        props = feature["properties"]
+        code = props["statcode"]
+        xs, ys = ([], []) if geometry_url else outline(feature)
+        if not props.get("nhsv", True):
+            traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=CONTEXT_FILL,
+                               line=dict(color=CONTEXT_LINE, width=0.8), hoverinfo="skip", showlegend=False, meta=k))
+            continue
         value = value_of.get(code)
         has_value = not missing(value)
-        colour = _colour_at((value - low) / (high - low) if high > low else 0.5) if has_value else "#EDEDED"
-        for ring in _rings(feature["geometry"]):
-            traces.append(dict(type="scatter", x=[pt[0] for pt in ring], y=[pt[1] for pt in ring], mode="lines",
-                               fill="toself", fillcolor=colour,
-                               line=dict(color="#FFFFFF" if has_value else "#9A9A9A", width=1), hoverinfo="skip",
-                               showlegend=False))
+        colour = _colour_at((value - low) / (high - low) if high > low else 0.5) if has_value else NO_VALUE_FILL
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
+                           line=dict(color="#FFFFFF" if has_value else NO_VALUE_LINE, width=1), hoverinfo="skip",
+                           showlegend=False, meta=k))
         if code in value_of:
             ring = max(_rings(feature["geometry"]), key=len)
-            centres_x.append(sum(pt[0] for pt in ring) / len(ring))
-            centres_y.append(sum(pt[1] for pt in ring) / len(ring))
+            centres_x.append(round(sum(pt[0] for pt in ring) / len(ring), 4))
+            centres_y.append(round(sum(pt[1] for pt in ring) / len(ring), 4))
             centres_text.append(f"{names[code]}: {m.format(value)}")
             centres_code.append(code)
     traces.append(dict(
@@ -146,6 +179,9 @@ def choropleth(values: pd.DataFrame, geojson: dict, measure: str) -> Chart:
         hoverinfo="text", showlegend=False,
         marker=dict(size=14, color=[low] * len(centres_x), opacity=0.01, colorscale=SEQUENTIAL, cmin=low,
                     cmax=high, showscale=bool(shown), colorbar=dict(title=dict(text=m.short), thickness=12))))
-    layout = dict(xaxis=dict(visible=False),
-                  yaxis=dict(visible=False, scaleanchor="x", scaleratio=1.64))  # 1/cos(52.5°): metres look square
+    x0, x1, y0, y1 = _bounds(geojson)
+    pad_x, pad_y = (x1 - x0) * 0.02, (y1 - y0) * 0.02
+    layout = dict(xaxis=dict(visible=False, range=[round(x0 - pad_x, 4), round(x1 + pad_x, 4)], fixedrange=True),
+                  yaxis=dict(visible=False, range=[round(y0 - pad_y, 4), round(y1 + pad_y, 4)], scaleanchor="x",
+                             scaleratio=1.64, fixedrange=True))  # 1/cos(52.5°): metres look square
     return _map_chart(figure(traces, layout, 640, False), values, m, _("Kaart met de grenzen van de gemeenten"))

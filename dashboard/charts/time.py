@@ -113,7 +113,8 @@ def signal_bars(table, key: str) -> Chart:
     """Stacked bars of protected counts per quarter; hidden cells are not drawn and say so in the table."""
     xlabels = [formatting.quarter_short(q) for q in table.quarters]
     traces = [dict(type="bar", x=xlabels, y=[row[j].value for row in table.cells], name=column,
-                   marker=dict(color=PALETTE[j], pattern=dict(shape=["", "/"][j % 2])),
+                   marker=dict(color=PALETTE[j], pattern=dict(shape=["", "/"][j % 2], fillmode="overlay",
+                                                              fgcolor="#FFFFFF", solidity=0.3)),
                    text=[row[j].text for row in table.cells], textposition="inside")
               for j, column in enumerate(table.columns)]
     fig = figure(traces, dict(barmode="stack", yaxis=dict(title=dict(text=_("Aantal meldingen")))), 340)

@@ -204,9 +204,9 @@ def summary(name: str, quarter: str, row: dict, region_median, checklist: pd.Dat
     if len(down):
         parts.append(_("Teruggevallen: %(blocks)s.", blocks=", ".join(down["code"])))
     themes = [(theme_name(k), row.get(f"score_{k.lower()}")) for k in THEMES]
-    themes = [(t, v) for t, v in themes if v is not None and not pd.isna(v)]
-    if themes:
-        weakest = min(themes, key=lambda x: x[1])
+    present = [(t, float(v)) for t, v in themes if v is not None and not pd.isna(v)]
+    if present:
+        weakest = min(present, key=lambda x: x[1])
         parts.append(_("Het meeste werk ligt bij het thema %(theme)s (score %(score)s van 100).", theme=weakest[0],
                        score=formatting.number(weakest[1], 0)))
     return " ".join(parts)

@@ -191,6 +191,8 @@ def fitting_populations(measure: str, value: float, step: float) -> int:
     """How many gemeenten of the region have a CBS population for which `value` (± step / 2) per inhabitants
     is a whole number of the amount a submission reports (0.1 fte, €100, one signal)."""
     per, unit = MEASURES[measure].per_inhabitants, REPORTED_STEP[measure]
+    if per is None:
+        raise ValueError(f"{measure} is no measure per inhabitants")
     fits = 0
     for place in warehouse.region().values():
         low = (value - step / 2) * place.population / per / unit
@@ -213,7 +215,7 @@ def publish(viewer: Viewer, measure: str, value: float | None) -> float | None:
     if value == 0:
         return 0.0
     for digits in (SIGNIFICANT_DIGITS, 1):
-        rounded = significant(value, digits)
+        rounded = significant(value, digits) or 0.0
         step = 10.0 ** (math.floor(math.log10(abs(rounded))) - digits + 1) if rounded else 1.0
         if fitting_populations(measure, rounded, step) >= MIN_FITTING_POPULATIONS:
             return rounded

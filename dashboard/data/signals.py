@@ -24,6 +24,7 @@ from dashboard.disclosure import Cell, shown_cell, suppress
 from dashboard.i18n import N_, _
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
+from etl.measures import SIGNALS_PER
 
 KINDS = ("signals_radicalisation", "signals_polarisation", "signals_from_citizens", "signals_from_professionals",
          "signals_total", "signals_to_safety_house")
@@ -107,7 +108,7 @@ def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, Grou
         name, k = variables[v]
         return (_tier(name, k), values[v], v)
 
-    hidden = suppress(values, equations, primary, rank=order) if primary else set()
+    hidden = suppress(values, equations, primary, rank=order, threshold=scope.threshold()) if primary else set()
     rounding = scope.rounding(viewer)
     rates = scope.rates_shown(viewer, focus, submitted)
     out: dict[str, GroupCounts] = {}
@@ -120,8 +121,7 @@ def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, Grou
         total, zvh = cells[TOTAL], cells[SAFETY_HOUSE]
         per_10k = None
         if rates and total.value is not None and population[name]:
-            per_10k = scope.publish(viewer, "signals_per_10k",
-                                    total.value / population[name] * MEASURES["signals_per_10k"].per_inhabitants)
+            per_10k = scope.publish(viewer, "signals_per_10k", total.value / population[name] * SIGNALS_PER)
         share = (zvh.value / total.value if total.value and zvh.value is not None else None)
         out[name] = GroupCounts(name, cells, per_10k, share)
     return out
@@ -168,7 +168,8 @@ def signal_tables(viewer: Viewer, group: str, engine: Engine | None = None) -> l
     if group == "eigen":
         own = own_counts(viewer, eng)
         name = warehouse.region()[viewer.municipality_code].name  # type: ignore[index]
-        rows = {q: ({k: Cell(v, formatting.number(v)) for k, v in own[q].items() if k in KINDS},
+        rows = {q: ({k: Cell(int(v), formatting.number(int(v))) for k, v in own[q].items()
+                     if k in KINDS and v is not None},
                     own[q]["per_10k"], own[q]["share_zvh"]) for q in quarters if q in own}
         title, exact_text = name, True
     else:

@@ -51,13 +51,14 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
     before = peers.group_band(previous, tuple(places), "blocks_in_order", eng) if has_previous else None
     if now is None:
         return Story([_("Over het %(quarter)s is nog geen enkele geldige aanlevering geladen.", quarter=label)], [])
-    median = formatting.number(scope.publish(viewer, "blocks_in_order", now.p50), 0)
-    if before is None:
+    published = scope.publish(viewer, "blocks_in_order", now.p50)
+    median = formatting.number(published, 0)
+    previous_median = scope.publish(viewer, "blocks_in_order", before.p50) if before is not None else None
+    if published is None or previous_median is None:
         text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
                  "%(blocks)s bouwstenen op orde.", quarter=label, median=median, blocks=N_BLOCKS)
     else:
-        change = scope.publish(viewer, "blocks_in_order", now.p50) - scope.publish(viewer, "blocks_in_order",
-                                                                                     before.p50)
+        change = published - previous_median
         if round(change) == 0:
             text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
                      "%(blocks)s bouwstenen op orde, evenveel als het kwartaal ervoor.", quarter=label,

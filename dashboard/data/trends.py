@@ -42,12 +42,12 @@ def _trends(viewer: Viewer, measure: str, eng: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _median_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> list[dict]:
+def _median_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> list[dict[str, object]]:
     frame = warehouse.mart(eng, [quarter])
     frame = frame[frame["submitted"]]
     submitted = warehouse.submitted_codes(quarter, eng)
     focus = scope.focus_of(viewer)
-    out = []
+    out: list[dict[str, object]] = []
     for name in signals.groups():
         kind = scope.REGION if name == scope.REGION_NAME else scope.DISTRICT
         try:
@@ -62,10 +62,11 @@ def _median_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> lis
     return out
 
 
-def _signal_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> list[dict]:
-    out = []
+def _signal_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
     for name, counts in signals.quarter_counts(viewer, quarter, eng).items():
         total = counts.cells[signals.TOTAL]
+        value: float | None
         if measure == "signals_total":
             value, text = total.value, total.text
         elif measure == "signals_per_10k":

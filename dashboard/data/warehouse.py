@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -280,7 +280,7 @@ def block_history(code: str, given: Engine | None = None) -> pd.DataFrame:
     return cached(eng, ("history", code), read).copy()
 
 
-def submission_rows(quarter: str, given: Engine | None = None) -> tuple[list, list]:
+def submission_rows(quarter: str, given: Engine | None = None) -> tuple[Sequence[Any], Sequence[Any]]:
     """The quarter's submissions (with file names) and findings, in load order."""
     s, sf, fd = schema.submission, schema.source_file, schema.finding
     with engine(given).connect() as conn:

@@ -84,9 +84,9 @@ def layout(kwartaal=None, toon=None, **_kwargs):
     body = []
     for r in shown.itertuples():
         cells = {"gemeente": html.Th(dcc.Link(r.gemeente, href=f"/gemeente/{r.code}"), scope="row"),
-                 "district": html.Td(r.district), "status": html.Td(r.status, className=f"submission-{r.kind}"),
-                 "versions": html.Td(str(r.versions)), "loaded": html.Td(r.loaded or "–"),
-                 "file": html.Td(r.file or "–"),
+                 "district": html.Td(r.district), "status": html.Td(r.status, className=f"submission-{r.kind} nowrap"),
+                 "versions": html.Td(str(r.versions)), "loaded": html.Td(r.loaded or "–", className="nowrap"),
+                 "file": html.Td(r.file or "–", className="file-name"),
                  "rejected_reasons": html.Td(_list(r.rejected_reasons), className="findings-fatal"),
                  "warnings": html.Td(_list(r.warnings))}
         body.append(html.Tr([cells[key] for key, _heading in columns]))

@@ -4,8 +4,9 @@ for coordinators, per status (how many gemeenten) for everyone else."""
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import MATCH, ClientsideFunction, Input, Output, State, dcc, html
 
+from dashboard import boundaries as boundary_file
 from dashboard import charts, components, context, data
 from dashboard.i18n import N_, _
 from dashboard.metrics import MAP_MEASURES, MEASURES, THEMES, theme_name
@@ -31,6 +32,14 @@ def sorts() -> list[tuple[str, str]]:
     """The heatmap's orders, named in the current language."""
     return [("score", _("Voortgangsscore")), ("naam", _("Naam")),
             *[(f"score_{k.lower()}", _("Thema %(theme)s", theme=theme_name(k))) for k in THEMES]]
+
+
+# The boundary map's outlines come from a versioned URL the browser caches (dashboard.boundaries), not inside
+# every page: dashboard/assets/maps.js fills them into the figure.
+dash.clientside_callback(ClientsideFunction("nhsv_maps", "boundaries"),
+                         Output({"type": "map", "name": MATCH}, "figure"),
+                         Input({"type": "map-grenzen", "name": MATCH}, "data"),
+                         State({"type": "map", "name": MATCH}, "figure"))
 
 
 def _controls(viewer: Viewer, quarters, quarter, district, maat, sorteer) -> list:
@@ -119,7 +128,8 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
         in_district = {c for c, p in data.region().items() if p.district == district}
         values = values[values["code"].isin(in_district)]
     boundaries = geo.load_boundaries()
-    chart = (charts.choropleth(values, boundaries, maat) if boundaries
+    outlines = boundary_file.url() if boundaries else None
+    chart = (charts.choropleth(values, boundaries, maat, geometry_url=outlines) if boundaries
              else charts.tile_map(values, data.tile_positions(), maat))
     map_links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
     note = "" if viewer.sees_all else _("Op de kaart ziet u alleen uw eigen gemeente: de plaats van een tegel zou "
@@ -140,8 +150,10 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
         components.export_link(f"/exporteer?kwartaal={quarter}&regio=1",
                                _("Exporteer dit kwartaal (rapport, presentatie, grafieken en cijfers als zip)")),
         html.Div([
-            components.chart_card(chart, caption, graph_id={"type": "map", "name": "overzicht"}, links=map_links,
-                                  note=note, stem=stem),
+            html.Div([components.chart_card(chart, caption, graph_id={"type": "map", "name": "overzicht"},
+                                            links=map_links, note=note, stem=stem),
+                      dcc.Store(id={"type": "map-grenzen", "name": "overzicht"}, data=outlines) if outlines
+                      else None]),
             _checklist(viewer, quarter, district, sorteer, caption, stem),
         ], className="grid-2"),
         dcc.Link(_("Naar de verantwoording van de maten"), href="/verantwoording"),

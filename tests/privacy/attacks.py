@@ -165,13 +165,22 @@ def readings(response: Response) -> Iterator[tuple[Number, frozenset[str]]]:
 def _readings(obj, context: str = "") -> Iterator[tuple[Number, frozenset[str]]]:
     if isinstance(obj, dict) and isinstance(obj.get("data"), list) and isinstance(obj.get("layout"), dict):
         layout = obj["layout"]
+        labels = [(a["y"], a["text"]) for a in layout.get("annotations") or []
+                  if isinstance(a, dict) and a.get("yref") == "paper" and isinstance(a.get("y"), int | float)
+                  and isinstance(a.get("text"), str)]
         for trace in obj["data"]:
             if not isinstance(trace, dict):
                 continue
             if trace.get("type") == "heatmap":
                 continue  # statuses
             x_title = _axis_title(layout, "xaxis" + str(trace.get("xaxis", "x"))[1:])
+            y_axis = layout.get("yaxis" + str(trace.get("yaxis", "y"))[1:]) or {}
             y_title = _axis_title(layout, "yaxis" + str(trace.get("yaxis", "y"))[1:])
+            domain = y_axis.get("domain") if isinstance(y_axis, dict) else None
+            if domain:  # a figure of stacked rows: the label written above a row names what it shows
+                above = [(y, text) for y, text in labels if y >= domain[1] - 1e-9]
+                if above:
+                    x_title += " " + min(above)[1]
             for key in ("x", "base"):
                 for number in numbers(trace.get(key)):
                     yield number, units_of(x_title) if x_title else ALL_UNITS
@@ -519,6 +528,60 @@ def differencing(cells: dict[Cell, set[str]]) -> dict[Cell, int]:
     return out
 
 
+def bounded_inference(cells: dict[Cell, set[str]], threshold: int = 5) -> dict[Cell, int]:
+    """Hidden cells pinned by the identities together with what a reader knows of them besides: a count is a
+    whole number of at least 0, and one shown as '<5' lies between 1 and 4. For each hidden cell a linear
+    program finds its least and greatest value; where no other whole number fits, it is worked out."""
+    from scipy.optimize import linprog
+
+    districts = warehouse.districts()
+    out: dict[Cell, int] = {}
+    for quarter in sorted({c.quarter for c in cells}):
+        variables = [Cell(g, quarter, k) for g in (scope.REGION_NAME, *districts) for k in signals.KINDS]
+        index = {v: n for n, v in enumerate(variables)}
+        rows = []
+        for g in (scope.REGION_NAME, *districts):
+            for parts in (signals.BY_TYPE, signals.BY_SOURCE):
+                row = [0.0] * len(variables)
+                for p in parts:
+                    row[index[Cell(g, quarter, p)]] = 1
+                row[index[Cell(g, quarter, signals.TOTAL)]] = -1
+                rows.append(row)
+        for k in signals.KINDS:
+            row = [0.0] * len(variables)
+            for d in districts:
+                row[index[Cell(d, quarter, k)]] = 1
+            row[index[Cell(scope.REGION_NAME, quarter, k)]] = -1
+            rows.append(row)
+        bounds: list[tuple[float, float | None]] = []
+        asked = []
+        for n, v in enumerate(variables):
+            texts = cells.get(v, set())
+            values = {_parse(t) for t in texts} - {None}
+            if len(values) == 1:
+                value = float(values.pop())  # type: ignore[arg-type]
+                bounds.append((value, value))
+            elif any(t.startswith("<") for t in texts):
+                bounds.append((1, threshold - 1))
+                asked.append(n)
+            else:
+                bounds.append((0, None))
+                if v in cells:
+                    asked.append(n)
+        for n in asked:
+            ends = []
+            for sign in (1, -1):
+                objective = [0.0] * len(variables)
+                objective[n] = sign
+                result = linprog(objective, A_eq=rows, b_eq=[0.0] * len(rows), bounds=bounds, method="highs")
+                if not result.success:
+                    break
+                ends.append(sign * result.fun)
+            if len(ends) == 2 and math.floor(ends[1] + 1e-6) == math.ceil(ends[0] - 1e-6):
+                out[variables[n]] = int(round(ends[0]))
+    return out
+
+
 # --- 5. who did not submit ----------------------------------------------------------------------------------
 
 def group_observations(responses: Iterable[Response], quarter: str) -> list[tuple[frozenset[str], str, tuple]]:
@@ -624,3 +687,35 @@ def non_submitters(responses: list[Response], own: str, quarter: str, own_submit
     surely_missing = set.intersection(*fitting)
     surely_submitted = set(pool) - set.union(*fitting)
     return surely_missing, surely_submitted
+
+
+# --- every attack on one user's crawl ------------------------------------------------------------------------
+
+@dataclass
+class Findings:
+    """What every attack learnt from everything one gemeente user was sent."""
+
+    own: str
+    responses: int
+    names: set[str]
+    pins: set[Pin]  # the right ones only
+    records: list[Record]
+    recovered: dict[Cell, int]
+    bounded: dict[Cell, int]
+    submissions: dict[str, tuple[list[str], list[str]]]  # quarter → (surely missing, surely submitted)
+
+
+def attack(responses: list[Response], own: str, truth) -> Findings:
+    cells = count_cells(responses)
+    submissions = {}
+    counts = truth[truth["submitted"]].groupby("quarter").size()
+    for quarter, n in counts.items():
+        if n < len(warehouse.region()):
+            submitted = warehouse.submitted_codes(quarter)
+            missing, present = non_submitters(responses, own, quarter, own in submitted, len(submitted))
+            if missing or present:
+                submissions[quarter] = (sorted(missing), sorted(present))
+    return Findings(own=own, responses=len(responses), names=names(responses, own),
+                    pins=correct_pins(population_pins(responses, own, own_values(truth, own)), truth),
+                    records=records(responses, own), recovered=differencing(cells),
+                    bounded=bounded_inference(cells, scope.threshold()), submissions=submissions)

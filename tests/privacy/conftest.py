@@ -17,6 +17,12 @@ from nhsv import settings
 PASSWORD = "een-goed-wachtwoord-123"
 
 
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/privacy" in str(item.fspath):
+            item.add_marker(pytest.mark.privacy)
+
+
 @pytest.fixture(scope="session")
 def privacy_url(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("privacy")

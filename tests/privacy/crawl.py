@@ -101,7 +101,7 @@ def export_responses(viewer: Viewer, quarters: list[str]) -> Iterator[Response]:
                  export.region_part(MUNICIPALITY, q, viewer.municipality_code)]
         for part in parts:
             payload = {"summary": part.summary, "notes": part.notes, "subtitle": part.subtitle,
-                       "figures": [export.export_figure(c, part.caption, part.label) for c in part.charts],
+                       "figures": [export.export_figure(c, export.WIDTH, 600) for c in part.charts],
                        "descriptions": [c.description for c in part.charts],
                        "checklist": part.checklist.to_dict("records") if part.checklist is not None else []}
             tables = {c.title: c.table for c in part.charts}

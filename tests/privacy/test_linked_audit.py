@@ -89,6 +89,9 @@ def test_no_hidden_count_is_determined_for_any_viewer_or_quarter(privacy_app):
         determined = attacks.differencing(exact)
         if determined:
             problems[f"{viewer.role} {viewer.municipality_code}: determined"] = list(determined.items())[:3]
+        bounded = attacks.bounded_inference(exact, scope.threshold())
+        if bounded:
+            problems[f"{viewer.role} {viewer.municipality_code}: pinned by bounds"] = list(bounded.items())[:3]
         if viewer.role != "openbaar":  # what is shown is the true count
             wrong = {c: t for c, t in cells.items() if c not in hidden and t != {formatting.number(truth[c])}}
             if wrong:
@@ -115,3 +118,16 @@ def test_the_audit_finds_what_per_table_protection_gives_away(privacy_app):
                 cells.setdefault(attacks.Cell(group, quarter, signals.TOTAL), set()).add(
                     total.text if total.hidden else str(truth[attacks.Cell(group, quarter, signals.TOTAL)]))
     assert attacks.differencing(cells)
+
+
+def test_bounds_pin_small_counts_that_equalities_leave_open(privacy_app):
+    """The bounds check is not blind: a region total of 8 over two districts shown as '<5' and one of 0 leaves
+    the equations open, but 1–4 each forces 4 and 4."""
+    quarter = warehouse.quarters()[0]
+    first, second, third = warehouse.districts()
+    cells = {attacks.Cell(scope.REGION_NAME, quarter, signals.TOTAL): {"8"},
+             attacks.Cell(first, quarter, signals.TOTAL): {"<5"}, attacks.Cell(second, quarter, signals.TOTAL): {"<5"},
+             attacks.Cell(third, quarter, signals.TOTAL): {"0"}}
+    assert not attacks.differencing(cells)
+    assert attacks.bounded_inference(cells) == {attacks.Cell(first, quarter, signals.TOTAL): 4,
+                                                attacks.Cell(second, quarter, signals.TOTAL): 4}

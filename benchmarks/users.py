@@ -1,0 +1,72 @@
+"""Locust users for the concurrency benchmark: coordinators and gemeente users who log in and then view pages
+the way people do (a page load or a navigation, then a pause to read).
+
+    locust -f benchmarks/users.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8050
+
+The accounts come from the environment that `python -m benchmarks` sets: NHSV_BENCH_USERS (a JSON list of
+[email, role, gemeente code]) and NHSV_BENCH_PASSWORD; NHSV_BENCH_CODES and NHSV_BENCH_QUARTERS give the codes
+and recent quarters to choose from. Every answer that is not a 200 with Dash's answer in it counts as a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import re
+
+from locust import HttpUser, between, task
+
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+ACCOUNTS = itertools.cycle(json.loads(os.environ.get("NHSV_BENCH_USERS", "[]")))
+PASSWORD = os.environ.get("NHSV_BENCH_PASSWORD", "")
+CODES = json.loads(os.environ.get("NHSV_BENCH_CODES", "[]"))
+QUARTERS = json.loads(os.environ.get("NHSV_BENCH_QUARTERS", "[]"))
+
+
+def router_body(pathname: str, search: str = "") -> dict:
+    """What the browser posts when Dash's pages router renders `pathname` + `search`."""
+    return {"output": ROUTER_OUTPUT,
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
+
+
+class MonitorUser(HttpUser):
+    wait_time = between(2, 6)  # reading a page
+
+    def on_start(self) -> None:
+        self.email, self.role, self.own = next(ACCOUNTS)
+        page = self.client.get("/login", name="/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        self.client.post("/login", data={"csrf_token": token.group(1) if token else "", "email": self.email,
+                                         "password": PASSWORD},
+                         headers={"Referer": self.host + "/login"}, allow_redirects=False, name="/login (POST)")
+
+    def _page(self) -> tuple[str, str]:
+        other = random.choice(CODES) if CODES else self.own
+        quarter = f"kwartaal={random.choice(QUARTERS)}" if QUARTERS and random.random() < 0.3 else ""
+        if self.role == "coordinator":
+            choices = [("/", quarter), ("/", quarter), (f"/gemeente/{other}", quarter),
+                       ("/vergelijken", f"gemeente={other}&groep=grootte"), ("/ontwikkeling", ""),
+                       ("/signalen", quarter), ("/aanlevering", quarter)]
+        else:
+            choices = [("/", quarter), ("/", quarter), (f"/gemeente/{self.own}", quarter),
+                       ("/vergelijken", "groep=grootte"), ("/ontwikkeling", ""), ("/signalen", "")]
+        path, search = random.choice(choices)
+        return path, ("?" + search if search else "")
+
+    @task
+    def view(self) -> None:
+        path, search = self._page()
+        name = re.sub(r"GM\d{4}", "GMxxxx", path)
+        if random.random() < 0.5:  # a full page load (a filter form is a GET), else a navigation in the app
+            self.client.get(path + search, name=f"page {name}")
+            self.client.get("/_dash-layout", name="/_dash-layout")
+        with self.client.post("/_dash-update-component", json=router_body(path, search), name=f"router {name}",
+                              catch_response=True) as response:
+            if response.status_code != 200 or "response" not in response.text[:200]:
+                response.failure(f"status {response.status_code}")
