@@ -222,6 +222,14 @@ def _remember_choice() -> None:
         current_user.language = asked
 
 
+def _template_context() -> dict:
+    """<html lang> and the language switch for the templates; a template rendered outside a request (a mail from
+    the command line) gets no switch."""
+    links = ([(code, name, switch_url(code)) for code, name in other_languages()]
+             if flask.has_request_context() else [])
+    return {"html_lang": html_lang(), "language_links": links}
+
+
 def init_app(server: flask.Flask) -> None:
     """The language on the Flask server: storing `?lang=`, gettext in the Jinja templates, `<html lang>` and the
     language switch there. Call after the login is set up (its guard runs first)."""
@@ -231,8 +239,7 @@ def init_app(server: flask.Flask) -> None:
         lambda text: translations(language()).gettext(text),
         lambda singular, plural, n: translations(language()).ngettext(singular, plural, n),
         newstyle=True)
-    server.context_processor(lambda: {"html_lang": html_lang(), "language_links": [
-        (code, name, switch_url(code)) for code, name in other_languages()]})
+    server.context_processor(_template_context)
     for lang in LANGUAGES:
         translations(lang)  # read once at start, not on a user's first request
 
