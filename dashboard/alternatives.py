@@ -17,10 +17,11 @@ import dash
 from dash import MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, html
 
 from dashboard import components
+from dashboard.i18n import N_, _
 
 LOCATION = "_pages_location"  # the dcc.Location of dash.page_container, which the pages router reads
-STALE = ("Deze tabel staat niet meer op de pagina, bijvoorbeeld omdat er intussen nieuwe gegevens zijn geladen. "
-         "Laad de pagina opnieuw.")
+STALE = N_("Deze tabel staat niet meer op de pagina, bijvoorbeeld omdat er intussen nieuwe gegevens zijn geladen. "
+           "Laad de pagina opnieuw.")
 
 
 def _template(path: str) -> re.Pattern:
@@ -62,7 +63,7 @@ def tables_of(pathname: str | None, search: str | None) -> dict[str, components.
 
 def table_view(offered: components.Offered | None):
     if offered is None:
-        return html.P(STALE, className="problem", role="alert")
+        return html.P(_(STALE), className="problem", role="alert")
     return components.data_table(offered.make(), offered.title, offered.links)
 
 
@@ -81,7 +82,7 @@ def show_table(_clicks, shown, pathname, search):
 def download_csv(_clicks, pathname, search):
     offered = tables_of(pathname, search).get(ctx.triggered_id["key"])
     if offered is None:
-        return dash.no_update, STALE
+        return dash.no_update, _(STALE)
     return csv_file(offered), ""
 
 

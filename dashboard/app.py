@@ -11,9 +11,11 @@ from nhsv import settings
 
 HERE = Path(__file__).resolve().parent
 
-# Dash's own page with lang="nl" and without a second <footer> landmark for its scripts.
+# Dash's own page, its <html lang> the request's language (MonitorDash), without a second <footer> landmark for
+# its scripts.
+LANG_PLACEHOLDER = "{%lang%}"
 INDEX = """<!DOCTYPE html>
-<html lang="nl">
+<html lang="{%lang%}">
     <head>
         {%metas%}
         <title>{%title%}</title>
@@ -31,6 +33,16 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
+class MonitorDash(dash.Dash):
+    """Dash with the page's <html lang> following the request's language (Dash's documented way to change the
+    index: overriding `interpolate_index`)."""
+
+    def interpolate_index(self, **kwargs) -> str:
+        from dashboard import i18n
+
+        return super().interpolate_index(**kwargs).replace(LANG_PLACEHOLDER, i18n.html_lang(), 1)
+
+
 def create_app(database_url: str | None = None) -> dash.Dash:
     """The Dash app; its Flask server is `app.server`. Reads settings at call time (tests set them first)."""
     import numpy  # noqa: F401 - loads OpenBLAS, so that the limit below finds it
@@ -43,7 +55,9 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     threadpool_limits(limits=1, user_api="blas")
     server = flask.Flask(__name__, template_folder=str(HERE / "templates"))
     auth.init_app(server, database_url)
-    from dashboard import accounts, boundaries, download
+    from dashboard import accounts, boundaries, download, i18n
+
+    i18n.init_app(server)
 
     accounts.register(server)  # /account, /beheer, the links from mails, introduction requests
     server.register_blueprint(download.blueprint)
@@ -52,7 +66,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     server.config["MAX_CONTENT_LENGTH"] = settings.get_int("NHSV_UPLOAD_MAX_BYTES") * 4 // 3 + 256_000
     from dashboard import plotly_bundle
 
-    app = dash.Dash(
+    app = MonitorDash(
         __name__,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         server=server,

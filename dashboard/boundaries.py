@@ -16,6 +16,7 @@ import threading
 import flask
 
 from dashboard.charts.maps import outline
+from dashboard.i18n import _
 from etl import geo
 
 blueprint = flask.Blueprint("boundaries", __name__)
@@ -43,7 +44,7 @@ def _payload(version: str) -> bytes:
 def boundaries(version: str):
     current = geo.boundaries_version()
     if current is None or version != current:
-        return flask.Response("Deze versie van de grenzen bestaat niet (meer).", status=404, mimetype="text/plain")
+        return flask.Response(_("Deze versie van de grenzen bestaat niet (meer)."), status=404, mimetype="text/plain")
     body = _payload(version)
     if "gzip" in flask.request.headers.get("Accept-Encoding", ""):
         response = flask.Response(body, mimetype="application/json")

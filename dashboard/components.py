@@ -14,19 +14,30 @@ from typing import NamedTuple
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import formatting
+from dashboard import formatting, i18n
 from dashboard.charts import Chart
+from dashboard.i18n import _
 
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# The chart toolbar: nothing but a PNG download (no upload to an outside service, no zoom tools), in Dutch
-# through plotly.js's own `locales` option. The SVG download sits beside the CSV download under the chart.
-DUTCH = {"dictionary": {"Download plot as a PNG": "Download als PNG", "Download plot as a png": "Download als PNG",
-                        "Download plot": "Download", "Double-click to zoom back out": "Dubbelklik om uit te zoomen",
-                        "Autoscale": "Automatisch schalen", "Zoom": "Zoomen", "Reset axes": "Assen herstellen"},
-         "format": {"decimal": ",", "thousands": "."}}
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "locale": "nl", "locales": {"nl": DUTCH},
-                "modeBarButtons": [["toImage"]], "showSendToCloud": False, "showEditInChartStudio": False,
-                "showLink": False}
+# The chart toolbar: nothing but a PNG download (no upload to an outside service, no zoom tools), in the page's
+# language through plotly.js's own `locales` option. The SVG download sits beside the CSV download under the chart.
+# plotly.js's own (English) texts of the tools in use, and what the toolbar says instead
+TOOLBAR_NAMES = {"Download plot as a PNG": i18n.N_("Download als PNG"),
+                 "Download plot as a png": i18n.N_("Download als PNG"), "Download plot": i18n.N_("Download"),
+                 "Double-click to zoom back out": i18n.N_("Dubbelklik om uit te zoomen"),
+                 "Autoscale": i18n.N_("Automatisch schalen"), "Zoom": i18n.N_("Zoomen"),
+                 "Reset axes": i18n.N_("Assen herstellen")}
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtons": [["toImage"]], "showSendToCloud": False,
+                "showEditInChartStudio": False, "showLink": False}
+
+
+def graph_config() -> dict:
+    """dcc.Graph's config in the current language: the toolbar's texts and plotly's number separators."""
+    lang = i18n.language()
+    symbols = formatting.separators(lang)
+    locale = {"dictionary": {k: _(v) for k, v in TOOLBAR_NAMES.items()},
+              "format": {"decimal": symbols[0], "thousands": symbols[1]}}
+    return {**GRAPH_CONFIG, "locale": lang, "locales": {lang: locale}}
 
 
 def neutralise(value) -> str:
@@ -104,8 +115,8 @@ def offer(key: str, title: str, table: pd.DataFrame | Callable[[], pd.DataFrame]
 def table_alternative(key: str) -> html.Details:
     """'Toon als tabel': opening it asks the server for the table (dashboard.alternatives.show_table)."""
     return html.Details([
-        html.Summary("Toon als tabel", id={"type": "tabel-toon", "key": key}),
-        html.Div("Tabel wordt geladen…", id={"type": "tabel", "key": key}, className="table-slot"),
+        html.Summary(_("Toon als tabel"), id={"type": "tabel-toon", "key": key}),
+        html.Div(_("Tabel wordt geladen…"), id={"type": "tabel", "key": key}, className="table-slot"),
     ], className="table-alternative")
 
 
@@ -113,9 +124,9 @@ def downloads(key: str, svg_name: str | None = None) -> html.Div:
     """'Download als SVG' (the chart as drawn, in the browser) and 'Download als CSV' (asks the server for the
     figures shown: dashboard.alternatives.download_csv)."""
     return html.Div([
-        html.Button("Download als SVG", id={"type": "svg", "key": key}, type="button", className="download",
+        html.Button(_("Download als SVG"), id={"type": "svg", "key": key}, type="button", className="download",
                     value=svg_name) if svg_name else None,
-        html.Button("Download als CSV", id={"type": "csv", "key": key}, type="button", className="download"),
+        html.Button(_("Download als CSV"), id={"type": "csv", "key": key}, type="button", className="download"),
         dcc.Download(id={"type": "csv-bestand", "key": key}),
         html.Span(id={"type": "csv-melding", "key": key}, role="status", className="download-status"),
     ], className="download-row")
@@ -141,7 +152,7 @@ def chart_card(chart: Chart, caption: str, graph_id: str | dict | None = None,
     description_id = f"beschrijving-{chart.key}"
     offer(chart.key, chart.title, lambda: chart.table, links, filename=f"{stem}_{chart.key}.csv")
     name = f"{stem}_{chart.key}"
-    config = {**GRAPH_CONFIG, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+    config = {**graph_config(), "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
     return html.Section([
         html.H2(chart.title),
         html.Figure(dcc.Graph(figure=chart.figure, config=config, id=graph_id or {"type": "grafiek", "key": chart.key}),
@@ -163,7 +174,7 @@ def nav_select(name: str, label: str, options: list[tuple[str, str]], value: str
 
     `clearable` adds an empty first option ('alle'); with `multi` several values can be chosen."""
     chosen = set(param_list(value)) if multi else {value}
-    items = [html.Option("(alle)", value="", selected=value in (None, ""))] if clearable and not multi else []
+    items = [html.Option(_("(alle)"), value="", selected=value in (None, ""))] if clearable and not multi else []
     items += [html.Option(text, value=v, selected=v in chosen) for v, text in options]
     props = {"multiple": True, "size": min(8, max(3, len(options)))} if multi else {}
     return html.Div([
@@ -181,7 +192,7 @@ def param_list(value) -> list[str]:
 
 
 def quarter_select(quarters: list[str], value: str) -> html.Div:
-    return nav_select("kwartaal", "Kwartaal", [(q, formatting.quarter_label(q)) for q in quarters], value)
+    return nav_select("kwartaal", _("Kwartaal"), [(q, formatting.quarter_label(q)) for q in quarters], value)
 
 
 def change_view(key: str, change: str, delta: float | None) -> html.P:
@@ -195,7 +206,7 @@ def change_view(key: str, change: str, delta: float | None) -> html.P:
         return html.P(arrow + (change or "\u00a0"), className="kf-change")
     better = (delta > 0) == (good > 0)
     return html.P([("▲ " if delta > 0 else "▼ ") + change,
-                   html.Span(" (beter)" if better else " (slechter)", className="visually-hidden")],
+                   html.Span(" " + (_("(beter)") if better else _("(slechter)")), className="visually-hidden")],
                   className="kf-change " + ("kf-good" if better else "kf-bad"))
 
 
@@ -212,19 +223,28 @@ def key_figures(figures, links: dict[str, str] | None = None) -> html.Div:
             html.P(value(f), className="kf-value"),
             change_view(f.key, f.change, f.delta),
         ], className="kf", title=f.help, role="listitem") for f in figures
-    ], className="key-figures", role="list", **{"aria-label": "Kerncijfers"})
+    ], className="key-figures", role="list", **{"aria-label": _("Kerncijfers")})
 
 
 def page_header(title: str, intro: str, controls: list | None = None) -> html.Div:
-    form = html.Form([*controls, html.Div(html.Button("Toepassen", type="submit", className="apply"),
-                                          className="control control-apply")],
+    form = html.Form([*controls,
+                      html.Div(html.Button(_("Toepassen"), type="submit", className="apply"),
+                               className="control control-apply")],
                      method="get", className="controls", role="search",
-                     **{"aria-label": "Keuzes voor deze pagina"}) if controls else None
+                     **{"aria-label": _("Keuzes voor deze pagina")}) if controls else None
     return html.Div([
         html.H1(title),
-        html.Details([html.Summary("Uitleg"), html.P(intro)], className="uitleg"),
+        html.Details([html.Summary(_("Uitleg")), html.P(intro)], className="uitleg"),
         form,
     ], className="page-header")
+
+
+def page_title(name: str):
+    """A page's document title in the current language (Dash calls it per request): 'Overzicht — NHSV-monitor'."""
+    def title(**_kwargs) -> str:
+        return f"{_(name)} — NHSV-monitor"
+
+    return title
 
 
 def empty_state(title: str, message: str) -> html.Div:
@@ -234,19 +254,19 @@ def empty_state(title: str, message: str) -> html.Div:
 def no_data(title: str) -> html.Div:
     """The empty warehouse, with the next step."""
     return html.Div([html.H1(title), html.Div([
-        html.P("Er zijn nog geen aanleveringen geladen."),
-        html.P(["Lever de gegevens van een kwartaal aan via ", dcc.Link("Aanleveren", href="/aanleveren"),
-                ", of laat de beheerder bestanden laden met nhsv load."])], className="empty-state", role="status")])
+        html.P(_("Er zijn nog geen aanleveringen geladen.")),
+        html.P([_("Lever de gegevens van een kwartaal aan via "), dcc.Link(_("Aanleveren"), href="/aanleveren"),
+                _(", of laat de beheerder bestanden laden met nhsv load.")])], className="empty-state", role="status")])
 
 
 def forbidden(message: str) -> html.Div:
-    return html.Div([html.H1("Geen toegang"), html.P(message, className="empty-state", role="alert")])
+    return html.Div([html.H1(_("Geen toegang")), html.P(message, className="empty-state", role="alert")])
 
 
 def status_legend() -> html.P:
     from dashboard.charts import status_legend_text
 
-    return html.P("Legenda: " + status_legend_text(), className="legend")
+    return html.P(_("Legenda: ") + status_legend_text(), className="legend")
 
 
 def compact_rows(rows: list[tuple[object, str, list[str]]], label: str) -> html.Ul:
@@ -258,7 +278,8 @@ def compact_rows(rows: list[tuple[object, str, list[str]]], label: str) -> html.
                     for head, summary, groups in rows], className="compact-list", **{"aria-label": label})
 
 
-def story(sentences: list[str], title: str = "Het kwartaal in het kort") -> html.Section:
+def story(sentences: list[str], title: str | None = None) -> html.Section:
+    title = title or _("Het kwartaal in het kort")
     return html.Section([html.H2(title), *[html.P(s) for s in sentences]], className="summary-box story",
                         **{"aria-label": title})
 
@@ -266,4 +287,5 @@ def story(sentences: list[str], title: str = "Het kwartaal in het kort") -> html
 def export_link(href: str, text: str) -> html.P:
     """The quarterly pack for this view: the link opens a page that starts it (a POST), in the user's own scope."""
     return html.P([html.A(text, href=href, className="export-link"),
-                   html.Span(" · het pakket wordt op de server gemaakt; u ziet de voortgang", className="note")])
+                   html.Span(" · " + _("het pakket wordt op de server gemaakt; u ziet de voortgang"),
+                             className="note")])

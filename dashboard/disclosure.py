@@ -1,6 +1,6 @@
 """Statistical disclosure control (DOMAIN.md section 5): the small-count rule with complementary suppression
 decided over any set of linked tables, rounding for public exports, and rounding of figures about others to
-significant digits. Pure functions, no I/O."""
+significant digits. Pure functions, no I/O; a shown count is written in the interface's language (1.234 or 1,234)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from dashboard import formatting
+from dashboard.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Cell:
 
 
 COMPLEMENT_TEXT = "×"  # hidden so that a small count cannot be worked out by subtraction
-COMPLEMENT_NOTE = "× = afgeschermd, zodat een klein aantal niet kan worden teruggerekend"
+COMPLEMENT_NOTE = N_("× = afgeschermd, zodat een klein aantal niet kan worden teruggerekend")
 
 
 def small_text(threshold: int) -> str:
@@ -100,7 +103,7 @@ def shown_cell(value: int, primary: bool, hidden: bool, threshold: int, rounding
     if hidden:
         return Cell(None, COMPLEMENT_TEXT)
     shown = value if rounding is None else round_to(value, rounding)
-    return Cell(shown, f"{shown:,}".replace(",", "."))
+    return Cell(shown, formatting.number(shown))
 
 
 Equation = Sequence[tuple[int, int]]  # (variable, coefficient) pairs that sum to zero
@@ -226,7 +229,7 @@ def protect_count(value: int | None, threshold: int = 5, rounding: int | None = 
     if 0 < value < threshold:
         return Cell(None, small_text(threshold))
     shown = value if rounding is None else round_to(value, rounding)
-    return Cell(shown, f"{shown:,}".replace(",", "."))
+    return Cell(shown, formatting.number(shown))
 
 
 def significant(value: float | None, digits: int = 2) -> float | None:

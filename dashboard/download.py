@@ -18,6 +18,7 @@ import flask
 from dashboard import auth, data, export
 from dashboard.auth import config as auth_config
 from dashboard.export import jobs
+from dashboard.i18n import _
 from dashboard.viewer import MUNICIPALITY
 
 blueprint = flask.Blueprint("download", __name__)
@@ -34,14 +35,14 @@ def _request(values) -> tuple[dict, tuple[int, str] | None]:
     formats = [f for f in asked if f in APP_FORMATS] or list(APP_FORMATS)
     detail = {"kwartaal": quarter, "gemeente": code, "regio": region, "formaten": formats, "kanaal": "app"}
     if quarter is None:
-        return detail, (404, "Er zijn nog geen gegevens om te exporteren.")
+        return detail, (404, _("Er zijn nog geen gegevens om te exporteren."))
     if viewer.role == MUNICIPALITY:
         if code and code != viewer.municipality_code:
-            return detail, (403, "U kunt alleen de gegevens van uw eigen gemeente exporteren.")
+            return detail, (403, _("U kunt alleen de gegevens van uw eigen gemeente exporteren."))
         audience, codes = "gemeente", [viewer.municipality_code]
     else:
         if code and code not in data.region():
-            return detail, (404, f"{code} is geen NHSV-gemeente.")
+            return detail, (404, _("%(code)s is geen NHSV-gemeente.", code=code))
         audience, codes = "coordinator", [code] if code else []
     if not codes and not region:
         region = True
@@ -51,11 +52,11 @@ def _request(values) -> tuple[dict, tuple[int, str] | None]:
 
 def _describe(detail: dict) -> str:
     places = data.region()
-    what = [f"het profiel van {places[c].name}" for c in detail["gemeenten"]]
+    what = [_("het profiel van %(name)s", name=places[c].name) for c in detail["gemeenten"]]
     if detail["regio"]:
-        what.append("het overzicht van de regio" + (" zoals uw gemeente het ziet" if detail["publiek"] == "gemeente"
-                                                     else ""))
-    return " en ".join(what)
+        what.append(_("het overzicht van de regio zoals uw gemeente het ziet") if detail["publiek"] == "gemeente"
+                    else _("het overzicht van de regio"))
+    return what[0] if len(what) == 1 else _("%(first)s en %(last)s", first=", ".join(what[:-1]), last=what[-1])
 
 
 @blueprint.get("/exporteer")
@@ -91,7 +92,7 @@ def start():
         job, started = jobs.submit(owner, detail["kwartaal"], detail["publiek"], detail["gemeenten"], detail["regio"],
                                    detail["formaten"], on_finish=finished)
     except jobs.QueueFull as full:
-        response = _refuse(503, str(full), detail)
+        response = _refuse(503, _(str(full)), detail)  # jobs.QueueFull's message is one of the catalogue's
         response.headers["Retry-After"] = "60"
         return response
     auth.audit("export", {**detail, "taak": job.id, "uitkomst": "gestart" if started else "loopt al"})
@@ -114,7 +115,9 @@ def _own_job(job_id: str) -> jobs.Job:
 @blueprint.get("/exporteer/<job_id>")
 def status(job_id: str):
     job = _own_job(job_id)
-    return flask.render_template("export_job.html", job=job, refresh=job.active,
+    # the job's message: one of the catalogue's is translated, one from the pack's checks stays Dutch (as written)
+    message = _(job.message) if job.message else ""
+    return flask.render_template("export_job.html", job=job, refresh=job.active, message=message,
                                  zip_url=flask.url_for("download.pack_zip", job_id=job.id))
 
 

@@ -8,6 +8,7 @@ import dash
 from dash import ALL, Input, Output, callback, dcc, html
 from flask_login import current_user
 
+from dashboard.i18n import _, other_languages
 from dashboard.viewer import ROLE_LABELS
 
 COORDINATOR_ONLY = {"/aanlevering"}
@@ -16,17 +17,17 @@ COORDINATOR_ONLY = {"/aanlevering"}
 def shell():
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
-        html.A("Naar de inhoud", href="#inhoud", className="skip-link"),
+        html.A(_("Naar de inhoud"), href="#inhoud", className="skip-link"),
         html.Header([
             html.Div([html.Span("NHSV-monitor", className="brand"),
-                      html.Span("Aanpak polarisatie en radicalisering", className="brand-sub")]),
-            html.Nav(id="hoofdnavigatie", **{"aria-label": "Hoofdnavigatie"}, children=_nav_links()),
-            html.Div(_user_box(), className="user-box"),
+                      html.Span(_("Aanpak polarisatie en radicalisering"), className="brand-sub")]),
+            html.Nav(id="hoofdnavigatie", **{"aria-label": _("Hoofdnavigatie")}, children=_nav_links()),
+            html.Div([*_user_box(), language_switch()], className="user-box"),
         ], className="site-header"),
         html.Main(dcc.Loading(dash.page_container, type="circle", delay_show=400, color="#0b4f8a",
                               overlay_style={"visibility": "visible", "opacity": 0.6}),
                   id="inhoud", tabIndex="-1"),
-        html.Div(html.P("NHSV-monitor · Noord-Holland Samen Veilig · bevat geen persoonsgegevens"),
+        html.Div(html.P(_("NHSV-monitor · Noord-Holland Samen Veilig · bevat geen persoonsgegevens")),
                     className="site-footer", role="contentinfo"),
     ])
 
@@ -38,7 +39,7 @@ def _nav_links():
         coordinators_only = page["path"] in COORDINATOR_ONLY and role not in ("coordinator", "admin")
         if page.get("hidden") or page["path"] == "/404" or coordinators_only:
             continue
-        links.append(dcc.Link(page["name"], href=page["relative_path"], className="nav-link"))
+        links.append(dcc.Link(_(page["name"]), href=page["relative_path"], className="nav-link"))
     return links
 
 
@@ -48,13 +49,21 @@ def _user_box():
     role = ROLE_LABELS.get(role_code, "")
     # /account, /beheer and /logout are Flask pages: plain links (a full page load), not Dash's dcc.Link.
     # /logout answers GET with a small confirmation form; the logout itself is a POST with a CSRF token
-    links = [html.A("Mijn account", href="/account", className="link-button")]
+    links = [html.A(_("Mijn account"), href="/account", className="link-button")]
     if role_code in ("coordinator", "admin"):
-        links.append(html.A("Introducties", href="/beheer/introducties", className="link-button"))
+        links.append(html.A(_("Introducties"), href="/beheer/introducties", className="link-button"))
     if role_code == "admin":
-        links.append(html.A("Beheer", href="/beheer", className="link-button"))
-    return [html.Span(f"{email} ({role})" if email else "", className="user"), *links,
-            html.A("Uitloggen", href="/logout", className="link-button")]
+        links.append(html.A(_("Beheer"), href="/beheer", className="link-button"))
+    return [html.Span(f"{email} ({_(role)})" if email else "", className="user"), *links,
+            html.A(_("Uitloggen"), href="/logout", className="link-button")]
+
+
+def language_switch() -> html.Nav:
+    """A link to the page in the other language, named in that language (with its `lang`). It reloads the page
+    with `?lang=`, which the server stores for the user; assets/navigation.js keeps the page's query in it."""
+    return html.Nav([html.A(name, href=f"?lang={code}", lang=code, hrefLang=code, className="link-button lang-link")
+                     for code, name in other_languages()],
+                    className="language-switch", **{"aria-label": _("Taal")})
 
 
 def profile_href(clicks: list) -> str | None:

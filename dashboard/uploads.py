@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine, and_, exists, select
 
+from dashboard import formatting
 from dashboard.data import Forbidden
+from dashboard.i18n import N_, _, ngettext
 from dashboard.viewer import Viewer
 from etl import db, reference, schema
 from etl import findings as F
@@ -32,7 +34,10 @@ REFUSED = "refused"  # refused before the loader saw the file (too large, not de
 # .txt: Excel's "Unicode-tekst" is a tab-separated UTF-16 file with that extension.
 ACCEPTED_TYPES = ".xlsx,.ods,.csv,.txt"
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
-SUBMISSION_STATUS_LABELS = {"active": "actief", "superseded": "vervangen", "rejected": "afgewezen"}
+SUBMISSION_STATUS_LABELS = {"active": N_("actief"), "superseded": N_("vervangen"), "rejected": N_("afgewezen")}
+# etl.load.OUTCOME_LABELS, marked for extraction here (etl never imports the dashboard); shown through gettext,
+# tests/test_i18n.py checks that the two stay the same
+OUTCOME_NAMES = (N_("geladen"), N_("al geladen"), N_("afgewezen"), N_("fout"))
 MAX_NAME = 200
 # How long an upload waits while another load runs (one load at a time per warehouse): well within the 120 s
 # after which gunicorn ends a request, and longer than a quarterly load of all 32 gemeenten takes.
@@ -46,14 +51,15 @@ def max_bytes() -> int:
 
 def accepted_note(limit: int) -> str:
     """The line under the file input: what may be sent, and what to do with anything else."""
-    return (f"Het ingevulde sjabloon als Excel-werkmap (.xlsx) of OpenDocument-rekenblad (.ods, LibreOffice), of een "
-            f"CSV (puntkomma, komma of tab; UTF-8 of Windows-1252); ten hoogste {size_text(limit)}. Andere bestanden "
-            "(.xls, .xlsm, .numbers, .pdf) worden niet aangenomen: sla ze eerst op als .xlsx, .ods of CSV.")
+    return _("Het ingevulde sjabloon als Excel-werkmap (.xlsx) of OpenDocument-rekenblad (.ods, LibreOffice), of een "
+             "CSV (puntkomma, komma of tab; UTF-8 of Windows-1252); ten hoogste %(size)s. Andere bestanden (.xls, "
+             ".xlsm, .numbers, .pdf) worden niet aangenomen: sla ze eerst op als .xlsx, .ods of CSV.",
+             size=size_text(limit))
 
 
 def size_text(n: int) -> str:
     if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f} MB".replace(".", ",")
+        return f"{formatting.number(n / 1_000_000, 1)} MB"
     if n >= 10_000:
         return f"{round(n / 1000)} kB"
     return f"{n} bytes"
@@ -62,8 +68,8 @@ def size_text(n: int) -> str:
 def _too_large(size: int, limit: int) -> str:
     shown, allowed = size_text(size), size_text(limit)
     if shown == allowed:  # 5,0 MB against 5,0 MB says nothing: give the exact numbers
-        shown, allowed = (f"{n:,} bytes".replace(",", ".") for n in (size, limit))
-    return f"Het bestand is te groot ({shown}); het mag ten hoogste {allowed} zijn."
+        shown, allowed = (f"{formatting.number(n)} bytes" for n in (size, limit))
+    return _("Het bestand is te groot (%(size)s); het mag ten hoogste %(allowed)s zijn.", size=shown, allowed=allowed)
 
 
 def clean_file_name(name) -> str:
@@ -116,7 +122,7 @@ def _audit(viewer: Viewer, detail: dict) -> None:
 def _refuse(viewer: Viewer, name: str, message: str, reason: str, detail: dict,
             history_code: str | None) -> UploadResult:
     _audit(viewer, {**detail, "uitkomst": "geweigerd", "reden": reason})
-    return UploadResult(REFUSED, "Geweigerd", message, name, history_code=history_code)
+    return UploadResult(REFUSED, _("Geweigerd"), message, name, history_code=history_code)
 
 
 def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, selected_code: str | None,
@@ -135,33 +141,34 @@ def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, s
     history_code = own if not viewer.sees_all else (selected if selected in reference.region() else None)
 
     if viewer.role not in ("coordinator", "admin", "gemeente"):
-        return _refuse(viewer, name, "U mag geen aanleveringen doen.", "geen_recht", detail, None)
+        return _refuse(viewer, name, _("U mag geen aanleveringen doen."), "geen_recht", detail, None)
     if not viewer.sees_all and selected not in (None, own):
         own_name = reference.municipalities()[own].name if own in reference.municipalities() else own
-        return _refuse(viewer, name, f"U kunt alleen aanleveren voor uw eigen gemeente ({own_name}); er is niets "
-                       "geladen.", F.OTHER_MUNICIPALITY, detail, history_code)
+        return _refuse(viewer, name, _("U kunt alleen aanleveren voor uw eigen gemeente (%(name)s); er is niets "
+                                       "geladen.", name=own_name), F.OTHER_MUNICIPALITY, detail, history_code)
     if viewer.sees_all and selected is not None and selected not in reference.region():
-        return _refuse(viewer, name, "Onbekende gemeente gekozen; kies een gemeente uit de lijst.",
+        return _refuse(viewer, name, _("Onbekende gemeente gekozen; kies een gemeente uit de lijst."),
                        F.MUNICIPALITY_UNKNOWN, detail, None)
 
     if not isinstance(contents, str) or "," not in contents:
-        return _refuse(viewer, name, "Het bestand kon niet worden ontvangen; kies het bestand opnieuw.",
+        return _refuse(viewer, name, _("Het bestand kon niet worden ontvangen; kies het bestand opnieuw."),
                        F.UNREADABLE, detail, history_code)
-    header, _, b64 = contents.partition(",")
+    header, _comma, b64 = contents.partition(",")
     limit = max_bytes()
     size = _decoded_size(b64)
     detail["bytes"] = size
     if size > limit:  # before decoding anything
-        return _refuse(viewer, name, _too_large(size, limit) + " Lever alleen het ingevulde sjabloon of de CSV "
-                       "aan.", "bestand_te_groot", detail, history_code)
+        return _refuse(viewer, name, _too_large(size, limit) + " " + _("Lever alleen het ingevulde sjabloon of de "
+                                                                       "CSV aan."),
+                       "bestand_te_groot", detail, history_code)
     if not header.startswith("data:") or not header.endswith(";base64"):
-        return _refuse(viewer, name, "Het bestand kon niet worden ontvangen; kies het bestand opnieuw.",
+        return _refuse(viewer, name, _("Het bestand kon niet worden ontvangen; kies het bestand opnieuw."),
                        F.UNREADABLE, detail, history_code)
     try:
         data = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
-        return _refuse(viewer, name, "Het bestand kon niet worden ontvangen (beschadigd tijdens het versturen); "
-                       "kies het bestand opnieuw.", F.UNREADABLE, detail, history_code)
+        return _refuse(viewer, name, _("Het bestand kon niet worden ontvangen (beschadigd tijdens het versturen); "
+                                       "kies het bestand opnieuw."), F.UNREADABLE, detail, history_code)
     if len(data) > limit:
         return _refuse(viewer, name, _too_large(len(data), limit), "bestand_te_groot", detail, history_code)
     detail["bytes"] = len(data)
@@ -174,9 +181,9 @@ def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, s
                             channel="upload", allowed_municipality=allowed_municipality(viewer),
                             wait_seconds=LOAD_WAIT_SECONDS).files[0]
     except LoadBusy:
-        return _refuse(viewer, name, "Er wordt op dit moment een andere aanlevering geladen; er is niets van dit "
-                       "bestand geladen. Probeer het over een paar minuten opnieuw.", "laden_bezig", detail,
-                       history_code)
+        return _refuse(viewer, name, _("Er wordt op dit moment een andere aanlevering geladen; er is niets van dit "
+                                       "bestand geladen. Probeer het over een paar minuten opnieuw."), "laden_bezig",
+                       detail, history_code)
     except Exception:  # the loader records its own failures; this is the warehouse being unreachable
         _audit(viewer, {**detail, "uitkomst": ERROR})
         raise
@@ -194,29 +201,32 @@ def _result(viewer: Viewer, report: FileReport, name: str, history_code: str | N
     warnings = [f for f in report.findings if not f.is_fatal]
     if report.outcome == LOADED:
         names = reference.municipalities()
-        what = ", ".join(f"{names[c].name} {q} (versie {v})" for c, q, v in report.submissions)
-        message = f"{name} is geladen: {what}."
+        what = ", ".join(_("%(name)s %(quarter)s (versie %(version)s)", name=names[c].name, quarter=q, version=v)
+                         for c, q, v in report.submissions)
+        message = _("%(file)s is geladen: %(what)s.", file=name, what=what)
         if warnings:
-            plural = "en" if len(warnings) != 1 else ""
-            message += (f" Let op: {len(warnings)} waarschuwing{plural}; de aanlevering is wel geladen, maar "
-                        "controleer de punten hieronder.")
+            message += " " + ngettext("Let op: %(num)s waarschuwing; de aanlevering is wel geladen, maar controleer "
+                                      "de punten hieronder.",
+                                      "Let op: %(num)s waarschuwingen; de aanlevering is wel geladen, maar controleer "
+                                      "de punten hieronder.", len(warnings))
         if viewer.sees_all and report.submissions:
             history_code = report.submissions[0][0]
     elif report.outcome == ALREADY_LOADED:
-        message = f"{name} is eerder al geladen (zelfde inhoud); er is niets veranderd."
+        message = _("%(file)s is eerder al geladen (zelfde inhoud); er is niets veranderd.", file=name)
     elif report.outcome == REJECTED:
-        message = (f"{name} is niet geladen: er is niets van dit bestand overgenomen. Los de fouten hieronder op "
-                   "en lever het bestand opnieuw aan.")
+        message = _("%(file)s is niet geladen: er is niets van dit bestand overgenomen. Los de fouten hieronder op en "
+                    "lever het bestand opnieuw aan.", file=name)
     else:
-        message = (f"{name} is niet geladen: er ging iets mis. Probeer het opnieuw of neem contact op met de "
-                   "beheerder.")
-    return UploadResult(report.outcome, OUTCOME_LABELS[report.outcome].capitalize(), message, name,
+        message = _("%(file)s is niet geladen: er ging iets mis. Probeer het opnieuw of neem contact op met de "
+                    "beheerder.", file=name)
+    return UploadResult(report.outcome, _(OUTCOME_LABELS[report.outcome]).capitalize(), message, name,
                         list(report.findings), list(report.submissions), history_code)
 
 
 # --- history -----------------------------------------------------------------------------------------
 
-HISTORY_COLUMNS = ["Kwartaal", "Versie", "Status", "Ingediend door", "Ontvangen", "Uitkomst bestand", "Bestand"]
+HISTORY_COLUMNS = [N_("Kwartaal"), N_("Versie"), N_("Status"), N_("Ingediend door"), N_("Ontvangen"),
+                   N_("Uitkomst bestand"), N_("Bestand")]  # shown through gettext
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -224,7 +234,7 @@ def _local(value: dt.datetime | None) -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M")
+    return formatting.date_time(value.astimezone(LOCAL_TIME))
 
 
 def submission_history(viewer: Viewer, code: str, engine: Engine | None = None, limit: int = 100) -> pd.DataFrame:
@@ -235,9 +245,9 @@ def submission_history(viewer: Viewer, code: str, engine: Engine | None = None, 
     """
     code = str(code or "").strip().upper()
     if viewer.is_public or not (viewer.sees_all or viewer.owns(code)):
-        raise Forbidden("U kunt alleen de aanleveringen van uw eigen gemeente bekijken.")
+        raise Forbidden(_("U kunt alleen de aanleveringen van uw eigen gemeente bekijken."))
     if code not in reference.region():
-        raise Forbidden("Onbekende gemeente.")
+        raise Forbidden(_("Onbekende gemeente."))
     s, sf, fd = schema.submission, schema.source_file, schema.finding
     other_municipality = exists().where(and_(fd.c.file_id == s.c.file_id, fd.c.rule == F.OTHER_MUNICIPALITY))
     query = (select(s.c.quarter, s.c.version, s.c.status, s.c.actor, sf.c.received_at, sf.c.outcome,
@@ -248,9 +258,9 @@ def submission_history(viewer: Viewer, code: str, engine: Engine | None = None, 
              .limit(limit))
     with (engine or db.engine()).connect() as conn:
         rows = conn.execute(query).all()
-    return pd.DataFrame([[r.quarter, r.version, SUBMISSION_STATUS_LABELS.get(r.status, r.status), r.actor,
-                          _local(r.received_at), OUTCOME_LABELS.get(r.outcome, r.outcome), r.file_name]
-                         for r in rows], columns=HISTORY_COLUMNS)
+    return pd.DataFrame([[r.quarter, r.version, _(SUBMISSION_STATUS_LABELS.get(r.status, r.status)), r.actor,
+                          _local(r.received_at), _(OUTCOME_LABELS.get(r.outcome, r.outcome)), r.file_name]
+                         for r in rows], columns=[_(c) for c in HISTORY_COLUMNS])
 
 
 __all__ = ["ACCEPTED_TYPES", "REFUSED", "UploadResult", "accepted_note", "allowed_municipality", "clean_file_name",

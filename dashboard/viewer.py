@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard.i18n import N_
+
 COORDINATOR, MUNICIPALITY, ADMIN, PUBLIC = "coordinator", "gemeente", "admin", "openbaar"
 ROLES = (COORDINATOR, MUNICIPALITY, ADMIN)
-ROLE_LABELS = {COORDINATOR: "regionale coördinator", MUNICIPALITY: "gemeente", ADMIN: "functioneel beheerder",
-               PUBLIC: "openbaar"}
+# Dutch, as the audit log stores them; the interface shows them through gettext
+ROLE_LABELS = {COORDINATOR: N_("regionale coördinator"), MUNICIPALITY: N_("gemeente"),
+               ADMIN: N_("functioneel beheerder"), PUBLIC: N_("openbaar")}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. The health check compares the database with it in every server worker, which then need
 # not import alembic (~12 MB per worker); tests/test_migrations.py checks it against alembic's own head.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 log = logging.getLogger(__name__)
 

@@ -276,6 +276,8 @@ user = Table(
     Column("totp_secret", String(64)),
     Column("totp_enabled_at", DateTime(timezone=True)),
     Column("totp_last_step", Integer),
+    # the interface language the user chose (?lang= or the switch in the header); NULL: none chosen, Dutch
+    Column("language", String(5), CheckConstraint("language IN ('nl','en')", name="language")),
     CheckConstraint("role IN ('coordinator','gemeente','admin')", name="role"),
     CheckConstraint("(role = 'gemeente') = (municipality_code IS NOT NULL)", name="gemeente_has_code"),
     comment="One row per person who may log in.",

@@ -2,7 +2,9 @@
 (function () {
   function label() {
     document.querySelectorAll('[id$="upload"] input[type=file]:not([aria-label])').forEach(function (input) {
-      input.setAttribute('aria-label', 'Bestand kiezen om aan te leveren');
+      // the page's language (<html lang>, set by the server) decides the name
+      var english = (document.documentElement.lang || '').indexOf('en') === 0;
+      input.setAttribute('aria-label', english ? 'Choose a file to submit' : 'Bestand kiezen om aan te leveren');
     });
   }
   new MutationObserver(label).observe(document.documentElement, {childList: true, subtree: true});

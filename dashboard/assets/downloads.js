@@ -15,7 +15,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           break;
         }
       }
-      return 'SVG gedownload';
+      return (document.documentElement.lang || '').indexOf('en') === 0 ? 'SVG downloaded' : 'SVG gedownload';
     }
   }
 });

@@ -13,3 +13,18 @@
   window.addEventListener('popstate', mark);
   document.addEventListener('DOMContentLoaded', mark);
 })();
+// The language switch reloads the page in the other language: its link keeps the page's own query string.
+(function () {
+  function keepQuery() {
+    document.querySelectorAll('a.lang-link').forEach(function (link) {
+      var lang = link.getAttribute('hreflang');
+      var params = new URLSearchParams(window.location.search);
+      params.set('lang', lang);
+      var href = window.location.pathname + '?' + params.toString();
+      if (link.getAttribute('href') !== href) { link.setAttribute('href', href); }
+    });
+  }
+  new MutationObserver(keepQuery).observe(document.documentElement, {childList: true, subtree: true});
+  window.addEventListener('popstate', keepQuery);
+  document.addEventListener('DOMContentLoaded', keepQuery);
+})();

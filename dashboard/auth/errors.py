@@ -16,6 +16,7 @@ from werkzeug.exceptions import InternalServerError
 from dashboard.auth import guard, sessions
 from dashboard.auth.config import log
 from dashboard.auth.headers import request_id
+from dashboard.i18n import N_, gettext
 
 # Errors that mean "the database is not there" (down, dropped, unreadable, every connection taken), not a bug:
 # the answer is 503, and the same request works again once the database is back.
@@ -23,22 +24,22 @@ DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.T
 RETRY_AFTER_SECONDS = 30
 
 ERROR_TEXTS = {
-    400: ("Verzoek niet begrepen", "Dit verzoek kon niet worden verwerkt."),
-    403: ("Geen toegang", "U hebt geen toegang tot deze pagina."),
-    404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer)."),
-    405: ("Niet toegestaan", "Deze handeling is hier niet toegestaan."),
-    500: ("Er ging iets mis", "Er is een fout opgetreden. Probeer het later opnieuw; blijft het misgaan, neem dan "
-                              "contact op met de functioneel beheerder."),
-    503: ("Monitor tijdelijk niet beschikbaar",
-          "De NHSV-monitor kan zijn gegevens op dit moment niet bereiken. Probeer het over een minuut opnieuw; "
-          "blijft het misgaan, neem dan contact op met de functioneel beheerder."),
+    400: (N_("Verzoek niet begrepen"), N_("Dit verzoek kon niet worden verwerkt.")),
+    403: (N_("Geen toegang"), N_("U hebt geen toegang tot deze pagina.")),
+    404: (N_("Pagina niet gevonden"), N_("Deze pagina bestaat niet (meer).")),
+    405: (N_("Niet toegestaan"), N_("Deze handeling is hier niet toegestaan.")),
+    500: (N_("Er ging iets mis"), N_("Er is een fout opgetreden. Probeer het later opnieuw; blijft het misgaan, "
+                                     "neem dan contact op met de functioneel beheerder.")),
+    503: (N_("Monitor tijdelijk niet beschikbaar"),
+          N_("De NHSV-monitor kan zijn gegevens op dit moment niet bereiken. Probeer het over een minuut opnieuw; "
+             "blijft het misgaan, neem dan contact op met de functioneel beheerder.")),
 }
 
 
 def error_response(code: int, headers: dict | None = None):
     """The Dutch error page (or JSON for Dash's endpoints), rendered without touching the database."""
     sessions.without_database()
-    title, body = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    title, body = (gettext(text) for text in ERROR_TEXTS.get(code, ERROR_TEXTS[500]))
     headers = {"Cache-Control": "no-store", **(headers or {})}
     if has_request_context() and guard.is_api(request.path):
         response = jsonify(error=title, message=body, request_id=request_id())

@@ -28,11 +28,13 @@ NO_DATABASE = "nhsv_no_database"  # flask.g flag: this request answers without t
 class AuthUser(UserMixin):
     """The logged-in user of one request. Its Flask-Login id is the session token, not the user id."""
 
-    def __init__(self, user_id: int, email: str, role: str, municipality_code: str | None, token: str):
+    def __init__(self, user_id: int, email: str, role: str, municipality_code: str | None, token: str,
+                 language: str | None = None):
         self.user_id = user_id
         self.email = email
         self.role = role
         self.municipality_code = municipality_code
+        self.language = language  # the interface language the user chose (dashboard.i18n), None: none
         self._token = token
 
     def get_id(self) -> str:
@@ -64,7 +66,7 @@ def load_user(token: str) -> AuthUser | None:
     with cfg.engine.begin() as conn:
         row = conn.execute(
             select(s.c.created_at, s.c.last_seen_at, s.c.ended_at, u.c.id, u.c.email, u.c.role,
-                   u.c.municipality_code, u.c.active)
+                   u.c.municipality_code, u.c.active, u.c.language)
             .select_from(s.join(u, s.c.user_id == u.c.id)).where(s.c.id == key)).first()
         if row is None or row.ended_at is not None:
             return None
@@ -74,7 +76,7 @@ def load_user(token: str) -> AuthUser | None:
             return None
         if now - last_seen >= LAST_SEEN_RESOLUTION:
             conn.execute(update(s).where(s.c.id == key).values(last_seen_at=now))
-    return AuthUser(row.id, row.email, row.role, row.municipality_code, token)
+    return AuthUser(row.id, row.email, row.role, row.municipality_code, token, row.language)
 
 
 def start_session(engine: Engine, user_id: int) -> str:

@@ -20,29 +20,36 @@ from sqlalchemy import text
 from dashboard.auth import config, errors, guard, sessions, throttle, totp, users
 from dashboard.auth.audit_log import audit
 from dashboard.auth.config import log
+from dashboard.i18n import N_, gettext, ngettext
 from dashboard.viewer import ROLE_LABELS
 
-LOGIN_FAILED_MESSAGE = "E-mailadres of wachtwoord onjuist."
+LOGIN_FAILED_MESSAGE = N_("E-mailadres of wachtwoord onjuist.")
 PENDING = "nhsv_login_pending"  # session key of a login waiting for its second factor
 STEP_PATHS = {"code": "/login/code", "enrol": "/login/tweede-factor"}
-NOTICES = {"uitgelogd": "U bent uitgelogd.",
-           "hersteld": "Uw wachtwoord is gewijzigd en al uw sessies zijn beëindigd. Log in met het nieuwe wachtwoord.",
-           "ingesteld": "Uw wachtwoord is ingesteld. U kunt nu inloggen.",
-           "verlopen": "Het inloggen duurde te lang. Log opnieuw in."}
+NOTICES = {"uitgelogd": N_("U bent uitgelogd."),
+           "hersteld": N_("Uw wachtwoord is gewijzigd en al uw sessies zijn beëindigd. Log in met het nieuwe "
+                          "wachtwoord."),
+           "ingesteld": N_("Uw wachtwoord is ingesteld. U kunt nu inloggen."),
+           "verlopen": N_("Het inloggen duurde te lang. Log opnieuw in.")}
 
 
 def render_login(status: int = 200, error: str | None = None, notice: str | None = None, email: str = "",
                  next_target: str | None = "/"):
+    from dashboard import i18n
+
+    # the language the page was chosen in travels with the form, so that the answer to it speaks it too
+    chosen = request.values.get("lang") if request.values.get("lang") in i18n.LANGUAGES else ""
     return flask.make_response(render_template(
-        "login.html", error=error, notice=notice, email=email, next=guard.safe_next(next_target)), status)
+        "login.html", error=error, notice=notice, email=email, next=guard.safe_next(next_target), lang=chosen),
+        status)
 
 
 def _wait_message(seconds: int) -> str:
     if seconds < 120:
-        when = f"{seconds} seconde{'n' if seconds != 1 else ''}"
-    else:
-        when = f"{math.ceil(seconds / 60)} minuten"
-    return f"Te veel mislukte inlogpogingen. Probeer het over {when} opnieuw."
+        return ngettext("Te veel mislukte inlogpogingen. Probeer het over %(num)s seconde opnieuw.",
+                        "Te veel mislukte inlogpogingen. Probeer het over %(num)s seconden opnieuw.", seconds)
+    return gettext("Te veel mislukte inlogpogingen. Probeer het over %(minutes)s minuten opnieuw.",
+                   minutes=math.ceil(seconds / 60))
 
 
 def login():
@@ -51,7 +58,7 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_target)
-        notice = next((text for key, text in NOTICES.items() if request.args.get(key)), None)
+        notice = next((gettext(text) for key, text in NOTICES.items() if request.args.get(key)), None)
         return render_login(notice=notice, next_target=next_target)
 
     email = users.normalize_email(request.form.get("email", ""))[:254]
@@ -73,7 +80,7 @@ def login():
     verdict = users.check_password(cfg.engine, email, password)
     if verdict.user is None:
         audit("login_failed", {"email_hmac": account, "reden": verdict.reason}, actor=None)
-        return render_login(401, error=LOGIN_FAILED_MESSAGE, email=email, next_target=next_target)
+        return render_login(401, error=gettext(LOGIN_FAILED_MESSAGE), email=email, next_target=next_target)
 
     user = verdict.user
     throttle.succeeded(cfg.engine, attempt, policy)
@@ -81,7 +88,8 @@ def login():
     step = totp.login_step(user)
     if step is not None:
         session.clear()
-        session[PENDING] = {"uid": user.id, "at": int(time.time()), "next": next_target, "step": step}
+        session[PENDING] = {"uid": user.id, "at": int(time.time()), "next": next_target, "step": step,
+                            "lang": request.form.get("lang")}
         return redirect(STEP_PATHS[step], 302)
     return finish_login(user, redirect(next_target, 302))
 
@@ -90,8 +98,9 @@ def finish_login(user, response: flask.Response, how: str | None = None) -> flas
     """Start the session of `user` (all factors checked) and mark this browser with the account's device cookie."""
     cfg = config.current()
     token = sessions.start_session(cfg.engine, user.id)
+    language = _language_chosen_at_login(user)  # before the session is cleared: a second factor's page carries it
     session.clear()  # no fixation: nothing from before the login survives, the CSRF token included
-    login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token))
+    login_user(sessions.AuthUser(user.id, user.email, user.role, user.municipality_code, token, language))
     users.record_login(cfg.engine, user.id)
     label = ROLE_LABELS.get(user.role, user.role)
     audit("login_ok", f"{label}; tweede factor: {how}" if how else label, actor=user.email)
@@ -99,6 +108,17 @@ def finish_login(user, response: flask.Response, how: str | None = None) -> flas
                         max_age=int(throttle.DEVICE_COOKIE_MAX_AGE.total_seconds()), path="/",
                         secure=cfg.cookie_secure, httponly=True, samesite="Lax")
     return response
+
+
+def _language_chosen_at_login(user) -> str | None:
+    """A language chosen on the login page (?lang=, carried by the form) is the user's choice from then on."""
+    from dashboard import i18n
+
+    chosen = request.form.get("lang") or (session.get(PENDING) or {}).get("lang")
+    if chosen in i18n.LANGUAGES and chosen != getattr(user, "language", None):
+        i18n.store_choice(user.id, chosen)
+        return chosen
+    return getattr(user, "language", None)
 
 
 def logout():
@@ -136,7 +156,7 @@ def healthz():
 
 def _csrf_error(_error):
     if request.path == "/login" and request.method == "POST":
-        return render_login(400, error="Het formulier is verlopen of ongeldig. Probeer het opnieuw.",
+        return render_login(400, error=gettext("Het formulier is verlopen of ongeldig. Probeer het opnieuw."),
                             next_target=request.values.get("next"))
     return errors.error_response(400)
 

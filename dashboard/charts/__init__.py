@@ -10,6 +10,7 @@ from dashboard.charts.base import (
     STATUS_SYMBOLS,
     Chart,
     empty,
+    status_label,
     status_legend_text,
     status_text,
 )
@@ -21,5 +22,5 @@ from dashboard.charts.time import signal_bars, timeline, trend_lines
 
 __all__ = ["OWN_COLOUR", "STATUS_COLOURS", "STATUS_SYMBOLS", "Chart", "bands", "block_history", "checklist_table",
            "choropleth", "empty", "profile_charts", "ranking", "scatter", "signal_bars", "status_counts",
-           "status_heatmap", "status_legend_text", "status_text", "theme_scores", "tile_map", "timeline",
-           "trend_lines"]
+           "status_heatmap", "status_label", "status_legend_text", "status_text", "theme_scores", "tile_map",
+           "timeline", "trend_lines"]

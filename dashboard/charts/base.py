@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from dashboard import formatting
+from dashboard.i18n import N_, _
 from etl.domain import STATUS_LABELS
 
 # Okabe–Ito, safe for the common forms of colour blindness; statuses also carry a symbol.
@@ -24,8 +26,10 @@ STATUS_PATTERNS = {0: "x", 1: "/", 2: "", 3: "."}
 SYMBOLS = ["circle", "square", "diamond", "triangle-up"]
 SEQUENTIAL = [[0, "#C6DBEF"], [0.5, "#4292C6"], [1, "#08306B"]]  # light enough to see, dark enough to read
 FONT = "Segoe UI, Roboto, DejaVu Sans, Arial, sans-serif"
-NOT_REPORTED = "Niet aangeleverd"
-STATUS_TEXT = {None: NOT_REPORTED, **dict(enumerate(STATUS_LABELS))}
+NOT_REPORTED = N_("Niet aangeleverd")
+# etl.domain.STATUS_LABELS, marked for extraction here (etl never imports the dashboard): the statuses as a
+# submission writes them, shown through gettext; tests/test_i18n.py checks that the two stay the same
+STATUS_NAMES = (N_("Niet gestart"), N_("In ontwikkeling"), N_("Gerealiseerd"), N_("Geborgd"))
 
 TEMPLATE = {"layout": {
     "paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF", "colorway": PALETTE,
@@ -64,11 +68,12 @@ class Chart:
 
 
 def figure(traces: list[dict], layout: dict, height: int = 380, legend: bool = True) -> dict:
-    """A figure with the monitor's look: font, Dutch number separators, the legend above the plot."""
+    """A figure with the monitor's look: font, the language's number separators (Dutch: decimal comma, thousands
+    point), the legend above the plot."""
     layout = {**layout}
     layout.setdefault("margin", dict(l=10, r=10, t=30, b=10))
     layout.update(template=TEMPLATE, height=height, font=dict(family=FONT, size=13, color="#1A1A1A"),
-                  showlegend=legend, separators=",.")  # Dutch: decimal comma, thousands point
+                  showlegend=legend, separators=formatting.separators())
     layout.setdefault("legend", dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return {"data": traces, "layout": layout}
 
@@ -76,15 +81,21 @@ def figure(traces: list[dict], layout: dict, height: int = 380, legend: bool = T
 def empty(key: str, title: str, message: str) -> Chart:
     layout = dict(annotations=[dict(text=message, showarrow=False, font=dict(size=14))],
                   xaxis=dict(visible=False), yaxis=dict(visible=False))
-    return Chart(key, title, message, figure([], layout, 200, False), pd.DataFrame({"Melding": [message]}))
+    return Chart(key, title, message, figure([], layout, 200, False), pd.DataFrame({_("Melding"): [message]}))
 
 
 def missing(value) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
+def status_label(status: int) -> str:
+    """A status (0–3) by its name in the current language."""
+    return _(STATUS_LABELS[status])
+
+
 def status_text(status) -> str:
-    return NOT_REPORTED if missing(status) else STATUS_LABELS[int(status)]
+    """A status or its absence ('Niet aangeleverd'), in the current language."""
+    return _(NOT_REPORTED) if missing(status) else status_label(int(status))
 
 
 def statuses(column) -> list[int | None]:
@@ -105,4 +116,5 @@ def axis_title(measure) -> str:
 
 
 def status_legend_text() -> str:
-    return " · ".join(f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in range(4)) + f" · – {NOT_REPORTED.lower()}"
+    return (" · ".join(f"{STATUS_SYMBOLS[s]} {status_label(s)}" for s in range(4))
+            + f" · – {_(NOT_REPORTED).lower()}")

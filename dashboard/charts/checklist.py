@@ -11,33 +11,40 @@ from dashboard.charts.base import (
     STATUS_COLOURS,
     STATUS_PATTERNS,
     STATUS_SYMBOLS,
-    STATUS_TEXT,
     Chart,
     empty,
     figure,
     missing,
+    status_label,
     status_text,
     statuses,
 )
-from etl.domain import IN_ORDER_FROM, MAX_STATUS, STATUS_LABELS
+from dashboard.i18n import _, ngettext
+from etl.domain import IN_ORDER_FROM, MAX_STATUS
 
 _COLORSCALE = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4, STATUS_COLOURS[0]],
                [0.4, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[2]],
                [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
 
 
+def _of(block: str, n: int, total: int) -> str:
+    """'LA2 (3 van 30)': at how many of the gemeenten a block is in order."""
+    return _("%(block)s (%(n)s van %(total)s)", block=block, n=n, total=total)
+
+
 def status_legend_traces() -> list[dict]:
     """A legend of the statuses inside the figure (colour and symbol together), so that the chart explains
     itself on screen, as an image and on a slide. Points without coordinates: they draw nothing but the legend."""
-    items = [(STATUS_SYMBOLS[s], STATUS_LABELS[s], STATUS_COLOURS[s], STATUS_COLOURS[s]) for s in range(MAX_STATUS + 1)]
-    items.append((STATUS_SYMBOLS[None], STATUS_TEXT[None].lower(), "#FFFFFF", "#9A9A9A"))
+    items = [(STATUS_SYMBOLS[s], status_label(s), STATUS_COLOURS[s], STATUS_COLOURS[s]) for s in range(MAX_STATUS + 1)]
+    items.append((STATUS_SYMBOLS[None], status_text(None).lower(), "#FFFFFF", "#9A9A9A"))
     return [dict(type="scatter", x=[None], y=[None], mode="markers", name=f"{symbol} {label}", hoverinfo="skip",
                  showlegend=True, marker=dict(symbol="square", size=14, color=fill, line=dict(color=edge, width=1)))
             for symbol, label, fill, edge in items]
 
 
-LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.02, x=0, title=dict(text="Legenda:"),
-                    font=dict(size=12))
+def legend_below() -> dict:
+    """The status legend under a chart, titled in the current language."""
+    return dict(orientation="h", yanchor="top", y=-0.02, x=0, title=dict(text=_("Legenda:")), font=dict(size=12))
 
 
 def _theme_breaks(codes: list[str]) -> list[float]:
@@ -49,7 +56,7 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
     """Gemeenten × blocks (coordinators): status by colour and symbol, lines between the themes, and above each
     block how many gemeenten have it in order."""
     if matrix.empty:
-        return empty("bouwstenen", "Bouwstenen per gemeente", "Geen gegevens voor dit kwartaal.")
+        return empty("bouwstenen", _("Bouwstenen per gemeente"), _("Geen gegevens voor dit kwartaal."))
     n = len(matrix)
     columns = [statuses(matrix[c]) if c in matrix.columns else [None] * n for c in codes]
     rows = list(zip(*columns, strict=True))
@@ -58,7 +65,8 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
     in_order = [sum(1 for s in column if s is not None and s >= IN_ORDER_FROM) for column in columns]
     z = [[-1 if s is None else s for s in row] for row in rows]
     text = [[STATUS_SYMBOLS[s] for s in row] for row in rows]
-    hover = [[f"{name} · {c}: {STATUS_TEXT[s]}" for c, s in zip(codes, row, strict=True)]
+    names_of = {s: status_text(s) for s in (None, *range(MAX_STATUS + 1))}
+    hover = [[f"{name} · {c}: {names_of[s]}" for c, s in zip(codes, row, strict=True)]
              for name, row in zip(names, rows, strict=True)]
     ticks = [f"{c}<br>{k}" for c, k in zip(codes, in_order, strict=True)]
     trace = dict(type="heatmap", z=z, x=list(range(len(codes))), y=names, text=text, texttemplate="%{text}",
@@ -69,27 +77,29 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
     layout = dict(yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
                   xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(codes))), ticktext=ticks,
                              tickfont=dict(size=10), tickangle=0),
-                  shapes=shapes, margin=dict(l=10, r=10, t=50, b=40), legend=LEGEND_BELOW)
+                  shapes=shapes, margin=dict(l=10, r=10, t=50, b=40), legend=legend_below())
     fig = figure([trace, *status_legend_traces()], layout, max(300, 26 * n + 140))
 
     def table() -> pd.DataFrame:
-        body = pd.DataFrame({"Gemeente": names, **{c: [STATUS_TEXT[s] for s in column]
-                                                  for c, column in zip(codes, columns, strict=True)}})
-        totals = pd.DataFrame([{"Gemeente": f"Op orde (van {submitted})", **dict(zip(codes, map(str, in_order),
-                                                                                     strict=True))}])
+        body = pd.DataFrame({_("Gemeente"): names, **{c: [names_of[s] for s in column]
+                                                     for c, column in zip(codes, columns, strict=True)}})
+        totals = pd.DataFrame([{_("Gemeente"): _("Op orde (van %(submitted)s)", submitted=submitted),
+                                **dict(zip(codes, map(str, in_order), strict=True))}])
         return pd.concat([body, totals], ignore_index=True)
 
     counts = {s: sum(row.count(s) for row in z) for s in range(MAX_STATUS + 1)}
     weakest = sorted(zip(codes, in_order, strict=True), key=lambda x: x[1])[:3]
-    description = (f"Tabel van {n} gemeenten (rijen) en de {len(codes)} bouwstenen (kolommen, per thema: "
-                   + ", ".join(themes[t] for t in dict.fromkeys(c[:2] for c in codes) if t in themes)
-                   + "). Boven elke bouwsteen staat bij hoeveel gemeenten hij op orde is. Symbolen: "
-                   + ", ".join(f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in range(4))
-                   + ", – niet aangeleverd. In totaal " + ", ".join(f"{counts[s]}× {STATUS_LABELS[s].lower()}"
-                                                                  for s in range(4))
-                   + ". Het minst vaak op orde: " + ", ".join(f"{c} ({k} van {submitted})" for c, k in weakest)
-                   + ".")
-    return Chart("bouwstenen", "Bouwstenen per gemeente", description, fig, table)
+    description = " ".join([
+        _("Tabel van %(n)s gemeenten (rijen) en de %(blocks)s bouwstenen (kolommen, per thema: %(themes)s).",
+          n=n, blocks=len(codes),
+          themes=", ".join(_(themes[t]) for t in dict.fromkeys(c[:2] for c in codes) if t in themes)),
+        _("Boven elke bouwsteen staat bij hoeveel gemeenten hij op orde is."),
+        _("Symbolen: %(symbols)s, – niet aangeleverd.",
+          symbols=", ".join(f"{STATUS_SYMBOLS[s]} {status_label(s)}" for s in range(4))),
+        _("In totaal %(counts)s.", counts=", ".join(f"{counts[s]}× {status_label(s).lower()}" for s in range(4))),
+        _("Het minst vaak op orde: %(blocks)s.", blocks=", ".join(_of(c, k, submitted) for c, k in weakest)),
+    ])
+    return Chart("bouwstenen", _("Bouwstenen per gemeente"), description, fig, table)
 
 
 def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own: dict[str, int | None],
@@ -97,7 +107,8 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
     """Per block, how many gemeenten of a group have each status (stacked bars with count and symbol), and
     where the own gemeente stands (a marker on its status)."""
     if counts.empty or int(counts.to_numpy().sum()) == 0:
-        return empty("bouwstenen_verdeling", f"Status per bouwsteen in {group}", "Geen gegevens voor dit kwartaal.")
+        return empty("bouwstenen_verdeling", _("Status per bouwsteen in %(group)s", group=group),
+                     _("Geen gegevens voor dit kwartaal."))
     blocks = list(counts.index)
     ylabels = [f"{b} {labels.get(b, '')}"[:34] for b in blocks]
     total = int(counts.iloc[0].sum())
@@ -105,14 +116,14 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
     for s in range(MAX_STATUS + 1):
         column = [int(v) for v in counts[s].tolist()]
         traces.append(dict(type="bar", orientation="h", y=ylabels, x=column,
-                           name=f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]}",
+                           name=f"{STATUS_SYMBOLS[s]} {status_label(s)}",
                            marker=dict(color=STATUS_COLOURS[s], line=dict(color="#FFFFFF", width=1),
                                        # over the colour, not instead of it (plotly's default replaces it)
                                        pattern=dict(shape=STATUS_PATTERNS[s], fillmode="overlay", size=6,
                                                     solidity=0.25, fgcolor="#000000" if s in (1, 2) else "#FFFFFF")),
                            text=[f"{v}" if v else "" for v in column], textposition="inside",
                            insidetextanchor="middle", textfont=dict(color="#000000" if s in (1, 2) else "#FFFFFF"),
-                           hovertemplate=f"%{{y}} · {STATUS_LABELS[s]}: %{{x}}<extra></extra>"))
+                           hovertemplate=f"%{{y}} · {status_label(s)}: %{{x}}<extra></extra>"))
     if own:
         xs, ys, texts = [], [], []
         for block, label in zip(blocks, ylabels, strict=True):
@@ -122,36 +133,39 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
             before = int(sum(counts.loc[block, t] for t in range(s)))
             xs.append(before + counts.loc[block, s] / 2)
             ys.append(label)
-            texts.append(f"{own_name}: {STATUS_LABELS[s]}")
+            texts.append(f"{own_name}: {status_label(s)}")
         traces.append(dict(type="scatter", mode="markers", x=xs, y=ys, name=f"◆ {own_name}", hovertext=texts,
                            hoverinfo="text", marker=dict(symbol="diamond", size=13, color="#000000",
                                                          line=dict(color="#FFFFFF", width=2))))
     layout = dict(barmode="stack", yaxis=dict(autorange="reversed", tickfont=dict(size=11)),
-                  xaxis=dict(title=dict(text=f"Aantal gemeenten (van {total})"), range=[0, total]),
+                  xaxis=dict(title=dict(text=_("Aantal gemeenten (van %(total)s)", total=total)), range=[0, total]),
                   legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal"),
                   margin=dict(l=10, r=10, t=40, b=10))
     fig = figure(traces, layout, 26 * len(blocks) + 150)
 
     def table() -> pd.DataFrame:
-        out = pd.DataFrame({"Bouwsteen": ylabels, **{STATUS_LABELS[s]: [int(v) for v in counts[s]]
-                                                       for s in range(MAX_STATUS + 1)}})
+        out = pd.DataFrame({_("Bouwsteen"): ylabels, **{status_label(s): [int(v) for v in counts[s]]
+                                                          for s in range(MAX_STATUS + 1)}})
         if own:
-            out[own_name or "Eigen gemeente"] = [status_text(own.get(b)) for b in blocks]
+            out[own_name or _("Eigen gemeente")] = [status_text(own.get(b)) for b in blocks]
         return out
 
     in_order = counts[[s for s in counts.columns if s >= IN_ORDER_FROM]].sum(axis=1)
     lagging = in_order.sort_values().head(3)
-    description = (f"Per bouwsteen het aantal gemeenten in {group} ({total} met een aanlevering) met elke status. "
-                   "Het minst vaak op orde: " + ", ".join(f"{b} ({int(v)} van {total})" for b, v in lagging.items())
-                   + "." + (f" Uw gemeente ({own_name}) is gemarkeerd met ◆." if own else ""))
-    return Chart("bouwstenen_verdeling", f"Status per bouwsteen in {group}", description, fig, table)
+    description = " ".join([
+        _("Per bouwsteen het aantal gemeenten in %(group)s (%(total)s met een aanlevering) met elke status.",
+          group=group, total=total),
+        _("Het minst vaak op orde: %(blocks)s.", blocks=", ".join(_of(b, int(v), total) for b, v in lagging.items())),
+        *([_("Uw gemeente (%(name)s) is gemarkeerd met ◆.", name=own_name)] if own else [])])
+    return Chart("bouwstenen_verdeling", _("Status per bouwsteen in %(group)s", group=group), description, fig,
+                 table)
 
 
 def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], limit: int = 12) -> Chart:
     """Each block's status per quarter. The description names every change, regressions first; when it must
     shorten, it says how many more there are."""
     if history.empty:
-        return empty("verloop_bouwstenen", "Verloop per bouwsteen", "Nog geen aanleveringen.")
+        return empty("verloop_bouwstenen", _("Verloop per bouwsteen"), _("Nog geen aanleveringen."))
     pivot = history.pivot(index="block_code", columns="quarter", values="status").reindex(index=codes,
                                                                                          columns=quarters)
     z = [[-1 if missing(v) else int(v) for v in row] for row in pivot.to_numpy().tolist()]
@@ -167,7 +181,7 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], 
     fig = figure([trace, *status_legend_traces()], layout, 26 * len(codes) + 110)
 
     def table() -> pd.DataFrame:
-        return pd.DataFrame([{"Bouwsteen": c, **{x: status_text(None if v == -1 else v)
+        return pd.DataFrame([{_("Bouwsteen"): c, **{x: status_text(None if v == -1 else v)
                                                  for x, v in zip(xlabels, row, strict=True)}}
                              for c, row in zip(codes, z, strict=True)])
 
@@ -175,28 +189,32 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], 
     for c, row in zip(codes, z, strict=True):
         for k in range(1, len(row)):
             if row[k] != -1 and row[k - 1] != -1 and row[k] != row[k - 1]:
-                change = (f"{c} van {STATUS_LABELS[row[k - 1]].lower()} naar {STATUS_LABELS[row[k]].lower()} "
-                          f"in {xlabels[k]}")
+                change = _("%(block)s van %(before)s naar %(after)s in %(quarter)s", block=c,
+                           before=status_label(row[k - 1]).lower(), after=status_label(row[k]).lower(),
+                           quarter=xlabels[k])
                 (ups if row[k] > row[k - 1] else downs).append((k, change))
     newest_first = [[c for _, c in sorted(found, key=lambda x: -x[0])] for found in (downs, ups)]
     shown_downs = newest_first[0][:limit]
     shown_ups = newest_first[1][:max(0, limit - len(shown_downs))]
     rest = len(downs) + len(ups) - len(shown_downs) - len(shown_ups)
-    parts = [f"Status van elke bouwsteen per kwartaal: {len(downs)} keer teruggevallen, {len(ups)} keer "
-             "vooruitgegaan." if downs or ups else "Status van elke bouwsteen per kwartaal. Geen veranderingen."]
+    parts = [_("Status van elke bouwsteen per kwartaal: %(down)s keer teruggevallen, %(up)s keer vooruitgegaan.",
+               down=len(downs), up=len(ups)) if downs or ups
+             else _("Status van elke bouwsteen per kwartaal. Geen veranderingen.")]
     if shown_downs:
-        parts.append("Teruggevallen: " + "; ".join(shown_downs) + ".")
+        parts.append(_("Teruggevallen: %(changes)s.", changes="; ".join(shown_downs)))
     if shown_ups:
-        parts.append("Vooruitgegaan: " + "; ".join(shown_ups) + ".")
+        parts.append(_("Vooruitgegaan: %(changes)s.", changes="; ".join(shown_ups)))
     if rest:
-        parts.append(f"En {rest} andere veranderingen (zie de tabel).")
+        parts.append(ngettext("En %(num)s andere verandering (zie de tabel).",
+                              "En %(num)s andere veranderingen (zie de tabel).", rest))
     description = " ".join(parts)
-    return Chart("verloop_bouwstenen", "Verloop per bouwsteen", description, fig, table)
+    return Chart("verloop_bouwstenen", _("Verloop per bouwsteen"), description, fig, table)
 
 
 def checklist_table(checklist: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Code": checklist["code"], "Thema": checklist["theme"], "Bouwsteen": checklist["label"],
-        "Status": [f"{STATUS_SYMBOLS[None if missing(s) else int(s)]} {status_text(s)}" for s in checklist["status"]],
-        "Toelichting": checklist["explanation"].fillna(""),
+        _("Code"): checklist["code"], _("Thema"): checklist["theme"], _("Bouwsteen"): checklist["label"],
+        _("Status"): [f"{STATUS_SYMBOLS[None if missing(s) else int(s)]} {status_text(s)}"
+                      for s in checklist["status"]],
+        _("Toelichting"): checklist["explanation"].fillna(""),
     })

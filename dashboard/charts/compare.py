@@ -17,6 +17,7 @@ from dashboard.charts.base import (
     figure,
     missing,
 )
+from dashboard.i18n import _
 from dashboard.metrics import MEASURES
 
 BAND_COLUMNS = ("p10", "p25", "median", "p75", "p90")
@@ -36,6 +37,7 @@ def _band_traces(labels: list[str], rows: pd.DataFrame, own_name: str, group: st
 
     p10, p25, med, p75, p90, own = (col(c) for c in (*BAND_COLUMNS, "own"))
     texts = [f"10–90%: {a}–{b}" for a, b in zip(texts_of("p10"), texts_of("p90"), strict=True)]
+    median_word = _("mediaan")
 
     def segments(low: list, high: list) -> tuple[list, list]:
         """One thick line per row from low to high: only the band's own values are drawn (bars would send
@@ -50,13 +52,13 @@ def _band_traces(labels: list[str], rows: pd.DataFrame, own_name: str, group: st
     outer_x, outer_y = segments(p10, p90)
     inner_x, inner_y = segments(p25, p75)
     return [
-        dict(type="scatter", mode="lines", x=outer_x, y=outer_y, name="10–90% van de groep",
+        dict(type="scatter", mode="lines", x=outer_x, y=outer_y, name=_("10–90% van de groep"),
              line=dict(color=BAND_OUTER, width=14), hoverinfo="skip", showlegend=legend, **axes),
-        dict(type="scatter", mode="lines", x=inner_x, y=inner_y, name="25–75% van de groep",
+        dict(type="scatter", mode="lines", x=inner_x, y=inner_y, name=_("25–75% van de groep"),
              line=dict(color=BAND_INNER, width=14), hoverinfo="skip", showlegend=legend, **axes),
-        dict(type="scatter", mode="markers", y=labels, x=med, name="Mediaan van de groep", showlegend=legend,
+        dict(type="scatter", mode="markers", y=labels, x=med, name=_("Mediaan van de groep"), showlegend=legend,
              marker=dict(symbol="line-ns", size=22, line=dict(width=3, color=PEER_COLOUR)),
-             hovertext=[f"mediaan {t}; {band}" for t, band in zip(texts_of("median"), texts, strict=True)],
+             hovertext=[f"{median_word} {t}; {band}" for t, band in zip(texts_of("median"), texts, strict=True)],
              hoverinfo="text", **axes),
         dict(type="scatter", mode="markers", y=labels, x=own, name=f"◆ {own_name}", showlegend=legend,
              marker=dict(symbol="diamond", size=14, color=OWN_COLOUR, line=dict(color="#FFFFFF", width=1)),
@@ -76,7 +78,7 @@ def bands(rows: pd.DataFrame, name: str, group: str) -> Chart:
     (`own_text`, `p10_text`, …) at the precision the values were published with."""
     rows = rows.dropna(subset=["median"]).reset_index(drop=True)
     if rows.empty:
-        return empty("positie", "Positie in de vergelijkingsgroep", "Geen gegevens voor deze groep.")
+        return empty("positie", _("Positie in de vergelijkingsgroep"), _("Geen gegevens voor deze groep."))
     n = len(rows)
     traces, layout, annotations = [], {}, []
     row = 1 / n
@@ -105,38 +107,44 @@ def bands(rows: pd.DataFrame, name: str, group: str) -> Chart:
 
     def table() -> pd.DataFrame:
         return pd.DataFrame([{
-            "Maat": MEASURES[r.measure].label, name: _text(r, "own"),
-            **{label: _text(r, c) for c, label in zip(BAND_COLUMNS, ("10%", "25%", "Mediaan", "75%", "90%"),
-                                                      strict=True)},
-            "Positie": r.position} for r in rows.itertuples()])
+            _("Maat"): MEASURES[r.measure].label, name: _text(r, "own"),
+            **{label: _text(r, c) for c, label in zip(BAND_COLUMNS, band_labels(), strict=True)},
+            _("Positie"): r.position} for r in rows.itertuples()])
 
-    description = (f"Per maat de spreiding in {group} (licht: 10–90%, donker: 25–75%, streep: mediaan) en de "
-                   f"waarde van {name} (◆). " + "; ".join(
-                       f"{MEASURES[r.measure].label}: {_text(r, 'own')} (mediaan {_text(r, 'median')}), {r.position}"
-                       for r in rows.itertuples()) + ".")
-    return Chart("positie", "Positie in de vergelijkingsgroep", description, fig, table)
+    description = _("Per maat de spreiding in %(group)s (licht: 10–90%%, donker: 25–75%%, streep: mediaan) en de "
+                    "waarde van %(name)s (◆).", group=group, name=name) + " " + "; ".join(
+        _("%(measure)s: %(own)s (mediaan %(median)s), %(position)s", measure=MEASURES[r.measure].label,
+          own=_text(r, "own"), median=_text(r, "median"), position=r.position)
+        for r in rows.itertuples()) + "."
+    return Chart("positie", _("Positie in de vergelijkingsgroep"), description, fig, table)
+
+
+def band_labels() -> tuple[str, ...]:
+    """The column names of a band's edges in tables: 10%, 25%, Mediaan, 75%, 90%."""
+    return ("10%", "25%", _("Mediaan"), "75%", "90%")
 
 
 def theme_scores(scores: pd.DataFrame, name: str, group: str) -> Chart:
     """The gemeente's score per theme against the group's bands."""
     labels = scores["theme"].tolist()
     traces = _band_traces(labels, scores, name, group, {}, True, lambda v: formatting.number(v, 0))
-    layout = dict(xaxis=dict(range=[-3, 103], title=dict(text="Score (0–100)"), tickvals=[0, 25, 50, 75, 100]),
+    layout = dict(xaxis=dict(range=[-3, 103], title=dict(text=_("Score (0–100)")), tickvals=[0, 25, 50, 75, 100]),
                   yaxis=dict(autorange="reversed"), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
                   margin=dict(l=10, r=10, t=10, b=10))
     fig = figure(traces, layout, 400)
 
     def table() -> pd.DataFrame:
-        return pd.DataFrame({"Thema": scores["theme"], name: scores["own"].map(lambda v: formatting.number(v, 0)),
+        return pd.DataFrame({_("Thema"): scores["theme"],
+                             name: scores["own"].map(lambda v: formatting.number(v, 0)),
                              **{label: scores[c].map(lambda v: formatting.number(v, 0))
-                                for c, label in zip(BAND_COLUMNS, ("10%", "25%", "Mediaan", "75%", "90%"),
-                                                    strict=True)}})
+                                for c, label in zip(BAND_COLUMNS, band_labels(), strict=True)}})
 
-    lines = [f"{r.theme}: {formatting.number(r.own, 0)} tegen mediaan {formatting.number(r.median, 0)}"
-             for r in scores.itertuples()]
-    return Chart("themascores", f"Score per thema tegen {group}",
-                 f"Voortgangsscore van {name} per thema (◆), met de spreiding in {group} (licht: 10–90%, donker: "
-                 "25–75%, streep: mediaan). " + "; ".join(lines) + ".", fig, table)
+    lines = [_("%(theme)s: %(own)s tegen mediaan %(median)s", theme=r.theme, own=formatting.number(r.own, 0),
+               median=formatting.number(r.median, 0)) for r in scores.itertuples()]
+    return Chart("themascores", _("Score per thema tegen %(group)s", group=group),
+                 _("Voortgangsscore van %(name)s per thema (◆), met de spreiding in %(group)s (licht: 10–90%%, "
+                   "donker: 25–75%%, streep: mediaan).", name=name, group=group) + " " + "; ".join(lines) + ".",
+                 fig, table)
 
 
 def ranking(rows: pd.DataFrame, measure: str) -> Chart:
@@ -154,14 +162,15 @@ def ranking(rows: pd.DataFrame, measure: str) -> Chart:
     ranked = data.sort_values(measure, ascending=False).reset_index(drop=True)
 
     def table() -> pd.DataFrame:
-        return pd.DataFrame({"Positie": range(1, len(ranked) + 1), "Gemeente": ranked["label"],
+        return pd.DataFrame({_("Positie"): range(1, len(ranked) + 1), _("Gemeente"): ranked["label"],
                              m.label: ranked[measure].map(m.format)})
 
     own = ranked.index[ranked["own"]].tolist()
-    desc = f"Rangorde naar {m.label.lower()}."
+    desc = _("Rangorde naar %(measure)s.", measure=m.label.lower())
     if own:
-        desc += f" {ranked.loc[own[0], 'label']} staat op plaats {own[0] + 1} van {len(ranked)}."
-    return Chart(f"rangorde_{measure}", f"Rangorde: {m.label}", desc, fig, table)
+        desc += " " + _("%(name)s staat op plaats %(place)s van %(n)s.", name=ranked.loc[own[0], "label"],
+                        place=own[0] + 1, n=len(ranked))
+    return Chart(f"rangorde_{measure}", _("Rangorde: %(measure)s", measure=m.label), desc, fig, table)
 
 
 def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
@@ -169,8 +178,8 @@ def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
     mx, my = MEASURES[x], MEASURES[y]
     data = rows.dropna(subset=[x, y])
     traces = []
-    for own, colour, symbol, name in ((False, PEER_COLOUR, "circle", "Andere gemeenten"),
-                                      (True, OWN_COLOUR, "diamond", "Gekozen gemeente")):
+    for own, colour, symbol, name in ((False, PEER_COLOUR, "circle", _("Andere gemeenten")),
+                                      (True, OWN_COLOUR, "diamond", _("Gekozen gemeente"))):
         part = data[data["own"] == own]
         traces.append(dict(type="scatter", x=part[x].tolist(), y=part[y].tolist(),
                            mode="markers+text" if own else "markers", name=name, text=part["label"].tolist(),
@@ -181,9 +190,9 @@ def scatter(rows: pd.DataFrame, x: str, y: str) -> Chart:
     fig = figure(traces, layout, 380)
 
     def table() -> pd.DataFrame:
-        return pd.DataFrame({"Gemeente": data["label"], mx.label: data[x].map(mx.format),
+        return pd.DataFrame({_("Gemeente"): data["label"], mx.label: data[x].map(mx.format),
                              my.label: data[y].map(my.format)})
 
-    return Chart(f"spreiding_{x}_{y}", f"{mx.label} tegen {my.label}",
-                 f"Spreidingsdiagram van {len(data)} gemeenten: {mx.label.lower()} horizontaal, "
-                 f"{my.label.lower()} verticaal.", fig, table)
+    return Chart(f"spreiding_{x}_{y}", _("%(x)s tegen %(y)s", x=mx.label, y=my.label),
+                 _("Spreidingsdiagram van %(n)s gemeenten: %(x)s horizontaal, %(y)s verticaal.", n=len(data),
+                   x=mx.label.lower(), y=my.label.lower()), fig, table)

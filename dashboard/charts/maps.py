@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.charts.base import SEQUENTIAL, Chart, figure, missing
+from dashboard.i18n import _
 from dashboard.metrics import MEASURES
 
 
@@ -62,7 +63,7 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
     traces = [
         dict(type="scatter", x=pick(xs, neutral), y=pick(ys, neutral), mode="text", text=pick(texts, neutral),
              customdata=pick(custom, neutral), hovertext=pick(hover, neutral), hoverinfo="text",
-             textfont=dict(size=10, color="#000000"), name="geen waarde"),
+             textfont=dict(size=10, color="#000000"), name=_("geen waarde")),
         dict(type="scatter", x=pick(xs, coloured), y=pick(ys, coloured), mode="markers+text",
              text=pick(texts, coloured), customdata=pick(custom, coloured), hovertext=pick(hover, coloured),
              hoverinfo="text", textfont=dict(size=10, color=[text_colour(colours[k]) for k in coloured]),
@@ -74,21 +75,25 @@ def tile_map(values: pd.DataFrame, positions: dict[str, tuple[int, int, str]], m
     layout = dict(xaxis=dict(visible=False, range=[-0.6, max(xs) + 0.6], fixedrange=True),
                   yaxis=dict(visible=False, range=[min(ys) - 0.6, 0.6], scaleanchor="x", fixedrange=True),
                   shapes=shapes)
-    return _map_chart(figure(traces, layout, 640, False), values, m, "Kaart van de gemeenten")
+    return _map_chart(figure(traces, layout, 640, False), values, m, _("Kaart van de gemeenten"))
 
 
 def _map_chart(fig: dict, values: pd.DataFrame, m, kind: str) -> Chart:
     """Either map's table alternative and description: every gemeente shown, the highest and the lowest."""
     def table() -> pd.DataFrame:
-        frame = values.sort_values("name")[["name", "value"]].rename(columns={"name": "Gemeente", "value": m.label})
+        frame = values.sort_values("name")[["name", "value"]].rename(columns={"name": _("Gemeente"),
+                                                                              "value": m.label})
         frame[m.label] = frame[m.label].map(m.format)
         return frame
 
     best = values.dropna(subset=["value"]).sort_values("value", ascending=False)
-    description = (f"{kind}, gekleurd naar {m.label.lower()} ({m.unit})." +
-                   (f" Hoogste: {best.iloc[0]['name']} ({m.format(best.iloc[0]['value'])}); laagste: "
-                    f"{best.iloc[-1]['name']} ({m.format(best.iloc[-1]['value'])})." if len(best) > 1 else ""))
-    return Chart("kaart", f"{m.label} per gemeente", description, fig, table)
+    description = _("%(kind)s, gekleurd naar %(measure)s (%(unit)s).", kind=kind, measure=m.label.lower(),
+                    unit=m.unit)
+    if len(best) > 1:
+        description += " " + _("Hoogste: %(high)s (%(high_value)s); laagste: %(low)s (%(low_value)s).",
+                               high=best.iloc[0]["name"], high_value=m.format(best.iloc[0]["value"]),
+                               low=best.iloc[-1]["name"], low_value=m.format(best.iloc[-1]["value"]))
+    return Chart("kaart", _("%(measure)s per gemeente", measure=m.label), description, fig, table)
 
 
 def _rings(geometry: dict) -> list[list]:
@@ -179,4 +184,4 @@ def choropleth(values: pd.DataFrame, geojson: dict, measure: str, geometry_url: 
     layout = dict(xaxis=dict(visible=False, range=[round(x0 - pad_x, 4), round(x1 + pad_x, 4)], fixedrange=True),
                   yaxis=dict(visible=False, range=[round(y0 - pad_y, 4), round(y1 + pad_y, 4)], scaleanchor="x",
                              scaleratio=1.64, fixedrange=True))  # 1/cos(52.5°): metres look square
-    return _map_chart(figure(traces, layout, 640, False), values, m, "Kaart met de grenzen van de gemeenten")
+    return _map_chart(figure(traces, layout, 640, False), values, m, _("Kaart met de grenzen van de gemeenten"))

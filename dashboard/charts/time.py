@@ -7,6 +7,8 @@ import pandas as pd
 
 from dashboard import formatting
 from dashboard.charts.base import BAND_INNER, PALETTE, PEER_COLOUR, SYMBOLS, Chart, axis_title, figure, values
+from dashboard.charts.compare import band_labels
+from dashboard.i18n import _
 from dashboard.metrics import MEASURES
 
 
@@ -25,10 +27,10 @@ def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title
             dict(type="scatter", x=xlabels, y=values(at["p25"]), mode="lines", line=dict(width=0),
                  hoverinfo="skip", showlegend=False),
             dict(type="scatter", x=xlabels, y=values(at["p75"]), mode="lines", line=dict(width=0), fill="tonexty",
-                 fillcolor=BAND_INNER, name="25–75% van de groep", hoverinfo="skip"),
+                 fillcolor=BAND_INNER, name=_("25–75% van de groep"), hoverinfo="skip"),
             dict(type="scatter", x=xlabels, y=values(at["median"]), mode="lines",
-                 line=dict(color=PEER_COLOUR, dash="dash", width=2), name="Mediaan van de groep",
-                 hovertemplate="mediaan %{y}<extra></extra>"),
+                 line=dict(color=PEER_COLOUR, dash="dash", width=2), name=_("Mediaan van de groep"),
+                 hovertemplate=_("mediaan") + " %{y}<extra></extra>"),
         ]
     traces += [dict(type="scatter", x=xlabels, y=values(frame[column]), name=label, mode="lines+markers",
                     line=dict(color=PALETTE[k % len(PALETTE)], width=3),
@@ -37,22 +39,24 @@ def timeline(frame: pd.DataFrame, series: list[tuple[str, str]], key: str, title
     fig = figure(traces, dict(yaxis=dict(title=dict(text=unit), rangemode="tozero")), 320)
 
     def table() -> pd.DataFrame:
-        out = pd.DataFrame({"Kwartaal": xlabels, **{label: frame[column].map(lambda v: formatting.number(v, decimals))
-                                                    for column, label in series}})
+        out = pd.DataFrame({_("Kwartaal"): xlabels,
+                            **{label: frame[column].map(lambda v: formatting.number(v, decimals))
+                               for column, label in series}})
         if has_band:
-            for column, label in (("p25", "25%"), ("median", "Mediaan"), ("p75", "75%")):
+            labels = band_labels()
+            for column, label in (("p25", labels[1]), ("median", labels[2]), ("p75", labels[3])):
                 out[f"{label} {group}"] = [t if isinstance(t, str) else "–" for t in at[f"{column}_text"].tolist()]
         return out
 
     last = frame.dropna(subset=[series[0][0]])
-    desc = f"{title} per kwartaal."
+    desc = _("%(title)s per kwartaal.", title=title)
     if len(last):
         position = frame.index.get_loc(last.index[-1])
-        desc += f" Laatste waarde ({xlabels[position]}): " + ", ".join(
-            f"{label} {formatting.number(last.iloc[-1][column], decimals)}" for column, label in series) + "."
+        desc += " " + _("Laatste waarde (%(quarter)s): %(values)s.", quarter=xlabels[position], values=", ".join(
+            f"{label} {formatting.number(last.iloc[-1][column], decimals)}" for column, label in series))
         if has_band and quarters[position] in set(band["quarter"]):
             b = band.set_index("quarter").loc[quarters[position]]
-            desc += f" De mediaan van {group} was toen {b['median_text']}."
+            desc += " " + _("De mediaan van %(group)s was toen %(median)s.", group=group, median=b["median_text"])
     return Chart(key, title, desc, fig, table)
 
 
@@ -62,12 +66,15 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
     quarters = sorted(trends["quarter"].unique()) if not trends.empty else []
     xlabels = {q: formatting.quarter_short(q) for q in quarters}
     order = list(dict.fromkeys(trends["group"].dropna())) if not trends.empty else []
+    # the groups' names as shown ('Regio NHSV' in the reader's language); the data layer gives them as `label`
+    names = dict(zip(trends["group"], trends["label"], strict=True)) if "label" in trends.columns else {}
     traces = []
     for k, group in enumerate(order):
         part = trends[trends["group"] == group].sort_values("quarter")
+        name = names.get(group, group)
         traces.append(dict(type="scatter", x=[xlabels[q] for q in part["quarter"]], y=values(part["value"]),
-                           name=group, mode="lines+markers", text=part["text"].tolist(),
-                           hovertemplate=f"{group} · %{{x}}: %{{text}}<extra></extra>",
+                           name=name, mode="lines+markers", text=part["text"].tolist(),
+                           hovertemplate=f"{name} · %{{x}}: %{{text}}<extra></extra>",
                            line=dict(color=PALETTE[k % len(PALETTE)], width=3 if k == 0 else 2,
                                      dash="solid" if k == 0 else ["dash", "dot", "dashdot"][k % 3]),
                            marker=dict(symbol=SYMBOLS[k % 4], size=8)))
@@ -91,12 +98,15 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
     def table() -> pd.DataFrame:
         frame = trends.pivot(index="quarter", columns="group", values="text").reindex(columns=order)
         frame.index = [xlabels[q] for q in frame.index]
-        return frame.rename_axis("Kwartaal").reset_index()
+        return frame.rename(columns=names).rename_axis(_("Kwartaal")).reset_index()
 
     fig = figure(traces, layout, 400)
-    return Chart(f"ontwikkeling_{measure}", f"Ontwikkeling: {m.label}",
-                 f"{m.label} per kwartaal voor " + ", ".join(order) + "."
-                 + (" Gebeurtenissen: " + "; ".join(notes) + "." if notes else ""), fig, table)
+    description = _("%(measure)s per kwartaal voor %(groups)s.", measure=m.label,
+                    groups=", ".join(names.get(g, g) for g in order))
+    if notes:
+        description += " " + _("Gebeurtenissen: %(events)s.", events="; ".join(notes))
+    return Chart(f"ontwikkeling_{measure}", _("Ontwikkeling: %(measure)s", measure=m.label), description, fig,
+                 table)
 
 
 def signal_bars(table, key: str) -> Chart:
@@ -107,11 +117,13 @@ def signal_bars(table, key: str) -> Chart:
                                                               fgcolor="#FFFFFF", solidity=0.3)),
                    text=[row[j].text for row in table.cells], textposition="inside")
               for j, column in enumerate(table.columns)]
-    fig = figure(traces, dict(barmode="stack", yaxis=dict(title=dict(text="Aantal meldingen"))), 340)
-    out = pd.DataFrame({"Kwartaal": xlabels,
+    fig = figure(traces, dict(barmode="stack", yaxis=dict(title=dict(text=_("Aantal meldingen")))), 340)
+    out = pd.DataFrame({_("Kwartaal"): xlabels,
                         **{c: [row[j].text for row in table.cells] for j, c in enumerate(table.columns)},
-                        "Totaal": [c.text for c in table.row_totals],
-                        "Per 10.000 inwoners": table.per_10k, "Ingebracht in ZVH": table.share_zvh})
+                        _("Totaal"): [c.text for c in table.row_totals],
+                        _("Per 10.000 inwoners"): table.per_10k, _("Ingebracht in ZVH"): table.share_zvh})
     hidden = any(c.hidden for row in table.cells for c in row)
-    return Chart(key, table.title, f"{table.title} per kwartaal." + (
-        " Kleine aantallen zijn afgeschermd (<5 of ×) en niet getekend." if hidden else ""), fig, out)
+    description = _("%(title)s per kwartaal.", title=table.title)
+    if hidden:
+        description += " " + _("Kleine aantallen zijn afgeschermd (<5 of ×) en niet getekend.")
+    return Chart(key, table.title, description, fig, out)

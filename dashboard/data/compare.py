@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.data import peers, scope, warehouse
+from dashboard.i18n import _
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
 
@@ -34,7 +35,7 @@ def comparison(viewer: Viewer, code: str, quarter: str, kind: str = scope.REGION
     code = scope.focus_of(viewer, code) or ""
     places = warehouse.region()
     if code not in places:
-        raise scope.Forbidden("Onbekende gemeente.")
+        raise scope.Forbidden(_("Onbekende gemeente."))
     scope.require_exact(viewer, code)
     submitted = warehouse.submitted_codes(quarter, eng)
     chosen = scope.group(viewer, code, kind, submitted, value=value, selection=selection)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from dashboard import formatting
 from dashboard.data import peers, scope, signals, warehouse
+from dashboard.i18n import _
 from dashboard.metrics import MEASURES, N_BLOCKS, THEMES
 from dashboard.viewer import Viewer
 from etl import reference
@@ -66,42 +67,45 @@ def key_figures(viewer: Viewer, quarter: str, district: str | None = None,
     before = before_counts[group_name].cells[signals.TOTAL] if before_counts else None
     region_n = len(warehouse.submitted_codes(quarter, eng))
     if scope.exact(viewer) and district:
-        submitted_text = f"{a['submitted']} van {a['members']}"
+        submitted_text = _("%(n)s van %(total)s", n=a["submitted"], total=a["members"])
     else:
-        submitted_text = f"{region_n} van {len(warehouse.region())}" + (" (regio)" if district else "")
+        submitted_text = _("%(n)s van %(total)s", n=region_n, total=len(warehouse.region()))
+        if district:
+            submitted_text += " " + _("(regio)")
     fte_unit = MEASURES["fte_per_100k"].short
     return [
-        _figure("score", "Mediane voortgangsscore", formatting.number(a["score"], 1), a["score"], b.get("score"), 1,
-                MEASURES["score"].description + " Mediaan over de gemeenten die aanleverden."),
-        _figure("advanced", f"Gemeenten met ≥ {ADVANCED_BLOCKS} van {N_BLOCKS} op orde",
+        _figure("score", _("Mediane voortgangsscore"), formatting.number(a["score"], 1), a["score"], b.get("score"),
+                1, MEASURES["score"].description + " " + _("Mediaan over de gemeenten die aanleverden.")),
+        _figure("advanced", _("Gemeenten met ≥ %(n)s van %(blocks)s op orde", n=ADVANCED_BLOCKS, blocks=N_BLOCKS),
                 formatting.number(a["advanced"]), a["advanced"], b.get("advanced"), 0,
-                f"Gemeenten met ten minste {ADVANCED_BLOCKS} bouwstenen Gerealiseerd of Geborgd." + (
-                    "" if a["advanced"] is not None else " Voor een district alleen getoond als alle gemeenten "
-                                                         "hebben aangeleverd.")),
-        _figure("regressions", "Terugval (bouwstenen)", formatting.number(a["regressions"]), a["regressions"],
+                _("Gemeenten met ten minste %(n)s bouwstenen Gerealiseerd of Geborgd.", n=ADVANCED_BLOCKS) + (
+                    "" if a["advanced"] is not None else " " + _("Voor een district alleen getoond als alle "
+                                                                 "gemeenten hebben aangeleverd."))),
+        _figure("regressions", _("Terugval (bouwstenen)"), formatting.number(a["regressions"]), a["regressions"],
                 b.get("regressions"), 0, MEASURES["regressions"].description),
-        _figure("fte", "Mediane capaciteit", scope.text(viewer, "fte_per_100k", a["fte"]) + f" {fte_unit}", a["fte"],
-                b.get("fte"), _decimals(viewer, "fte_per_100k", a["fte"], b.get("fte")),
+        _figure("fte", _("Mediane capaciteit"), scope.text(viewer, "fte_per_100k", a["fte"]) + f" {fte_unit}",
+                a["fte"], b.get("fte"), _decimals(viewer, "fte_per_100k", a["fte"], b.get("fte")),
                 MEASURES["fte_per_100k"].description),
-        _figure("signals", "Meldingen", now.text, now.value, before.value if before else None, 0,
+        _figure("signals", _("Meldingen"), now.text, now.value, before.value if before else None, 0,
                 MEASURES["signals_total"].description),
-        KeyFigure("submitted", "Aangeleverd", submitted_text, "", "Gemeenten met een geldige aanlevering over dit "
-                                                                  "kwartaal."),
+        KeyFigure("submitted", _("Aangeleverd"), submitted_text, "",
+                  _("Gemeenten met een geldige aanlevering over dit kwartaal.")),
     ]
 
 
 def _decimals(viewer: Viewer, measure: str, *values) -> int:
     """The decimals a change between published values is shown with: no more than either value was published with."""
     texts = [scope.text(viewer, measure, v) for v in values if v is not None and not pd.isna(v)]
-    return min((len(t.split(",")[1]) if "," in t else 0 for t in texts), default=MEASURES[measure].decimals)
+    point = formatting.separators()[0]  # the decimal symbol of the language the texts are written in
+    return min((len(t.split(point)[1]) if point in t else 0 for t in texts), default=MEASURES[measure].decimals)
 
 
 def _figure(key: str, label: str, value: str, now, before, decimals: int, help_text: str) -> KeyFigure:
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return KeyFigure(key, label, value, "", help_text)
     delta = round(now - before, decimals)
-    return KeyFigure(key, label, value, formatting.signed(delta, decimals) + " t.o.v. vorig kwartaal", help_text,
-                     delta)
+    change = _("%(change)s t.o.v. vorig kwartaal", change=formatting.signed(delta, decimals))
+    return KeyFigure(key, label, value, change, help_text, delta)
 
 
 def missing(viewer: Viewer, quarter: str, engine: Engine | None = None) -> list[warehouse.Place]:
@@ -177,7 +181,7 @@ def block_counts(viewer: Viewer, quarter: str, district: str | None = None,
         own = {c: (None if row is None or pd.isna(row.get(c)) else int(row[c])) for c in codes}
     if not scope.counts_shown(viewer, chosen, focus, submitted):
         return BlockCounts(chosen, None, own, own_name,
-                           f"De verdeling in {chosen.name} wordt getoond zodra alle gemeenten over dit kwartaal "
-                           "hebben aangeleverd; de verdeling in de regio staat altijd hieronder.")
+                           _("De verdeling in %(group)s wordt getoond zodra alle gemeenten over dit kwartaal hebben "
+                             "aangeleverd; de verdeling in de regio staat altijd hieronder.", group=chosen.name))
     members = statuses[statuses.index.isin([c for c in chosen.members if c in submitted])]
     return BlockCounts(chosen, peers.status_counts(members, codes), own, own_name)

@@ -17,12 +17,13 @@ from scipy.stats.mstats import hdquantiles
 from sqlalchemy import Engine
 
 from dashboard.data import warehouse
+from dashboard.i18n import N_, _
 from etl.domain import IN_ORDER_FROM, MAX_STATUS
 
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
-QUANTILE_LABELS = ("10%", "25%", "mediaan", "75%", "90%")
-QUANTILE_NAMES = ("het 10e percentiel", "het 25e percentiel", "de mediaan", "het 75e percentiel",
-                  "het 90e percentiel")
+QUANTILE_LABELS = ("10%", "25%", N_("mediaan"), "75%", "90%")
+QUANTILE_NAMES = (N_("het 10e percentiel"), N_("het 25e percentiel"), N_("de mediaan"), N_("het 75e percentiel"),
+                  N_("het 90e percentiel"))
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,16 @@ def position(value: float | None, spread: Band | None) -> str:
     if value is None or pd.isna(value) or spread is None:
         return "–"
     edges = spread.values()
+    names = [_(name) for name in QUANTILE_NAMES]
     if value < edges[0]:
-        return f"onder {QUANTILE_NAMES[0]}"
+        return _("onder %(edge)s", edge=names[0])
     if value > edges[-1]:
-        return f"boven {QUANTILE_NAMES[-1]}"
+        return _("boven %(edge)s", edge=names[-1])
     for k in range(len(edges) - 1):
         if edges[k] <= value <= edges[k + 1]:
             if edges[k] == edges[k + 1]:
-                return f"gelijk aan {QUANTILE_NAMES[k]}"
-            return f"tussen {QUANTILE_NAMES[k]} en {QUANTILE_NAMES[k + 1]}"
+                return _("gelijk aan %(edge)s", edge=names[k])
+            return _("tussen %(low)s en %(high)s", low=names[k], high=names[k + 1])
     return "–"
 
 

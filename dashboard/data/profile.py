@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from dashboard import formatting
 from dashboard.data import peers, scope, warehouse
-from dashboard.metrics import N_BLOCKS, THEMES
+from dashboard.i18n import N_, _
+from dashboard.metrics import N_BLOCKS, THEMES, theme_name
 from dashboard.viewer import Viewer
 from etl import reference
 from etl.domain import IN_ORDER_FROM
@@ -26,7 +27,7 @@ TIMELINE_COLUMNS = ("quarter", "submitted", "score", "blocks_in_order", "capacit
                     "signals_from_citizens", "signals_from_professionals", "signals_to_safety_house",
                     "signals_per_10k", "share_to_safety_house", "network_coverage")
 BAND_MEASURES = ("fte_per_100k", "budget_per_1000")  # the own line over time against the group's band
-TOO_FEW_GROUP = "een groep (te weinig gemeenten om te vergelijken)"
+TOO_FEW_GROUP = N_("een groep (te weinig gemeenten om te vergelijken)")
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Profile:
 def _band_rows(viewer: Viewer, quarter: str, others: tuple[str, ...], own: dict, submitted: bool,
                eng: Engine) -> pd.DataFrame:
     rows = []
-    for measure, label in [("score", "Totaal"), *[(f"score_{k.lower()}", v) for k, v in THEMES.items()]]:
+    for measure, label in [("score", _("Totaal")), *[(f"score_{k.lower()}", theme_name(k)) for k in THEMES]]:
         spread = peers.group_band(quarter, others, measure, eng)
         published = spread.map(lambda v, m=measure: scope.publish(viewer, m, v)) if spread else None
         rows.append(dict(measure=measure, theme=label, own=own.get(measure) if submitted else None,
@@ -64,8 +65,22 @@ def _band_rows(viewer: Viewer, quarter: str, others: tuple[str, ...], own: dict,
     return pd.DataFrame(rows)
 
 
+def bands_over_time(viewer: Viewer, code: str, kind: str, eng: Engine) -> dict[str, pd.DataFrame]:
+    """Per quarter, the group's band of each measure in BAND_MEASURES (other gemeenten only), where shown, with
+    the texts of its edges at the precision they were published with (`p25_text`, …). The bands are cached
+    without text; the texts are written for the request's language."""
+    bands = warehouse.cached(eng, ("bands_over_time", viewer.cache_key, code, kind),
+                             lambda: _bands_over_time(viewer, code, kind, eng))
+    out = {}
+    for measure, frame in bands.items():
+        frame = frame.copy()
+        for column in ("p25", "median", "p75"):
+            frame[f"{column}_text"] = [scope.text(viewer, measure, v) for v in frame[column]]
+        out[measure] = frame
+    return out
+
+
 def _bands_over_time(viewer: Viewer, code: str, kind: str, eng: Engine) -> dict[str, pd.DataFrame]:
-    """Per quarter, the group's band of each measure in BAND_MEASURES (other gemeenten only), where shown."""
     out: dict[str, list[dict]] = {m: [] for m in BAND_MEASURES}
     for quarter in sorted(warehouse.quarters(eng)):
         submitted = warehouse.submitted_codes(quarter, eng)
@@ -78,10 +93,8 @@ def _bands_over_time(viewer: Viewer, code: str, kind: str, eng: Engine) -> dict[
             if spread is None:
                 continue
             published = spread.map(lambda v, m=measure: scope.publish(viewer, m, v))
-            edges = dict(p25=published.p25, median=published.p50, p75=published.p75)
-            out[measure].append(dict(quarter=quarter, **edges,
-                                     **{f"{c}_text": scope.text(viewer, measure, v) for c, v in edges.items()}))
-    columns = ["quarter", "p25", "median", "p75", "p25_text", "median_text", "p75_text"]
+            out[measure].append(dict(quarter=quarter, p25=published.p25, median=published.p50, p75=published.p75))
+    columns = ["quarter", "p25", "median", "p75"]
     return {m: pd.DataFrame(rows, columns=columns) for m, rows in out.items()}
 
 
@@ -92,7 +105,7 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = scope.SIZE
     eng = warehouse.engine(engine)
     places = warehouse.region()
     if code not in places:
-        raise scope.Forbidden("Onbekende gemeente.")
+        raise scope.Forbidden(_("Onbekende gemeente."))
     if not viewer.is_public:
         scope.require_exact(viewer, code)
     place = places[code]
@@ -102,8 +115,8 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = scope.SIZE
     submitted = bool(row.get("submitted"))
 
     history = warehouse.block_history(code, eng)
-    checklist = pd.DataFrame([dict(code=b.code, theme=b.theme, label=b.label, description=b.description)
-                              for b in reference.blocks()])
+    checklist = pd.DataFrame([dict(code=b.code, theme=theme_name(b.theme_code, b.theme), label=b.label,
+                                   description=b.description) for b in reference.blocks()])
     now = history[history["quarter"] == quarter] if not history.empty else pd.DataFrame()
     if not now.empty:
         checklist = checklist.merge(now[["block_code", "status", "previous_status", "explanation"]],
@@ -135,10 +148,8 @@ def profile(viewer: Viewer, code: str, quarter: str, peer_kind: str = scope.SIZE
     return Profile(code=code, name=place.name, quarter=quarter, district=place.district,
                    size_class=place.size_class, population=place.population, submitted=submitted, row=row,
                    checklist=checklist, theme_scores=theme_scores,
-                   peer_group=chosen.name if chosen else TOO_FEW_GROUP, history=history,
-                   timeline=timeline,
-                   bands_over_time=warehouse.cached(eng, ("bands_over_time", viewer.cache_key, code, peer_kind),
-                                                    lambda: _bands_over_time(viewer, code, peer_kind, eng)),
+                   peer_group=chosen.name if chosen else _(TOO_FEW_GROUP), history=history,
+                   timeline=timeline, bands_over_time=bands_over_time(viewer, code, peer_kind, eng),
                    summary=summary(place.name, quarter, row, region_median, checklist, submitted),
                    learning_partners=partners, partners_group=partners_group, previous_quarters=previous)
 
@@ -172,29 +183,31 @@ def summary(name: str, quarter: str, row: dict, region_median, checklist: pd.Dat
     """The profile in a few short sentences."""
     label = formatting.quarter_label(quarter)
     if not submitted:
-        return f"{name} heeft over het {label} (nog) geen geldige aanlevering gedaan."
+        return _("%(name)s heeft over het %(quarter)s (nog) geen geldige aanlevering gedaan.", name=name,
+                 quarter=label)
     in_order = int(row["blocks_in_order"])
-    parts = [f"In het {label} had {name} {in_order} van de {N_BLOCKS} bouwstenen op orde."]
+    parts = [_("In het %(quarter)s had %(name)s %(n)s van de %(blocks)s bouwstenen op orde.", quarter=label,
+               name=name, n=in_order, blocks=N_BLOCKS)]
     if region_median is not None and not pd.isna(region_median):
-        parts.append(f"In de regio is de mediaan {formatting.number(region_median, 0)}.")
+        parts.append(_("In de regio is de mediaan %(median)s.", median=formatting.number(region_median, 0)))
     change = row.get("blocks_in_order_change")
     if change is not None and not pd.isna(change):
         if change > 0:
-            parts.append(f"Ten opzichte van het kwartaal ervoor zijn dat er {int(change)} meer.")
+            parts.append(_("Ten opzichte van het kwartaal ervoor zijn dat er %(n)s meer.", n=int(change)))
         elif change < 0:
-            parts.append(f"Ten opzichte van het kwartaal ervoor zijn dat er {int(-change)} minder.")
+            parts.append(_("Ten opzichte van het kwartaal ervoor zijn dat er %(n)s minder.", n=int(-change)))
         else:
-            parts.append("Dat aantal is gelijk aan het kwartaal ervoor.")
+            parts.append(_("Dat aantal is gelijk aan het kwartaal ervoor."))
     now = pd.to_numeric(checklist["status"], errors="coerce")
     before = pd.to_numeric(checklist["previous_status"], errors="coerce")
     down = checklist[before.notna() & (now < before)]
     if len(down):
-        parts.append("Teruggevallen: " + ", ".join(down["code"]) + ".")
-    themes = [(THEMES[k], row.get(f"score_{k.lower()}")) for k in THEMES]
+        parts.append(_("Teruggevallen: %(blocks)s.", blocks=", ".join(down["code"])))
+    themes = [(theme_name(k), row.get(f"score_{k.lower()}")) for k in THEMES]
     present = [(t, float(v)) for t, v in themes if v is not None and not pd.isna(v)]
     if present:
         weakest = min(present, key=lambda x: x[1])
-        parts.append(f"Het meeste werk ligt bij het thema {weakest[0]} (score {formatting.number(weakest[1], 0)} "
-                     f"van 100).")
+        parts.append(_("Het meeste werk ligt bij het thema %(theme)s (score %(score)s van 100).", theme=weakest[0],
+                       score=formatting.number(weakest[1], 0)))
     return " ".join(parts)
 

@@ -25,11 +25,13 @@ never decide.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from dashboard import formatting
 from dashboard.data import warehouse
 from dashboard.disclosure import significant
+from dashboard.i18n import N_, _
 from dashboard.metrics import MEASURES
 from dashboard.viewer import MUNICIPALITY, Viewer
 from etl.domain import SIZE_CLASSES
@@ -41,11 +43,16 @@ SIGNIFICANT_DIGITS = 2  # per-inhabitant figures about others
 PUBLIC_ROUNDING = 5  # audience `openbaar`: shown counts are rounded to multiples of this
 
 REGION, DISTRICT, SIZE, SELECTION = "regio", "district", "grootte", "selectie"
-REGION_NAME = "Regio NHSV"
+REGION_NAME = N_("Regio NHSV")  # also the region's key among the groups of signals: shown via `group_label`
+
+
+def group_label(name: str) -> str:
+    """A group of the signal tables and trends by its name in the current language (districts keep theirs)."""
+    return _(REGION_NAME) if name == REGION_NAME else name
 
 
 class Forbidden(Exception):
-    """The viewer may not see this; the message is Dutch and safe to show."""
+    """The viewer may not see this; the message is in the request's language and safe to show."""
 
 
 class TooFew(Forbidden):
@@ -54,7 +61,8 @@ class TooFew(Forbidden):
 
 @dataclass(frozen=True)
 class Group:
-    """A fixed group of gemeenten (public membership). `name` reads in a Dutch sentence ('district Kennemerland')."""
+    """A fixed group of gemeenten (public membership). `name` reads in a sentence of the request's language
+    ('district Kennemerland')."""
 
     kind: str
     key: str
@@ -85,12 +93,12 @@ def focus_of(viewer: Viewer, code: str | None = None) -> str | None:
 
 def require_exact(viewer: Viewer, code: str) -> None:
     if not viewer.may_see_exact(code):
-        raise Forbidden("U heeft geen toegang tot de gegevens van deze gemeente.")
+        raise Forbidden(_("U heeft geen toegang tot de gegevens van deze gemeente."))
 
 
 def require_coordinator(viewer: Viewer) -> None:
     if not viewer.sees_all:
-        raise Forbidden("Deze pagina is alleen beschikbaar voor coördinatoren en beheerders.")
+        raise Forbidden(_("Deze pagina is alleen beschikbaar voor coördinatoren en beheerders."))
 
 
 def missing_others(focus: str | None, submitted: frozenset[str]) -> int:
@@ -107,11 +115,18 @@ def _size_group(classes: tuple[str, ...]) -> Group:
     places = warehouse.region()
     members = tuple(c for c, p in places.items() if p.size_class in classes)
     if len(classes) == 1:
-        return Group(SIZE, classes[0], f"gemeenten met {classes[0]} inwoners", members)
+        return Group(SIZE, classes[0], _("gemeenten met %(size)s inwoners", size=size_text(classes[0])), members)
     low, high = sorted(classes, key=SIZE_CLASSES.index)[0], sorted(classes, key=SIZE_CLASSES.index)[-1]
-    name = (f"gemeenten met {low.split('–')[0]} inwoners of meer" if high == SIZE_CLASSES[-1]
-            else f"gemeenten met {low.split('–')[0]}–{high.split('–')[-1]} inwoners")
+    name = (_("gemeenten met %(size)s inwoners of meer", size=size_text(low.split("–")[0]))
+            if high == SIZE_CLASSES[-1]
+            else _("gemeenten met %(size)s inwoners", size=size_text(f"{low.split('–')[0]}–{high.split('–')[-1]}")))
     return Group(SIZE, "+".join(classes), name, members)
+
+
+def size_text(size_class: str) -> str:
+    """A size class ('20.000–50.000', '< 20.000', as the reference data writes them) with the language's
+    thousands separator."""
+    return re.sub(r"\d{1,3}(?:\.\d{3})+", lambda m: formatting.number(int(m.group().replace(".", ""))), size_class)
 
 
 def _shown(group: Group, focus: str | None, missing: int) -> bool:
@@ -128,20 +143,20 @@ def group(viewer: Viewer, focus: str | None, kind: str, submitted: frozenset[str
     if kind == DISTRICT:
         district = value if value in warehouse.districts() else (own.district if own else None)
         if district is None:
-            raise Forbidden("Kies een district.")
-        chosen = Group(DISTRICT, district, f"district {district}",
+            raise Forbidden(_("Kies een district."))
+        chosen = Group(DISTRICT, district, _("district %(name)s", name=district),
                        tuple(c for c, p in places.items() if p.district == district))
     elif kind == SIZE:
         size = value if (value in SIZE_CLASSES and exact(viewer)) else (own.size_class if own else None)
         if size is None:
-            raise Forbidden("Kies een grootteklasse.")
+            raise Forbidden(_("Kies een grootteklasse."))
         chosen = _size_group((size,))
     elif kind == SELECTION:
         if not exact(viewer):
-            raise Forbidden("Een eigen selectie van gemeenten is alleen beschikbaar voor coördinatoren.")
-        chosen = Group(SELECTION, "", "eigen selectie", tuple(c for c in selection or [] if c in places))
+            raise Forbidden(_("Een eigen selectie van gemeenten is alleen beschikbaar voor coördinatoren."))
+        chosen = Group(SELECTION, "", _("eigen selectie"), tuple(c for c in selection or [] if c in places))
     else:
-        chosen = Group(REGION, "", "de regio (NHSV)", tuple(places))
+        chosen = Group(REGION, "", _("de regio (NHSV)"), tuple(places))
     if exact(viewer):
         return chosen
     missing = missing_others(focus, submitted)
@@ -155,8 +170,8 @@ def group(viewer: Viewer, focus: str | None, kind: str, submitted: frozenset[str
             merged = _size_group(tuple(sorted((chosen.key, neighbour), key=SIZE_CLASSES.index)))
             if _shown(merged, focus, missing):
                 return merged
-    raise TooFew(f"Te weinig gemeenten: {chosen.name} wordt alleen getoond als er ten minste {MIN_OTHERS} andere "
-                 "gemeenten in zitten die hebben aangeleverd.")
+    raise TooFew(_("Te weinig gemeenten: %(group)s wordt alleen getoond als er ten minste %(n)s andere gemeenten in "
+                   "zitten die hebben aangeleverd.", group=chosen.name, n=MIN_OTHERS))
 
 
 def counts_shown(viewer: Viewer, chosen: Group, focus: str | None, submitted: frozenset[str]) -> bool:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from dashboard import formatting, i18n
 from dashboard.data import scope, warehouse
 from dashboard.disclosure import Cell, shown_cell, suppress
+from dashboard.i18n import N_, _
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
 from etl.measures import SIGNALS_PER
@@ -29,10 +31,11 @@ KINDS = ("signals_radicalisation", "signals_polarisation", "signals_from_citizen
 BY_TYPE = ("signals_radicalisation", "signals_polarisation")
 BY_SOURCE = ("signals_from_citizens", "signals_from_professionals")
 TOTAL, SAFETY_HOUSE = "signals_total", "signals_to_safety_house"
-LABELS = {"signals_radicalisation": "Radicalisering", "signals_polarisation": "Polarisatie",
-          "signals_from_citizens": "Van burgers", "signals_from_professionals": "Van professionals",
-          "signals_total": "Totaal", "signals_to_safety_house": "Ingebracht in ZVH"}
-TOO_FEW = "te weinig gemeenten"
+# the kinds' names (Dutch, the catalogues' source; the tables show them through gettext)
+LABELS = {"signals_radicalisation": N_("Radicalisering"), "signals_polarisation": N_("Polarisatie"),
+          "signals_from_citizens": N_("Van burgers"), "signals_from_professionals": N_("Van professionals"),
+          "signals_total": N_("Totaal"), "signals_to_safety_house": N_("Ingebracht in ZVH")}
+TOO_FEW = N_("te weinig gemeenten")
 # complements are taken from a district's parts first, then its total, then the region's parts; the region's
 # total, the figure readers look for first, last
 def _tier(group: str, kind: str) -> int:
@@ -56,9 +59,10 @@ def groups() -> list[str]:
 
 
 def quarter_counts(viewer: Viewer, quarter: str, engine: Engine | None = None) -> dict[str, GroupCounts]:
-    """Per group (region first, then the districts), the quarter's protected counts."""
+    """Per group (region first, then the districts), the quarter's protected counts. The cells' texts are
+    written in the request's language ('1.234' or '1,234'): the language is part of the cache key."""
     eng = warehouse.engine(engine)
-    key = ("signal_counts", viewer.cache_key, quarter, scope.threshold())
+    key = ("signal_counts", viewer.cache_key, quarter, scope.threshold(), i18n.language())
     return warehouse.cached(eng, key, lambda: _quarter_counts(viewer, quarter, eng))
 
 
@@ -110,7 +114,7 @@ def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, Grou
     out: dict[str, GroupCounts] = {}
     for name in names:
         if name not in shown_groups:
-            out[name] = GroupCounts(name, {k: Cell(None, TOO_FEW) for k in KINDS}, None, None, shown=False)
+            out[name] = GroupCounts(name, {k: Cell(None, _(TOO_FEW)) for k in KINDS}, None, None, shown=False)
             continue
         cells = {k: shown_cell(sums[name][k], index[name, k] in primary, index[name, k] in hidden,
                                scope.threshold(), rounding) for k in KINDS}
@@ -126,7 +130,7 @@ def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, Grou
 def own_counts(viewer: Viewer, engine: Engine | None = None) -> dict[str, dict[str, int | float | None]]:
     """The own gemeente's exact counts per quarter (gemeente users only)."""
     if viewer.municipality_code is None:
-        raise scope.Forbidden("Alleen een gemeentegebruiker heeft een eigen gemeente.")
+        raise scope.Forbidden(_("Alleen een gemeentegebruiker heeft een eigen gemeente."))
     frame = warehouse.mart(engine, codes=[viewer.municipality_code])
     frame = frame[frame["submitted"]].sort_values("quarter")
     return {row["quarter"]: {**{k: int(row[k]) for k in KINDS}, "per_10k": row["signals_per_10k"],
@@ -164,7 +168,7 @@ def signal_tables(viewer: Viewer, group: str, engine: Engine | None = None) -> l
     if group == "eigen":
         own = own_counts(viewer, eng)
         name = warehouse.region()[viewer.municipality_code].name  # type: ignore[index]
-        rows = {q: ({k: Cell(int(v), f"{int(v):,}".replace(",", ".")) for k, v in own[q].items()
+        rows = {q: ({k: Cell(int(v), formatting.number(int(v))) for k, v in own[q].items()
                      if k in KINDS and v is not None},
                     own[q]["per_10k"], own[q]["share_zvh"]) for q in quarters if q in own}
         title, exact_text = name, True
@@ -175,13 +179,14 @@ def signal_tables(viewer: Viewer, group: str, engine: Engine | None = None) -> l
         for q in quarters:
             counts = quarter_counts(viewer, q, eng)[group]
             rows[q] = (counts.cells, counts.per_10k, counts.share_zvh)
-        title = group if group == scope.REGION_NAME else f"District {group}"
+        title = _(group) if group == scope.REGION_NAME else _("District %(name)s", name=group)
         exact_text = scope.exact(viewer)
     shown = [q for q in quarters if q in rows]
     out = []
-    for parts, label in ((BY_TYPE, "naar soort"), (BY_SOURCE, "naar herkomst")):
+    for parts, text in ((BY_TYPE, N_("%(group)s: meldingen naar soort")),
+                        (BY_SOURCE, N_("%(group)s: meldingen naar herkomst"))):
         out.append(SignalTable(
-            title=f"{title}: meldingen {label}", quarters=shown, columns=[LABELS[p] for p in parts],
+            title=_(text, group=title), quarters=shown, columns=[_(LABELS[p]) for p in parts],
             cells=[[rows[q][0][p] for p in parts] for q in shown], row_totals=[rows[q][0][TOTAL] for q in shown],
             per_10k=[rate_text(viewer if not exact_text else None, rows[q][1]) for q in shown],
             share_zvh=[MEASURES["share_to_safety_house"].format(rows[q][2]) for q in shown]))

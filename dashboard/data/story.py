@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from dashboard import formatting
 from dashboard.data import peers, scope, warehouse
+from dashboard.i18n import _, ngettext
 from dashboard.metrics import N_BLOCKS
 from dashboard.viewer import Viewer
 from etl import reference
@@ -29,12 +30,8 @@ class Story:
 def _names(names: list[str], limit: int = 4) -> str:
     """'A', 'A en B', 'A, B en C', 'A, B, C, D en 2 andere'."""
     if len(names) > limit:
-        names = [*names[:limit], f"{len(names) - limit} andere"]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{formatting.number(n)} {one if n == 1 else many}"
+        names = [*names[:limit], ngettext("%(num)s andere", "%(num)s andere", len(names) - limit)]
+    return names[0] if len(names) == 1 else _("%(first)s en %(last)s", first=", ".join(names[:-1]), last=names[-1])
 
 
 def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) -> Story:
@@ -53,17 +50,28 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
     now = peers.group_band(quarter, tuple(places), "blocks_in_order", eng)
     before = peers.group_band(previous, tuple(places), "blocks_in_order", eng) if has_previous else None
     if now is None:
-        return Story([f"Over het {label} is nog geen enkele geldige aanlevering geladen."], [])
-    median = scope.publish(viewer, "blocks_in_order", now.p50)
-    text = (f"In het {label} hadden de gemeenten die aanleverden een mediaan van {formatting.number(median, 0)} "
-            f"van de {N_BLOCKS} bouwstenen op orde")
+        return Story([_("Over het %(quarter)s is nog geen enkele geldige aanlevering geladen.", quarter=label)], [])
+    published = scope.publish(viewer, "blocks_in_order", now.p50)
+    median = formatting.number(published, 0)
     previous_median = scope.publish(viewer, "blocks_in_order", before.p50) if before is not None else None
-    if median is not None and previous_median is not None:
-        change = median - previous_median
-        text += (", evenveel als het kwartaal ervoor" if round(change) == 0 else
-                 f", {formatting.number(abs(change), 0)} {'meer' if change > 0 else 'minder'} dan het kwartaal "
-                 "ervoor")
-    sentences.append(text + ".")
+    if published is None or previous_median is None:
+        text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+                 "%(blocks)s bouwstenen op orde.", quarter=label, median=median, blocks=N_BLOCKS)
+    else:
+        change = published - previous_median
+        if round(change) == 0:
+            text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+                     "%(blocks)s bouwstenen op orde, evenveel als het kwartaal ervoor.", quarter=label,
+                     median=median, blocks=N_BLOCKS)
+        elif change > 0:
+            text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+                     "%(blocks)s bouwstenen op orde, %(change)s meer dan het kwartaal ervoor.", quarter=label,
+                     median=median, blocks=N_BLOCKS, change=formatting.number(abs(change), 0))
+        else:
+            text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+                     "%(blocks)s bouwstenen op orde, %(change)s minder dan het kwartaal ervoor.", quarter=label,
+                     median=median, blocks=N_BLOCKS, change=formatting.number(abs(change), 0))
+    sentences.append(text)
 
     # the blocks that lag most across the region (counts over the region are allowed for everyone)
     statuses = warehouse.block_statuses(quarter, eng)
@@ -71,19 +79,21 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
     counts = peers.status_counts(statuses[statuses.index.isin(submitted)], codes)
     in_order = peers.in_order(counts).sort_values(kind="stable")
     labels = {b.code: b.label for b in reference.blocks()}
-    lagging = [f"{c} ({labels[c][:40].rstrip()}…: {int(v)} van {len(submitted)})" if len(labels[c]) > 40 else
-               f"{c} ({labels[c]}: {int(v)} van {len(submitted)})" for c, v in in_order.head(2).items()]
-    sentences.append(f"Het minst vaak op orde zijn {_names(lagging)}.")
+    lagging = [_("%(block)s (%(label)s: %(n)s van %(total)s)", block=c,
+                 label=labels[c][:40].rstrip() + "…" if len(labels[c]) > 40 else labels[c], n=int(v),
+                 total=len(submitted)) for c, v in in_order.head(2).items()]
+    sentences.append(_("Het minst vaak op orde zijn %(blocks)s.", blocks=_names(lagging)))
 
     # regressions, and by whom
     regressed = sub[sub["regressions"].fillna(0) > 0]
     total = int(sub["regressions"].fillna(0).sum())
     if total == 0 and has_previous:
-        sentences.append("Geen enkele gemeente viel terug op een bouwsteen.")
+        sentences.append(_("Geen enkele gemeente viel terug op een bouwsteen."))
     elif total:
-        who = (" bij " + _names(sorted(regressed["name"])) if exact else
-               f" bij {_plural(len(regressed), 'gemeente', 'gemeenten')}")
-        sentences.append(f"{_plural(total, 'bouwsteen viel', 'bouwstenen vielen')} terug{who}.")
+        who = (_names(sorted(regressed["name"])) if exact else
+               ngettext("%(num)s gemeente", "%(num)s gemeenten", len(regressed)))
+        sentences.append(ngettext("%(num)s bouwsteen viel terug bij %(who)s.",
+                                  "%(num)s bouwstenen vielen terug bij %(who)s.", total, who=who))
 
     # the biggest improvers: names are for coordinators; others get how many went forward
     changes = sub["blocks_in_order_change"].dropna()
@@ -91,21 +101,24 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
         up = sub.loc[changes.index[changes > 0]]
         if exact and len(up):
             top = up.sort_values(["blocks_in_order_change", "name"], ascending=[False, True]).head(3)
-            sentences.append("De grootste vooruitgang: " + _names(
-                [f"{r.name} (+{int(r.blocks_in_order_change)})" for r in top.itertuples()]) + ".")
+            sentences.append(_("De grootste vooruitgang: %(names)s.", names=_names(
+                [f"{r.name} (+{int(r.blocks_in_order_change)})" for r in top.itertuples()])))
         elif len(up):
-            sentences.append(f"{_plural(len(up), 'gemeente heeft', 'gemeenten hebben')} meer bouwstenen op orde dan "
-                             "het kwartaal ervoor.")
+            sentences.append(ngettext("%(num)s gemeente heeft meer bouwstenen op orde dan het kwartaal ervoor.",
+                                      "%(num)s gemeenten hebben meer bouwstenen op orde dan het kwartaal ervoor.",
+                                      len(up)))
 
     # who is missing
     missing = sorted((p for c, p in places.items() if c not in submitted), key=lambda p: p.name)
     if not missing:
-        sentences.append(f"Alle {len(places)} gemeenten hebben aangeleverd.")
+        sentences.append(_("Alle %(n)s gemeenten hebben aangeleverd.", n=len(places)))
     elif exact:
-        sentences.append(f"{len(submitted)} van de {len(places)} gemeenten hebben aangeleverd; er ontbreekt nog een "
-                         f"geldige aanlevering van {_names([p.name for p in missing], 6)}.")
+        sentences.append(_("%(n)s van de %(total)s gemeenten hebben aangeleverd; er ontbreekt nog een geldige "
+                           "aanlevering van %(names)s.", n=len(submitted), total=len(places),
+                           names=_names([p.name for p in missing], 6)))
     else:
-        sentences.append(f"{len(submitted)} van de {len(places)} gemeenten hebben aangeleverd.")
+        sentences.append(_("%(n)s van de %(total)s gemeenten hebben aangeleverd.", n=len(submitted),
+                           total=len(places)))
 
     # the own gemeente, for a gemeente user
     own = scope.focus_of(viewer)
@@ -114,8 +127,10 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
         name = places[own].name
         if len(row) and bool(row.iloc[0]["submitted"]):
             blocks = int(row.iloc[0]["blocks_in_order"])
-            sentences.append(f"{name} had {blocks} van de {N_BLOCKS} bouwstenen op orde.")
+            sentences.append(_("%(name)s had %(n)s van de %(blocks)s bouwstenen op orde.", name=name, n=blocks,
+                               blocks=N_BLOCKS))
         else:
-            sentences.append(f"Van {name} is over dit kwartaal (nog) geen geldige aanlevering geladen.")
+            sentences.append(_("Van %(name)s is over dit kwartaal (nog) geen geldige aanlevering geladen.",
+                               name=name))
     return Story(sentences, missing if exact else [])
 

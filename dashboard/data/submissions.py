@@ -8,10 +8,12 @@ from sqlalchemy import Engine
 
 from dashboard import formatting
 from dashboard.data import scope, warehouse
+from dashboard.i18n import N_, _
 from dashboard.viewer import Viewer
 
 # the order of the overview: problems first
 STATUS_ORDER = {"ontbreekt": 0, "afgewezen": 1, "waarschuwingen": 2, "aangeleverd": 3}
+KIND_NAMES = {"ontbreekt": N_("ontbreekt"), "afgewezen": N_("afgewezen")}  # the statuses without a version
 
 
 def submission_status(viewer: Viewer, quarter: str, engine: Engine | None = None) -> pd.DataFrame:
@@ -36,12 +38,12 @@ def submission_status(viewer: Viewer, quarter: str, engine: Engine | None = None
             a = active[0]
             warnings = [f"{f.place}: {f.message}" for f in f_mine if f.file_id == a.file_id and f.severity == "warning"]
             kind = "waarschuwingen" if warnings else "aangeleverd"
-            status = f"aangeleverd (versie {a.version})"
+            status = _("aangeleverd (versie %(version)s)", version=a.version)
             loaded, file_name = formatting.date(a.loaded_at), a.file_name
         elif rejected:
-            kind, status, loaded, file_name = "afgewezen", "afgewezen", "", rejected[-1].file_name
+            kind, status, loaded, file_name = "afgewezen", _(KIND_NAMES["afgewezen"]), "", rejected[-1].file_name
         else:
-            kind, status, loaded, file_name = "ontbreekt", "ontbreekt", "", ""
+            kind, status, loaded, file_name = "ontbreekt", _(KIND_NAMES["ontbreekt"]), "", ""
         rejected_ids = {r.file_id for r in rejected}
         reasons = [f"{f.place}: {f.message}" for f in f_mine if f.file_id in rejected_ids and f.severity == "fatal"]
         rows.append(dict(code=code, gemeente=place.name, district=place.district, kind=kind, status=status,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard import i18n
 from dashboard.data import peers, scope, signals, warehouse
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
@@ -19,12 +20,16 @@ COLUMNS = ["group", "quarter", "value", "text", "n"]
 
 
 def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
-    """Rows group, quarter, value, text and n (the number of gemeenten that submitted: coordinators only)."""
+    """Rows group, quarter, value, text, n (the number of gemeenten that submitted: coordinators only) and label
+    (the group's name as shown). The texts are the protected cells' (dashboard.data.signals), written in the
+    request's language: the language is part of the cache key."""
     eng = warehouse.engine(engine)
     if measure not in MEASURES:
         measure = "score"
-    return warehouse.cached(eng, ("trends", viewer.cache_key, measure, scope.threshold()),
-                            lambda: _trends(viewer, measure, eng)).copy()
+    frame = warehouse.cached(eng, ("trends", viewer.cache_key, measure, scope.threshold(), i18n.language()),
+                             lambda: _trends(viewer, measure, eng)).copy()
+    frame["label"] = frame["group"].map(scope.group_label)
+    return frame
 
 
 def _trends(viewer: Viewer, measure: str, eng: Engine) -> pd.DataFrame:
@@ -48,7 +53,7 @@ def _median_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> lis
         try:
             chosen = scope.group(viewer, focus, kind, submitted, value=name)
         except scope.TooFew:
-            out.append(dict(group=name, quarter=quarter, value=None, text=signals.TOO_FEW, n=None))
+            out.append(dict(group=name, quarter=quarter, value=None, text=i18n.gettext(signals.TOO_FEW), n=None))
             continue
         spread = peers.group_band(quarter, chosen.members, measure, eng)
         value = scope.publish(viewer, measure, spread.p50) if spread else None

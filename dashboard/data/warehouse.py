@@ -21,11 +21,12 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard import formatting
+from dashboard.i18n import N_, _
 from etl import db, reference, schema
 from nhsv import settings
 
 T = TypeVar("T")
-SOURCE = "Bron: aanleveringen van de NHSV-gemeenten; inwonertal CBS (86247NED, {year})"
+SOURCE = N_("Bron: aanleveringen van de NHSV-gemeenten; inwonertal CBS (86247NED, %(year)s)")
 
 
 def engine(given: Engine | None = None) -> Engine:
@@ -41,7 +42,9 @@ _VERSIONS: dict[str, int] = {}
 
 def cached(eng: Engine, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()` once per warehouse URL, version and `key`. A key that depends on the viewer must hold the
-    viewer's `cache_key`, so that no answer crosses scopes. When a URL's version moves on, its older entries
+    viewer's `cache_key`, so that no answer crosses scopes; a value that holds text of the interface (numbers
+    written out, names of groups) must hold the language (`dashboard.i18n.language()`), or better, the value holds
+    no text and the caller writes it after the cache. When a URL's version moves on, its older entries
     are dropped. `compute` runs outside the lock: two threads that miss the same key both compute it."""
     url, version = str(eng.url), warehouse_version(eng)
     full = (url, version, key)
@@ -121,7 +124,7 @@ def population_year() -> str:
 
 
 def source_line() -> str:
-    return SOURCE.format(year=population_year())
+    return _(SOURCE, year=population_year())
 
 
 @lru_cache(maxsize=1)
@@ -186,7 +189,7 @@ def caption(quarter: str | None, given: Engine | None = None, extra: str = "") -
     loaded = load_date(quarter, given)
     text = f"{source_line()}. {formatting.quarter_label(quarter)}"
     if loaded:
-        text += f", geladen op {formatting.date(loaded)}"
+        text += ", " + _("geladen op %(date)s", date=formatting.date(loaded))
     return text + (f". {extra}" if extra else ".")
 
 

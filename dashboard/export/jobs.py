@@ -34,13 +34,15 @@ from pathlib import Path
 from filelock import FileLock
 
 from dashboard.export import pack
+from dashboard.i18n import N_
 from nhsv import settings
 
 WAITING, RUNNING, DONE, FAILED = "wachtrij", "bezig", "klaar", "mislukt"
 ACTIVE = (WAITING, RUNNING)
 STALE_SECONDS = 600  # a job without progress this long belongs to a process that is gone
 KEEP_HOURS = 24
-STATE_LABELS = {WAITING: "in de wachtrij", RUNNING: "wordt gemaakt", DONE: "klaar", FAILED: "mislukt"}
+# Dutch, as a job stores them; the pages show them through gettext (the job runs outside the user's request)
+STATE_LABELS = {WAITING: N_("in de wachtrij"), RUNNING: N_("wordt gemaakt"), DONE: N_("klaar"), FAILED: N_("mislukt")}
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +173,7 @@ def submit(owner: str, quarter: str, audience: str, codes: list[str], region: bo
         if mine:
             return mine[0], False
         if sum(j.active for j in jobs) >= max(1, settings.get_int("NHSV_EXPORT_QUEUE")):
-            raise QueueFull("Er worden nu veel exports gemaakt. Probeer het over een paar minuten opnieuw.")
+            raise QueueFull(N_("Er worden nu veel exports gemaakt. Probeer het over een paar minuten opnieuw."))
         job = Job(id=uuid.uuid4().hex, owner=owner, quarter=quarter, audience=audience, codes=list(codes),
                   region=region, formats=list(formats))
         _write(job)
@@ -206,7 +208,7 @@ def _run(job: Job, on_finish: Callable[[Job], None] | None) -> None:
         job.state, job.message = FAILED, str(refused)
     except Exception:  # noqa: BLE001 - logged with its traceback; the user sees a Dutch message
         log.exception("export job %s failed", job.id)
-        job.state, job.message = FAILED, "Het pakket kon niet worden gemaakt door een fout op de server."
+        job.state, job.message = FAILED, N_("Het pakket kon niet worden gemaakt door een fout op de server.")
     finally:
         shutil.rmtree(target, ignore_errors=True)
         _write(job)

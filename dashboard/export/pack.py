@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboard import data
+from dashboard import data, i18n
 from dashboard.export import figures, render, report, slides, workbook
 from dashboard.export.parts import AUDIENCES, ExportError, Part, build_part, plan
 from dashboard.viewer import MUNICIPALITY
@@ -115,6 +115,7 @@ class _Rendered:
     names: list[str]
 
 
+@i18n.in_dutch  # the packs are the region's documents: Dutch, whatever the language of the request that asks
 def build_pack(quarter: str, audience: str, codes: Sequence[str], region: bool,
                formats: Iterable[str] = DEFAULT_FORMATS, out_dir: Path | str = "export",
                progress: Progress | None = None, *, keep_figures: bool = False,

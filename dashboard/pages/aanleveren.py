@@ -14,25 +14,27 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, context, formatting, uploads
 from dashboard.data import Forbidden
+from dashboard.i18n import N_, _, ngettext
 from etl import reference
 from etl.domain import current_quarter, last_completed_quarter
 
-dash.register_page(__name__, path="/aanleveren", name="Aanleveren", title="Aanleveren — NHSV-monitor", order=5)
+dash.register_page(__name__, path="/aanleveren", name=N_("Aanleveren"),
+                   title=components.page_title(N_("Aanleveren")), order=5)
 
-UITLEG = ("Download het Excel-sjabloon voor uw gemeente en het kwartaal, vul de gele cellen in en lever het "
-          "bestand hier weer aan. Heeft de gemeente eerder aangeleverd, dan staan de waarden van de laatste "
-          "aanlevering al ingevuld: pas aan wat veranderd is. Een CSV in het afgesproken lange formaat mag ook. "
-          "Na het aanleveren ziet u meteen of het bestand is geladen; zo niet, dan staat per fout waar in het "
-          "bestand die zit en wat u moet doen. Een afgewezen bestand wordt helemaal niet geladen: er gaat niets "
-          "verloren van wat er al stond. Een nieuwe aanlevering over een kwartaal vervangt de vorige versie; "
-          "eerdere versies blijven bewaard.")
+UITLEG = N_("Download het Excel-sjabloon voor uw gemeente en het kwartaal, vul de gele cellen in en lever het "
+            "bestand hier weer aan. Heeft de gemeente eerder aangeleverd, dan staan de waarden van de laatste "
+            "aanlevering al ingevuld: pas aan wat veranderd is. Een CSV in het afgesproken lange formaat mag ook. "
+            "Na het aanleveren ziet u meteen of het bestand is geladen; zo niet, dan staat per fout waar in het "
+            "bestand die zit en wat u moet doen. Een afgewezen bestand wordt helemaal niet geladen: er gaat niets "
+            "verloren van wat er al stond. Een nieuwe aanlevering over een kwartaal vervangt de vorige versie; "
+            "eerdere versies blijven bewaard.")
 QUARTERS_SHOWN = 8
-SEVERITY_LABELS = {"fatal": "fout", "warning": "waarschuwing"}
+SEVERITY_LABELS = {"fatal": N_("fout"), "warning": N_("waarschuwing")}
 
 
 def _quarter_options() -> list[tuple[str, str]]:
     q, out = current_quarter(), []
-    for _ in range(QUARTERS_SHOWN):
+    for _step in range(QUARTERS_SHOWN):
         if q < reference.QUARTERS_FROM:
             break
         out.append((q.code, formatting.quarter_label(q.code)))
@@ -46,10 +48,10 @@ def _one(value) -> str | None:
     return None if value in (None, "") else str(value).strip().upper()
 
 
-def layout(gemeente=None, kwartaal=None, **_):
+def layout(gemeente=None, kwartaal=None, **_kwargs):
     viewer = context.viewer()
     if viewer.role not in ("coordinator", "admin", "gemeente"):
-        return components.forbidden("Aanleveren kan alleen met een account van een gemeente of de regio.")
+        return components.forbidden(_("Aanleveren kan alleen met een account van een gemeente of de regio."))
     places = reference.region()
     quarters = _quarter_options()
     wanted = _one(kwartaal)
@@ -58,44 +60,46 @@ def layout(gemeente=None, kwartaal=None, **_):
     if viewer.sees_all:
         code = _one(gemeente) if _one(gemeente) in places else None
         options = [(c, f"{m.name} ({c})") for c, m in sorted(places.items(), key=lambda x: x[1].name)]
-        controls.append(components.nav_select("gemeente", "Gemeente", options, code, clearable=code is None))
-        upload_note = ("Als coördinator of beheerder kunt u voor elke NHSV-gemeente aanleveren; de gemeente en "
-                       "het kwartaal in het bestand bepalen waarvoor het geldt.")
+        controls.append(components.nav_select("gemeente", _("Gemeente"), options, code, clearable=code is None))
+        upload_note = _("Als coördinator of beheerder kunt u voor elke NHSV-gemeente aanleveren; de gemeente en "
+                        "het kwartaal in het bestand bepalen waarvoor het geldt.")
     else:
         code = viewer.municipality_code
         name = places[code].name if code in places else code
-        upload_note = f"U levert aan voor {name}; een bestand voor een andere gemeente wordt geweigerd."
-    controls.append(components.nav_select("kwartaal", "Kwartaal", quarters, quarter))
+        upload_note = _("U levert aan voor %(name)s; een bestand voor een andere gemeente wordt geweigerd.", name=name)
+    controls.append(components.nav_select("kwartaal", _("Kwartaal"), quarters, quarter))
     chosen = reference.municipalities()[code].name if code else None
 
     limit = uploads.max_bytes()
     template_card = html.Section([
-        html.H2("1. Sjabloon downloaden"),
-        html.P(f"Het sjabloon voor {chosen}, {formatting.quarter_label(quarter)}. Een ander kwartaal"
-               + (" of een andere gemeente" if viewer.sees_all else "") + " kiest u hierboven."
-               if chosen else "Kies hierboven eerst een gemeente en een kwartaal."),
-        html.Button("Download het sjabloon (Excel)", id="aanleveren-sjabloon-knop", n_clicks=0, className="apply",
+        html.H2(_("1. Sjabloon downloaden")),
+        html.P((_("Het sjabloon voor %(name)s, %(quarter)s. Een ander kwartaal of een andere gemeente kiest u "
+                  "hierboven.", name=chosen, quarter=formatting.quarter_label(quarter)) if viewer.sees_all else
+                _("Het sjabloon voor %(name)s, %(quarter)s. Een ander kwartaal kiest u hierboven.", name=chosen,
+                  quarter=formatting.quarter_label(quarter)))
+               if chosen else _("Kies hierboven eerst een gemeente en een kwartaal.")),
+        html.Button(_("Download het sjabloon (Excel)"), id="aanleveren-sjabloon-knop", n_clicks=0, className="apply",
                     disabled=not chosen),
         dcc.Download(id="aanleveren-sjabloon"),
         html.Div(id="aanleveren-sjabloon-melding", role="status", **{"aria-live": "polite"}),
     ], className="card")
     upload_card = html.Section([
-        html.H2("2. Ingevuld bestand aanleveren"),
+        html.H2(_("2. Ingevuld bestand aanleveren")),
         html.P(upload_note),
         dcc.Upload(id="aanleveren-upload", multiple=False, accept=uploads.ACCEPTED_TYPES,
-                   children=html.Div(["Sleep het bestand hierheen of ", html.U("kies een bestand")]),
+                   children=html.Div([_("Sleep het bestand hierheen of "), html.U(_("kies een bestand"))]),
                    style={"border": "2px dashed #0b4f8a", "borderRadius": "6px", "padding": "1.2rem",
                           "textAlign": "center", "cursor": "pointer", "background": "#f8fbff"}),
         html.P(uploads.accepted_note(limit), className="note"),
         dcc.Loading(html.Div(id="aanleveren-uitkomst", role="status", **{"aria-live": "polite"}), type="default"),
     ], className="card")
     history_card = html.Section([
-        html.H2("Eerdere aanleveringen"),
+        html.H2(_("Eerdere aanleveringen")),
         html.Div(history_view(viewer, code), id="aanleveren-geschiedenis"),
     ], className="card")
     # what the page was opened with; the server checks it again on every use (it can be forged like any input)
     choice = dcc.Store(id="aanleveren-keuze", data={"gemeente": code, "kwartaal": quarter})
-    return html.Div([components.page_header("Aanleveren", UITLEG, controls), choice, template_card, upload_card,
+    return html.Div([components.page_header(_("Aanleveren"), _(UITLEG), controls), choice, template_card, upload_card,
                      history_card])
 
 
@@ -103,17 +107,18 @@ def layout(gemeente=None, kwartaal=None, **_):
 
 def history_view(viewer, code: str | None):
     if not code:
-        return html.P("Kies een gemeente om haar aanleveringen te zien.", className="empty-state")
+        return html.P(_("Kies een gemeente om haar aanleveringen te zien."), className="empty-state")
     try:
         table = uploads.submission_history(viewer, code)
     except Forbidden as refused:
         return html.P(str(refused), className="empty-state", role="alert")
     name = reference.municipalities()[code].name
     if table.empty:
-        return html.P(f"{name} heeft nog niets aangeleverd.", className="empty-state")
+        return html.P(_("%(name)s heeft nog niets aangeleverd.", name=name), className="empty-state")
     # free text that a person typed (file names) cannot start a formula when the table is copied into a sheet
-    table = table.assign(**{c: table[c].map(components.neutralise) for c in ("Ingediend door", "Bestand")})
-    return components.data_table(table, f"Aanleveringen van {name}, nieuwste eerst")
+    typed = [table.columns[uploads.HISTORY_COLUMNS.index(c)] for c in ("Ingediend door", "Bestand")]
+    table = table.assign(**{c: table[c].map(components.neutralise) for c in typed})
+    return components.data_table(table, _("Aanleveringen van %(name)s, nieuwste eerst", name=name))
 
 
 def result_view(result: uploads.UploadResult):
@@ -122,15 +127,18 @@ def result_view(result: uploads.UploadResult):
                    className="findings-fatal" if not result.accepted else None)]
     if result.findings:
         ordered = fatal + [f for f in result.findings if not f.is_fatal]
-        table = pd.DataFrame([(SEVERITY_LABELS.get(f.severity, f.severity), f.place, f.message) for f in ordered],
-                             columns=["Ernst", "Plaats", "Melding"])
+        # the findings' places and messages are the loader's, in Dutch, as they are stored
+        table = pd.DataFrame([(_(SEVERITY_LABELS[f.severity]) if f.severity in SEVERITY_LABELS else f.severity,
+                               f.place, f.message) for f in ordered],
+                             columns=[_("Ernst"), _("Plaats"), _("Melding")])
         counts = []
         if fatal:
-            counts.append(f"{len(fatal)} fout{'en' if len(fatal) != 1 else ''}")
+            counts.append(ngettext("%(num)s fout", "%(num)s fouten", len(fatal)))
         if len(ordered) > len(fatal):
-            n = len(ordered) - len(fatal)
-            counts.append(f"{n} waarschuwing{'en' if n != 1 else ''}")
-        body.append(components.data_table(table, f"Bevindingen bij {result.file_name}: " + " en ".join(counts)))
+            counts.append(ngettext("%(num)s waarschuwing", "%(num)s waarschuwingen", len(ordered) - len(fatal)))
+        counted = counts[0] if len(counts) == 1 else _("%(first)s en %(last)s", first=counts[0], last=counts[1])
+        body.append(components.data_table(table, _("Bevindingen bij %(file)s: %(counts)s", file=result.file_name,
+                                                   counts=counted)))
     return html.Div(body, className="summary-box", **{"data-uitkomst": result.outcome})
 
 
@@ -174,17 +182,19 @@ def download_template(n_clicks, choice):
     viewer = context.viewer()
     code, quarter = _choice(choice)
     if not code:
-        return dash.no_update, html.P("Kies eerst een gemeente.", role="alert")
+        return dash.no_update, html.P(_("Kies eerst een gemeente."), role="alert")
     detail = {"soort": "sjabloon", "gemeente": code, "kwartaal": quarter}
     if not uploads.may_upload_for(viewer, code):
         audit("export", {**detail, "uitkomst": "geweigerd"}, actor=viewer.email or None)
-        return dash.no_update, html.P("U kunt alleen het sjabloon van uw eigen gemeente downloaden.", role="alert",
-                                      className="findings-fatal")
+        return dash.no_update, html.P(_("U kunt alleen het sjabloon van uw eigen gemeente downloaden."),
+                                      role="alert", className="findings-fatal")
     try:
         municipality, q = check_request(code, quarter)
     except TemplateRequestError as problem:
-        return dash.no_update, html.P(f"Het sjabloon kan niet worden gemaakt: {problem}.", role="alert")
+        return dash.no_update, html.P(_("Het sjabloon kan niet worden gemaakt: %(problem)s.", problem=problem),
+                                      role="alert")
     data = template_bytes(db.engine(), municipality.code, q)
     audit("export", {**detail, "uitkomst": "gedownload"}, actor=viewer.email or None)
     return (dcc.send_bytes(data, template_file_name(municipality.code, q)),
-            html.P(f"Sjabloon voor {municipality.name}, {q.label} gedownload."))
+            html.P(_("Sjabloon voor %(name)s, %(quarter)s gedownload.", name=municipality.name,
+                     quarter=formatting.quarter_label(q.code))))

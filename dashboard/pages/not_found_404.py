@@ -3,12 +3,15 @@
 import dash
 from dash import dcc, html
 
-dash.register_page(__name__, path="/404", name="Niet gevonden", title="Niet gevonden — NHSV-monitor")
+from dashboard import components
+from dashboard.i18n import N_, _
+
+dash.register_page(__name__, path="/404", name=N_("Niet gevonden"), title=components.page_title(N_("Niet gevonden")))
 
 
-def layout(**_):
+def layout(**_kwargs):
     return html.Div([
-        html.H1("Pagina niet gevonden"),
-        html.P("Deze pagina bestaat niet (meer). Controleer het adres of ga naar het overzicht."),
-        dcc.Link("Naar het overzicht", href="/"),
+        html.H1(_("Pagina niet gevonden")),
+        html.P(_("Deze pagina bestaat niet (meer). Controleer het adres of ga naar het overzicht.")),
+        dcc.Link(_("Naar het overzicht"), href="/"),
     ], className="empty-state")

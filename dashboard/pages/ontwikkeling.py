@@ -6,17 +6,18 @@ import dash
 from dash import html
 
 from dashboard import charts, components, context, data, formatting
+from dashboard.i18n import N_, _
 from dashboard.metrics import MEASURES, THEMES
 
-dash.register_page(__name__, path="/ontwikkeling", name="Ontwikkeling", title="Ontwikkeling — NHSV-monitor",
-                   order=3)
+dash.register_page(__name__, path="/ontwikkeling", name=N_("Ontwikkeling"),
+                   title=components.page_title(N_("Ontwikkeling")), order=3)
 
-UITLEG = ("Hoe ontwikkelen de regio en de drie politiedistricten zich per kwartaal? Kies een maat voor de "
-          "bovenste grafiek; daaronder staat de voortgangsscore per thema van de checklist. Scores, capaciteit, "
-          "budget en netwerkdekking zijn de mediaan van de gemeenten die dat kwartaal hebben aangeleverd; "
-          "meldingen zijn het totaal, waarbij buiten de coördinatoren kleine aantallen (1 tot en met 4) als "
-          "\"<5\" worden getoond. De genummerde stippellijnen markeren gebeurtenissen, zoals de publicatie van een "
-          "nieuw Dreigingsbeeld Terrorisme Nederland; de regionale coördinatoren houden die lijst bij.")
+UITLEG = N_("Hoe ontwikkelen de regio en de drie politiedistricten zich per kwartaal? Kies een maat voor de "
+            "bovenste grafiek; daaronder staat de voortgangsscore per thema van de checklist. Scores, capaciteit, "
+            "budget en netwerkdekking zijn de mediaan van de gemeenten die dat kwartaal hebben aangeleverd; "
+            "meldingen zijn het totaal, waarbij buiten de coördinatoren kleine aantallen (1 tot en met 4) als "
+            "\"<5\" worden getoond. De genummerde stippellijnen markeren gebeurtenissen, zoals de publicatie van "
+            "een nieuw Dreigingsbeeld Terrorisme Nederland; de regionale coördinatoren houden die lijst bij.")
 
 TREND_MEASURES = ("score", "blocks_in_order", "fte_per_100k", "budget_per_1000", "network_coverage",
                   "signals_total", "signals_per_10k", "share_to_safety_house")
@@ -29,30 +30,31 @@ def _one(value) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def layout(maat=None, **_):
+def layout(maat=None, **_kwargs):
     viewer = context.viewer()
     quarters = data.quarters()
     if not quarters:
-        return components.no_data("Ontwikkeling")
+        return components.no_data(_("Ontwikkeling"))
     measure = _one(maat) if _one(maat) in TREND_MEASURES else "score"
     events = data.events()
-    caption = data.caption(quarters[0], extra=f"Kwartalen {formatting.quarter_short(quarters[-1])} tot en met "
-                                              f"{formatting.quarter_short(quarters[0])}")
+    caption = data.caption(quarters[0], extra=_("Kwartalen %(first)s tot en met %(last)s",
+                                                first=formatting.quarter_short(quarters[-1]),
+                                                last=formatting.quarter_short(quarters[0])))
     stem = components.file_stem(quarters[0], "regio")
-    controls = [components.nav_select("maat", "Maat", [(k, MEASURES[k].label) for k in TREND_MEASURES], measure)]
+    controls = [components.nav_select("maat", _("Maat"), [(k, MEASURES[k].label) for k in TREND_MEASURES], measure)]
     main = components.chart_card(charts.trend_lines(data.trends(viewer, measure), measure, events), caption,
                                  stem=stem)
     themes = [components.chart_card(charts.trend_lines(data.trends(viewer, key), key, events), caption, stem=stem)
               for key in THEME_MEASURES]
-    parts = [components.page_header("Ontwikkeling van de regio", UITLEG, controls), main,
-             html.H2("Voortgangsscore per thema"), html.Div(themes, className="grid-2")]
+    parts = [components.page_header(_("Ontwikkeling van de regio"), _(UITLEG), controls), main,
+             html.H2(_("Voortgangsscore per thema")), html.Div(themes, className="grid-2")]
     if not events.empty:
-        table = events.sort_values("date").rename(columns={"date": "Datum", "title": "Gebeurtenis",
-                                                           "description": "Toelichting"})
-        table["Datum"] = table["Datum"].map(formatting.date)
+        columns = {"date": _("Datum"), "title": _("Gebeurtenis"), "description": _("Toelichting")}
+        table = events.sort_values("date").rename(columns=columns)
+        table[columns["date"]] = table[columns["date"]].map(formatting.date)
         parts.append(html.Section([
-            html.H2("Gebeurtenissen"),
-            components.data_table(table[["Datum", "Gebeurtenis", "Toelichting"]], "Gebeurtenissen in de grafieken"),
-            html.P("Bron: de lijst van gebeurtenissen van de regionale coördinatoren.", className="caption"),
+            html.H2(_("Gebeurtenissen")),
+            components.data_table(table[list(columns.values())], _("Gebeurtenissen in de grafieken")),
+            html.P(_("Bron: de lijst van gebeurtenissen van de regionale coördinatoren."), className="caption"),
         ], className="card"))
     return html.Div(parts)

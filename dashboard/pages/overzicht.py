@@ -8,24 +8,30 @@ from dash import MATCH, ClientsideFunction, Input, Output, State, dcc, html
 
 from dashboard import boundaries as boundary_file
 from dashboard import charts, components, context, data
-from dashboard.metrics import MAP_MEASURES, MEASURES, THEMES
+from dashboard.i18n import N_, _
+from dashboard.metrics import MAP_MEASURES, MEASURES, THEMES, theme_name
 from dashboard.viewer import Viewer
 from etl import geo, reference
 
-dash.register_page(__name__, path="/", name="Overzicht", title="Overzicht — NHSV-monitor", order=0)
+dash.register_page(__name__, path="/", name=N_("Overzicht"), title=components.page_title(N_("Overzicht")), order=0)
 
-UITLEG = (
+UITLEG = N_(
     "Het overzicht toont waar de regio staat op de bouwstenen van de regionale checklist. De tegels bovenaan "
     "geven de kerncijfers van het gekozen kwartaal en de verandering sinds het kwartaal ervoor. De kaart kleurt "
     "de gemeenten naar de gekozen maat; klik op een gemeente (of gebruik de tabel onder de kaart) om haar profiel "
     "te openen."
 )
-UITLEG_COORDINATOR = " De tabel met bouwstenen toont per gemeente de status met kleur en symbool."
-UITLEG_GEMEENTE = (" Andere gemeenten ziet u niet afzonderlijk: per bouwsteen ziet u hoeveel gemeenten van de regio "
-                   "(of van een district) elke status hebben, met de plaats van uw eigen gemeente. Op de kaart staat "
-                   "alleen uw eigen gemeente.")
-SORTS = [("score", "Voortgangsscore"), ("naam", "Naam"), *[(f"score_{k.lower()}", f"Thema {v}")
-                                                          for k, v in THEMES.items()]]
+UITLEG_COORDINATOR = N_("De tabel met bouwstenen toont per gemeente de status met kleur en symbool.")
+UITLEG_GEMEENTE = N_("Andere gemeenten ziet u niet afzonderlijk: per bouwsteen ziet u hoeveel gemeenten van de regio "
+                     "(of van een district) elke status hebben, met de plaats van uw eigen gemeente. Op de kaart "
+                     "staat alleen uw eigen gemeente.")
+SORTS = ("score", "naam", *[f"score_{k.lower()}" for k in THEMES])
+
+
+def sorts() -> list[tuple[str, str]]:
+    """The heatmap's orders, named in the current language."""
+    return [("score", _("Voortgangsscore")), ("naam", _("Naam")),
+            *[(f"score_{k.lower()}", _("Thema %(theme)s", theme=theme_name(k))) for k in THEMES]]
 
 
 # The boundary map's outlines come from a versioned URL the browser caches (dashboard.boundaries), not inside
@@ -40,11 +46,12 @@ def _controls(viewer: Viewer, quarters, quarter, district, maat, sorteer) -> lis
     map_options = [(k, MEASURES[k].label) for k in MAP_MEASURES if viewer.sees_all or not MEASURES[k].count_based]
     controls = [
         components.quarter_select(quarters, quarter),
-        components.nav_select("district", "District", [(d, d) for d in data.districts()], district, clearable=True),
-        components.nav_select("maat", "Kaart kleuren naar", map_options, maat),
+        components.nav_select("district", _("District"), [(d, d) for d in data.districts()], district,
+                              clearable=True),
+        components.nav_select("maat", _("Kaart kleuren naar"), map_options, maat),
     ]
     if viewer.sees_all:
-        controls.append(components.nav_select("sorteer", "Bouwstenen sorteren op", SORTS, sorteer))
+        controls.append(components.nav_select("sorteer", _("Bouwstenen sorteren op"), sorts(), sorteer))
     return controls
 
 
@@ -79,14 +86,14 @@ def _heatmap_list(matrix, codes: list[str]):
     for record in matrix.to_dict("records"):
         statuses = [record.get(c) for c in codes]
         if all(s is None or s != s for s in statuses):
-            rows.append((dcc.Link(record["label"], href=f"/gemeente/{record['key']}"), "niet aangeleverd", []))
+            rows.append((dcc.Link(record["label"], href=f"/gemeente/{record['key']}"), _("niet aangeleverd"), []))
             continue
         groups = [f"{theme} " + "".join(charts.STATUS_SYMBOLS[None if record.get(c) is None or record.get(c) !=
                                                             record.get(c) else int(record[c])]
                                       for c in codes if c.startswith(theme)) for theme in THEMES]
         rows.append((dcc.Link(record["label"], href=f"/gemeente/{record['key']}"),
-                     f"{int(record['blocks_in_order'])} op orde", groups))
-    return components.compact_rows(rows, "Bouwstenen per gemeente")
+                     _("%(n)s op orde", n=int(record["blocks_in_order"])), groups))
+    return components.compact_rows(rows, _("Bouwstenen per gemeente"))
 
 
 def _counts_list(counts, own: dict, own_name: str | None):
@@ -97,21 +104,22 @@ def _counts_list(counts, own: dict, own_name: str | None):
     for block, row in counts.iterrows():
         groups = [f"{charts.STATUS_SYMBOLS[s]} {int(row[s])}" for s in range(len(STATUS_LABELS))]
         mine = own.get(block)
-        summary = f"{own_name}: {charts.STATUS_SYMBOLS[mine]} {STATUS_LABELS[mine]}" if own and mine is not None else ""
+        summary = (f"{own_name}: {charts.STATUS_SYMBOLS[mine]} {charts.status_label(mine)}"
+                   if own and mine is not None else "")
         rows.append((block, summary, groups))
-    return components.compact_rows(rows, "Status per bouwsteen")
+    return components.compact_rows(rows, _("Status per bouwsteen"))
 
 
 def layout(kwartaal: str | None = None, district: str | None = None, maat: str = "score", sorteer: str = "score",
-           **_):
+           **_kwargs):
     viewer = context.viewer()
     quarters = data.quarters()
     quarter = data.resolve_quarter(kwartaal)
     if quarter is None:
-        return components.no_data("Overzicht")
+        return components.no_data(_("Overzicht"))
     district = district if district in data.districts() else None
     maat = maat if maat in MAP_MEASURES and (viewer.sees_all or not MEASURES[maat].count_based) else "score"
-    sorteer = sorteer if sorteer in dict(SORTS) else "score"
+    sorteer = sorteer if sorteer in SORTS else "score"
     caption = data.caption(quarter)
     stem = components.file_stem(quarter, district or "regio")
 
@@ -123,30 +131,30 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
     outlines = boundary_file.url() if boundaries else None
     chart = (charts.choropleth(values, boundaries, maat, geometry_url=outlines) if boundaries
              else charts.tile_map(values, data.tile_positions(), maat))
-    links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
-    note = "" if viewer.sees_all else ("Op de kaart ziet u alleen uw eigen gemeente: de plaats van een tegel zou "
-                                       "laten zien welke gemeente het is.")
+    map_links = {name: f"/gemeente/{code}" for name, code in zip(values["name"], values["code"], strict=True)}
+    note = "" if viewer.sees_all else _("Op de kaart ziet u alleen uw eigen gemeente: de plaats van een tegel zou "
+                                        "laten zien welke gemeente het is.")
     links = {"submitted": f"/aanlevering?kwartaal={quarter}&toon=ontbreekt"} if viewer.sees_all else {}
     try:
         figures = components.key_figures(data.key_figures(viewer, quarter, district), links)
     except data.TooFew as refused:
         figures = html.P(str(refused), className="empty-state", role="status")
     story = data.quarter_story(viewer, quarter)
-    uitleg = UITLEG + (UITLEG_COORDINATOR if viewer.sees_all else UITLEG_GEMEENTE)
+    uitleg = _(UITLEG) + " " + _(UITLEG_COORDINATOR if viewer.sees_all else UITLEG_GEMEENTE)
     return html.Div([
-        components.page_header("Overzicht van de regio", uitleg,
+        components.page_header(_("Overzicht van de regio"), uitleg,
                                _controls(viewer, quarters, quarter, district, maat, sorteer)),
         components.story(story.sentences),
-        html.H2("Kerncijfers", className="visually-hidden"),
+        html.H2(_("Kerncijfers"), className="visually-hidden"),
         figures,
         components.export_link(f"/exporteer?kwartaal={quarter}&regio=1",
-                               "Exporteer dit kwartaal (rapport, presentatie, grafieken en cijfers als zip)"),
+                               _("Exporteer dit kwartaal (rapport, presentatie, grafieken en cijfers als zip)")),
         html.Div([
             html.Div([components.chart_card(chart, caption, graph_id={"type": "map", "name": "overzicht"},
-                                            links=links, note=note, stem=stem),
+                                            links=map_links, note=note, stem=stem),
                       dcc.Store(id={"type": "map-grenzen", "name": "overzicht"}, data=outlines) if outlines
                       else None]),
             _checklist(viewer, quarter, district, sorteer, caption, stem),
         ], className="grid-2"),
-        dcc.Link("Naar de verantwoording van de maten", href="/verantwoording"),
+        dcc.Link(_("Naar de verantwoording van de maten"), href="/verantwoording"),
     ])

@@ -7,24 +7,27 @@ import dash
 from dash import html
 
 from dashboard import charts, components, context, data
+from dashboard.i18n import N_, _
 from dashboard.metrics import COMPARE_MEASURES, MEASURES
 from dashboard.viewer import Viewer
 
-dash.register_page(__name__, path="/vergelijken", name="Vergelijken", title="Vergelijken — NHSV-monitor", order=2)
+dash.register_page(__name__, path="/vergelijken", name=N_("Vergelijken"),
+                   title=components.page_title(N_("Vergelijken")), order=2)
 
-UITLEG = ("Vergelijk een gemeente met een vergelijkingsgroep: de hele regio, het eigen politiedistrict of de "
-          "gemeenten van dezelfde grootteklasse (naar inwonertal). Per maat ziet u, in de eigen eenheid, de "
-          "spreiding in de groep (licht: de middelste 80%, donker: de middelste helft, streep: de mediaan) en de "
-          "waarde van de gemeente (◆).")
-UITLEG_GEMEENTE = (" Andere gemeenten ziet u nooit afzonderlijk, alleen als spreiding van een groep van ten minste "
-                   "5 andere gemeenten die hebben aangeleverd. Waarden per inwoner van anderen zijn afgerond op twee "
-                   "cijfers. Maten die op aantallen meldingen rusten, staan hier niet.")
-UITLEG_COORDINATOR = (" Als coördinator ziet u daaronder twee maten tegen elkaar en een rangorde, met namen, en kunt u "
-                      "een eigen selectie van gemeenten samenstellen: kies 'Eigen selectie' en de gemeenten (meerdere "
-                      "met Ctrl of Cmd), en klik op Toepassen.")
+UITLEG = N_("Vergelijk een gemeente met een vergelijkingsgroep: de hele regio, het eigen politiedistrict of de "
+            "gemeenten van dezelfde grootteklasse (naar inwonertal). Per maat ziet u, in de eigen eenheid, de "
+            "spreiding in de groep (licht: de middelste 80%, donker: de middelste helft, streep: de mediaan) en de "
+            "waarde van de gemeente (◆).")
+UITLEG_GEMEENTE = N_("Andere gemeenten ziet u nooit afzonderlijk, alleen als spreiding van een groep van ten minste "
+                     "5 andere gemeenten die hebben aangeleverd. Waarden per inwoner van anderen zijn afgerond op "
+                     "twee cijfers. Maten die op aantallen meldingen rusten, staan hier niet.")
+UITLEG_COORDINATOR = N_("Als coördinator ziet u daaronder twee maten tegen elkaar en een rangorde, met namen, en kunt "
+                        "u een eigen selectie van gemeenten samenstellen: kies 'Eigen selectie' en de gemeenten "
+                        "(meerdere met Ctrl of Cmd), en klik op Toepassen.")
 
-PEER_KINDS = [("regio", "De regio"), ("district", "Eigen district"), ("grootte", "Gemeenten van dezelfde grootte")]
-SELECTION = ("selectie", "Eigen selectie")
+PEER_KINDS = [("regio", N_("De regio")), ("district", N_("Eigen district")),
+              ("grootte", N_("Gemeenten van dezelfde grootte"))]
+SELECTION = ("selectie", N_("Eigen selectie"))
 DEFAULT_X, DEFAULT_Y, DEFAULT_RANKING = "fte_per_100k", "score", "score"
 
 
@@ -40,11 +43,11 @@ def measures_for(viewer: Viewer) -> list[str]:
     return [k for k in COMPARE_MEASURES if viewer.sees_all or not MEASURES[k].count_based]
 
 
-def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=None, maat=None, **_):
+def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=None, maat=None, **_kwargs):
     viewer = context.viewer()
     quarter = data.resolve_quarter(_one(kwartaal))
     if quarter is None:
-        return components.no_data("Vergelijken")
+        return components.no_data(_("Vergelijken"))
     places = data.region()
     by_name = sorted(places.values(), key=lambda p: p.name)
     if viewer.sees_all:
@@ -52,7 +55,7 @@ def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=No
         code = requested if requested in places else None
     else:
         code = viewer.municipality_code
-    kinds = PEER_KINDS + ([SELECTION] if viewer.sees_all else [])
+    kinds = [(k, _(v)) for k, v in PEER_KINDS + ([SELECTION] if viewer.sees_all else [])]
     requested_kind = _one(groep) or "regio"
     # an unknown kind falls back to the region; a known one the viewer may not use goes to the data layer,
     # which refuses it (so the refusal is the server's, not the page's)
@@ -67,22 +70,24 @@ def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=No
 
     controls = [components.quarter_select(data.quarters(), quarter)]
     if viewer.sees_all:
-        controls.append(components.nav_select("gemeente", "Gemeente", [(p.code, p.name) for p in by_name], code,
+        controls.append(components.nav_select("gemeente", _("Gemeente"), [(p.code, p.name) for p in by_name], code,
                                               clearable=True))
-    controls.append(components.nav_select("groep", "Vergelijken met", kinds, kind if kind in dict(kinds) else None))
+    controls.append(components.nav_select("groep", _("Vergelijken met"), kinds,
+                                          kind if kind in dict(kinds) else None))
     if viewer.sees_all:
-        controls += [components.nav_select("selectie", "Eigen selectie (bij 'Eigen selectie')",
+        controls += [components.nav_select("selectie", _("Eigen selectie (bij 'Eigen selectie')"),
                                            [(p.code, p.name) for p in by_name if p.code != code],
                                            [c for c in selection if c != code], multi=True),
-                     components.nav_select("x", "Horizontale as", options, x_measure),
-                     components.nav_select("y", "Verticale as", options, y_measure),
-                     components.nav_select("maat", "Rangorde naar", options, ranking_measure)]
-    uitleg = UITLEG + (UITLEG_COORDINATOR if viewer.sees_all else UITLEG_GEMEENTE)
+                     components.nav_select("x", _("Horizontale as"), options, x_measure),
+                     components.nav_select("y", _("Verticale as"), options, y_measure),
+                     components.nav_select("maat", _("Rangorde naar"), options, ranking_measure)]
+    uitleg = _(UITLEG) + " " + _(UITLEG_COORDINATOR if viewer.sees_all else UITLEG_GEMEENTE)
     own_name = places[code].name if code in places else ""
-    header = components.page_header(f"Vergelijken: {own_name}" if own_name else "Vergelijken", uitleg, controls)
+    header = components.page_header(_("Vergelijken: %(name)s", name=own_name) if own_name else _("Vergelijken"),
+                                    uitleg, controls)
     if code is None:
-        return html.Div([header, html.Div(html.P("Kies een gemeente en klik op Toepassen."), className="empty-state",
-                                          role="status")])
+        return html.Div([header, html.Div(html.P(_("Kies een gemeente en klik op Toepassen.")),
+                                          className="empty-state", role="status")])
     try:
         result = data.comparison(viewer, code, quarter, kind, selection=selection, measures=allowed)
     except data.Forbidden as refused:
@@ -90,15 +95,17 @@ def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=No
     group = result.group
     others = len(group.others(code))
     if others == 0:
-        message = ("Kies ten minste één andere gemeente voor de selectie." if kind == "selectie"
-                   else "Deze vergelijkingsgroep heeft geen andere gemeenten.")
+        message = (_("Kies ten minste één andere gemeente voor de selectie.") if kind == "selectie"
+                   else _("Deze vergelijkingsgroep heeft geen andere gemeenten."))
         return html.Div([header, html.Div(html.P(message), className="empty-state", role="status")])
-    caption = data.caption(quarter, extra=f"Vergelijkingsgroep: {group.name} ({others} andere gemeenten)")
+    caption = data.caption(quarter, extra=_("Vergelijkingsgroep: %(group)s (%(n)s andere gemeenten)",
+                                            group=group.name, n=others))
     stem = components.file_stem(quarter, own_name)
-    intro = html.P(f"{own_name} vergeleken met {group.name} ({others} andere gemeenten).", className="subtitle")
+    intro = html.P(_("%(name)s vergeleken met %(group)s (%(n)s andere gemeenten).", name=own_name, group=group.name,
+                     n=others), className="subtitle")
     notice = None if result.submitted else html.P(
-        f"{own_name} heeft over dit kwartaal (nog) geen geldige aanlevering; de spreiding van de groep staat er "
-        "zonder de gemeente.", className="empty-state", role="status")
+        _("%(name)s heeft over dit kwartaal (nog) geen geldige aanlevering; de spreiding van de groep staat er "
+          "zonder de gemeente.", name=own_name), className="empty-state", role="status")
     cards = [components.chart_card(charts.bands(result.bands, own_name, group.name), caption, stem=stem)]
     if result.rows is not None:
         links = {str(r.label): f"/gemeente/{r.key}" for r in result.rows.itertuples()}

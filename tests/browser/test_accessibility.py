@@ -18,29 +18,69 @@ PAGES = {
 }
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("role", list(PAGES))
-def test_no_serious_or_critical_axe_violations(page_as, live_server, role):
+def test_no_serious_or_critical_axe_violations(page_as, live_server, role, lang):
+    """Every page in both languages; the page says which one it is in (<html lang>, what screen readers read by)."""
     page = page_as(role)
     axe = Axe()
     problems = []
-    for path in PAGES[role]:
-        page.goto(live_server + path)
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(300)
-        for violation in axe.run(page).response["violations"]:
-            if violation["impact"] in ("serious", "critical"):
-                problems.append(f"{path}: {violation['id']} ({violation['impact']}) at "
-                                f"{[n['target'] for n in violation['nodes'][:3]]}")
+    try:
+        for path in PAGES[role]:
+            page.goto(live_server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
+            assert page.evaluate("document.documentElement.lang") == lang, path
+            for violation in axe.run(page).response["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    problems.append(f"{path}: {violation['id']} ({violation['impact']}) at "
+                                    f"{[n['target'] for n in violation['nodes'][:3]]}")
+    finally:
+        page.goto(live_server + "/?lang=nl")  # the choice is stored for the user: the other tests read Dutch
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("path", ["/login", "/wachtwoord-vergeten", "/uitnodiging/verlopen-link"])
-def test_login_page_has_no_serious_axe_violations(chromium, live_server, path):
+def test_login_page_has_no_serious_axe_violations(chromium, live_server, path, lang):
     page = chromium.new_page()
-    page.goto(live_server + path)
+    page.goto(live_server + f"{path}?lang={lang}")
+    assert page.evaluate("document.documentElement.lang") == lang
     violations = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     page.close()
     assert not violations
+
+
+def test_the_language_switch_works_with_the_keyboard_and_keeps_the_view(page_as, live_server):
+    """'English' in the header (in English, with its lang) reloads the same view in English and is remembered;
+    'Nederlands' brings it back."""
+    page = page_as("gemeente")
+    try:
+        page.goto(live_server + "/signalen?kwartaal=2026Q2")
+        page.wait_for_load_state("networkidle")
+        _tab_to(page, "el.tagName === 'A' && el.getAttribute('hreflang') === 'en'")
+        assert page.evaluate("[document.activeElement.textContent, document.activeElement.lang]") == ["English", "en"]
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/signalen\?kwartaal=2026Q2&lang=en$"))
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.lang") == "en"
+        page.get_by_text("NHSV region: reports by type").first.wait_for()
+        assert page.locator("#hoofdnavigatie a[aria-current=page]").inner_text() == "Signals"
+        page.locator(".js-plotly-plot").first.hover()  # the chart's toolbar speaks English too
+        buttons = page.evaluate("[...document.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title'))")
+        assert buttons and set(buttons) == {"Download as PNG"}, buttons
+        page.goto(live_server + "/ontwikkeling")  # no ?lang=: the stored choice
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.lang") == "en"
+        page.get_by_text("Trends in the region").wait_for()
+        _tab_to(page, "el.tagName === 'A' && el.getAttribute('hreflang') === 'nl'")
+        assert page.evaluate("document.activeElement.lang") == "nl"
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/ontwikkeling\?lang=nl$"))
+        page.get_by_text("Ontwikkeling van de regio").wait_for()
+        assert page.evaluate("document.documentElement.lang") == "nl"
+    finally:
+        page.goto(live_server + "/?lang=nl")
 
 
 def _tab_to(page, predicate: str, limit: int = 250) -> None:
@@ -64,6 +104,7 @@ def test_keyboard_only_login_quarter_map_and_download(chromium, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url(lambda u: "/login" not in u)
     page.wait_for_load_state("networkidle")
+    page.locator(".skip-link").wait_for(state="attached")  # drawn by Dash after its scripts have loaded
 
     # the skip link is the first stop and takes focus to the content
     page.keyboard.press("Tab")
