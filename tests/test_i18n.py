@@ -577,7 +577,7 @@ def test_the_language_column_migrates_both_ways(tmp_path):
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
     try:
-        db.upgrade(engine, "0005")
+        db.upgrade(engine, "0006")
         with engine.begin() as conn:
             reference.load_dimensions(conn)
         auth.add_user(engine, "a@example.nl", "coordinator", None, PASSWORD, actor="test")
@@ -589,7 +589,7 @@ def test_the_language_column_migrates_both_ways(tmp_path):
         cfg = db.alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0005")
+            command.downgrade(cfg, "0006")
         with engine.connect() as conn:
             columns = [row[1] for row in conn.execute(text("PRAGMA table_info(app_user)"))]
         assert "language" not in columns and "email" in columns

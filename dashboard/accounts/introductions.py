@@ -20,20 +20,21 @@ from dashboard.accounts.pages import page, require_role
 from dashboard.accounts.quarter_status import block_labels, in_order_elsewhere, region_names
 from dashboard.auth import config
 from dashboard.auth.audit_log import audit
+from dashboard.i18n import N_, _
 from dashboard.viewer import ADMIN, COORDINATOR, MUNICIPALITY
 from etl import schema
 from etl.domain import Quarter
 from nhsv import mail
 
-ASK_LABEL = "Vraag een introductie"
+ASK_LABEL = N_("Vraag een introductie")
 
 
 def ask_link(block_code: str, quarter: str) -> html.A:
     """The link beside a learning-partner count on the gemeente profile (a plain link: /introductie is a Flask page
     with its own form and CSRF token)."""
-    return html.A(ASK_LABEL, href=f"/introductie?blok={block_code}&kwartaal={quarter}", className="peer-ask",
-                  title=f"Vraag de regionale coördinator om een introductie bij een gemeente die {block_code} op orde "
-                        "heeft")
+    return html.A(_(ASK_LABEL), href=f"/introductie?blok={block_code}&kwartaal={quarter}", className="peer-ask",
+                  title=_("Vraag de regionale coördinator om een introductie bij een gemeente die %(block)s op orde "
+                          "heeft", block=block_code))
 
 
 def _request_fields() -> tuple[str, str, str] | None:
