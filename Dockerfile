@@ -10,13 +10,16 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
 WORKDIR /src
+# the dependencies from the lock file (exact versions, checked against their hashes), then the project itself
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --prefix=/install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY nhsv ./nhsv
 COPY etl ./etl
 COPY dashboard ./dashboard
 # the pages' partial plotly.js bundle from the npm registry, checked against its pinned hash (standard library only)
 RUN python -m dashboard.plotly_bundle \
-    && pip install --no-cache-dir --prefix=/install .
+    && pip install --no-cache-dir --prefix=/install --no-deps .
 
 # --- runtime ----------------------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm
