@@ -226,6 +226,11 @@ def key_figures(figures, links: dict[str, str] | None = None) -> html.Div:
     ], className="key-figures", role="list", **{"aria-label": _("Kerncijfers")})
 
 
+def control_group(legend: str, controls: list) -> html.Fieldset:
+    """Filters that belong together, under a visible legend (screen readers announce it with each control)."""
+    return html.Fieldset([html.Legend(legend), *controls], className="control-group")
+
+
 def page_header(title: str, intro: str, controls: list | None = None) -> html.Div:
     form = html.Form([*controls,
                       html.Div(html.Button(_("Toepassen"), type="submit", className="apply"),

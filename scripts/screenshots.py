@@ -16,8 +16,8 @@ from playwright.sync_api import sync_playwright
 
 USERS = {"coordinator": "coordinator@demo.nhsv.nl", "gemeente": "hoorn@demo.nhsv.nl"}
 PASSWORD = "demo-wachtwoord-2026"
-PAGES = ["/", "/gemeente/GM0405", "/vergelijken", "/ontwikkeling", "/signalen", "/aanleveren", "/aanlevering",
-         "/verantwoording"]
+PAGES = ["/", "/gemeente/GM0405", "/vergelijken?gemeente=GM0405", "/ontwikkeling", "/signalen", "/aanleveren",
+         "/aanlevering", "/verantwoording"]
 SIZES = {"desktop": (1280, 720), "mobiel": (390, 844)}
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -54,7 +54,7 @@ def main() -> None:
                     page.goto(args.url + path)
                     page.wait_for_load_state("networkidle")
                     page.wait_for_timeout(800)
-                    name = (path.strip("/").replace("/", "_") or "overzicht")
+                    name = (path.split("?")[0].strip("/").replace("/", "_") or "overzicht")
                     target = out / f"{name}_{role}_{size_name}.png"
                     page.screenshot(path=str(target), full_page=args.full_page)
                     print(target)

@@ -68,19 +68,27 @@ def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=No
     ranking_measure = _one(maat) if _one(maat) in allowed else DEFAULT_RANKING
     options = [(k, MEASURES[k].label) for k in allowed]
 
-    controls = [components.quarter_select(data.quarters(), quarter)]
+    quarter_control = components.quarter_select(data.quarters(), quarter)
+    group_control = components.nav_select("groep", _("Vergelijken met"), kinds, kind if kind in dict(kinds) else None)
     if viewer.sees_all:
-        controls.append(components.nav_select("gemeente", _("Gemeente"), [(p.code, p.name) for p in by_name], code,
-                                              clearable=True))
-    controls.append(components.nav_select("groep", _("Vergelijken met"), kinds,
-                                          kind if kind in dict(kinds) else None))
-    if viewer.sees_all:
-        controls += [components.nav_select("selectie", _("Eigen selectie (bij 'Eigen selectie')"),
-                                           [(p.code, p.name) for p in by_name if p.code != code],
-                                           [c for c in selection if c != code], multi=True),
-                     components.nav_select("x", _("Horizontale as"), options, x_measure),
-                     components.nav_select("y", _("Verticale as"), options, y_measure),
-                     components.nav_select("maat", _("Rangorde naar"), options, ranking_measure)]
+        # three groups of filters, each with a legend, so the long multiple choice does not push the rest apart
+        controls = [
+            components.control_group(_("Kwartaal en gemeente"), [
+                quarter_control,
+                components.nav_select("gemeente", _("Gemeente"), [(p.code, p.name) for p in by_name], code,
+                                      clearable=True)]),
+            components.control_group(_("Vergelijkingsgroep"), [
+                group_control,
+                components.nav_select("selectie", _("Eigen selectie (bij 'Eigen selectie')"),
+                                      [(p.code, p.name) for p in by_name if p.code != code],
+                                      [c for c in selection if c != code], multi=True)]),
+            components.control_group(_("Spreidingsdiagram en rangorde"), [
+                components.nav_select("x", _("Horizontale as"), options, x_measure),
+                components.nav_select("y", _("Verticale as"), options, y_measure),
+                components.nav_select("maat", _("Rangorde naar"), options, ranking_measure)]),
+        ]
+    else:
+        controls = [quarter_control, group_control]
     uitleg = _(UITLEG) + " " + _(UITLEG_COORDINATOR if viewer.sees_all else UITLEG_GEMEENTE)
     own_name = places[code].name if code in places else ""
     header = components.page_header(_("Vergelijken: %(name)s", name=own_name) if own_name else _("Vergelijken"),
