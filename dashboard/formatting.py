@@ -77,11 +77,11 @@ def date(value: dt.date | dt.datetime | None, long: bool = False) -> str:
     return format_date(value, "long" if long else "short", locale=_locale(i18n.language()))
 
 
-def date_time(value: dt.datetime | None) -> str:
-    """A moment as date and time of day (the value's own time zone): '29-11-2026 14:05'."""
+def date_time(value: dt.datetime | None, seconds: bool = False) -> str:
+    """A moment as date and time of day (the value's own time zone): '29-11-2026 14:05' (or '14:05:09')."""
     if value is None:
         return ""
-    return f"{date(value)} {value:%H:%M}"
+    return f"{date(value)} {value:%H:%M:%S}" if seconds else f"{date(value)} {value:%H:%M}"
 
 
 def quarter_label(code: str) -> str:

@@ -11,7 +11,9 @@ The language of a request, in this order:
 3. someone not logged in (the login page, error pages): the `lang` of the page they are sent on to (`next`), else
    the browser's Accept-Language between nl and en, else Dutch.
 Outside a request (the command line, the quarterly packs, worker threads) the language is Dutch. `force_language`
-sets it for a block of code: the quarterly packs are built in Dutch whatever the request's language.
+sets it for a block of code: the quarterly packs are built in Dutch whatever the request's language, each mail in
+its recipient's language (dashboard.accounts.mails), and the pages of a login waiting for its second factor in the
+language of the user it is for (dashboard.auth.second_factor).
 
 The English .po is read and compiled in memory at the first use in a process (a few tens of milliseconds), so the
 .po is the one source: there is no compiled .mo to build, ship or let go stale. Without the .po the interface
@@ -101,13 +103,21 @@ def _user_language() -> tuple[bool, str | None]:
     return False, None
 
 
+def asked() -> str | None:
+    """The language this request asks for by itself: `?lang=`, or the `lang` a form carries (the login form
+    carries the language it was shown in); None when it asks for none."""
+    request = flask.request
+    chosen = _valid(request.args.get("lang"))
+    if chosen is None and request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        chosen = _valid(request.form.get("lang"))
+    return chosen
+
+
 def _select() -> str:
     request = flask.request
-    asked = _valid(request.args.get("lang"))
-    if asked is None and request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        asked = _valid(request.form.get("lang"))  # the login form carries the language it was shown in
-    if asked:
-        return asked
+    chosen = asked()
+    if chosen:
+        return chosen
     logged_in, stored = _user_language()
     if logged_in:
         return stored or DEFAULT
@@ -230,19 +240,26 @@ def _template_context() -> dict:
     return {"html_lang": html_lang(), "language_links": links}
 
 
+def install_gettext(env) -> None:
+    """`_`, `gettext` and `ngettext` in a Jinja environment (the Flask pages', the mails'), speaking the language
+    of the moment: the request's, or the one `force_language` sets."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(
+        lambda text: translations(language()).gettext(text),
+        lambda singular, plural, n: translations(language()).ngettext(singular, plural, n),
+        newstyle=True)
+
+
 def init_app(server: flask.Flask) -> None:
     """The language on the Flask server: storing `?lang=`, gettext in the Jinja templates, `<html lang>` and the
     language switch there. Call after the login is set up (its guard runs first)."""
     server.before_request(_remember_choice)
-    server.jinja_env.add_extension("jinja2.ext.i18n")
-    server.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda text: translations(language()).gettext(text),
-        lambda singular, plural, n: translations(language()).ngettext(singular, plural, n),
-        newstyle=True)
+    install_gettext(server.jinja_env)
     server.context_processor(_template_context)
     for lang in LANGUAGES:
         translations(lang)  # read once at start, not on a user's first request
 
 
-__all__ = ["DEFAULT", "LANGUAGES", "N_", "NAMES", "SOURCE", "force_language", "gettext", "html_lang", "in_dutch",
-           "init_app", "language", "ngettext", "other_languages", "switch_url", "translations"]
+__all__ = ["DEFAULT", "LANGUAGES", "N_", "NAMES", "SOURCE", "asked", "force_language", "gettext", "html_lang",
+           "in_dutch", "init_app", "install_gettext", "language", "ngettext", "other_languages", "switch_url",
+           "translations"]

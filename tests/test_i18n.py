@@ -580,7 +580,9 @@ def test_the_language_column_migrates_both_ways(tmp_path):
         db.upgrade(engine, "0006")
         with engine.begin() as conn:
             reference.load_dimensions(conn)
-        auth.add_user(engine, "a@example.nl", "coordinator", None, PASSWORD, actor="test")
+            # a user as 0006 stores one (the app's own functions read the language column, which 0006 lacks)
+            conn.execute(text("INSERT INTO app_user (email, role, active, password_hash, session_version, created_at) "
+                              "VALUES ('a@example.nl', 'coordinator', 1, 'x', 1, CURRENT_TIMESTAMP)"))
         db.upgrade(engine)
         assert db.schema_revision(engine) == "0007"
         assert _stored(engine, "a@example.nl") is None

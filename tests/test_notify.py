@@ -8,7 +8,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from dashboard import auth
 from dashboard.accounts import notify, quarter_status
@@ -166,7 +166,7 @@ def test_dry_run_and_a_given_quarter_send_nothing(quarter, smtp, monkeypatch):
 def test_deadline_is_a_setting(monkeypatch):
     monkeypatch.setenv("NHSV_DEADLINE_DAYS", "45")
     assert quarter_status.deadline(Q3).isoformat() == "2026-11-14"
-    assert notify.dutch_date(quarter_status.deadline(Q3)) == "14 november 2026"
+    assert notify.long_date(quarter_status.deadline(Q3)) == "14 november 2026"
 
 
 # --- Vraag een introductie -------------------------------------------------------------------------------------
@@ -241,3 +241,55 @@ def test_introduction_requests_survive_a_role_change(partners):
     auth.change_access(partners, HOORN, "gemeente", "GM0448", actor="test")
     with partners.connect() as conn:
         assert conn.execute(select(schema.introduction_request.c.municipality_code)).scalar_one() == "GM0405"
+
+
+# --- in the recipient's language -------------------------------------------------------------------------------
+
+
+def set_language(engine, email: str, language: str | None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(schema.user).where(schema.user.c.email == email).values(language=language))
+
+
+def test_the_quarter_mails_speak_each_recipients_language(quarter, smtp, monkeypatch):
+    set_language(quarter, HOORN, "en")
+    set_language(quarter, COORD, "en")
+    monkeypatch.setenv("NHSV_TODAY", "2026-10-25")
+    assert run_notify().exit_code == 0
+    english = {m["Subject"]: m for m in smtp.to(HOORN)}
+    assert set(english) == {"You can now submit for Q3 2026", "Reminder: submit Q3 2026 by 30 October 2026"}
+    reminder = text_of(english["Reminder: submit Q3 2026 by 30 October 2026"])
+    assert reminder.startswith("Hello,") and "has not yet received a submission from Hoorn for Q3 2026" in reminder
+    assert "The deadline is 30 October 2026 (in 5 days)." in reminder and "Switch it off under My account" in reminder
+    assert "Goedendag" not in reminder and "e kwartaal" not in reminder and "oktober" not in reminder
+    # a gemeente user of the same gemeente without a choice: Dutch
+    assert kinds(smtp, HOORN_NO_MISSING) == ["herinnering", "kwartaal_open"]
+    assert "30 oktober 2026" in text_of(smtp.to(HOORN_NO_MISSING)[0])
+    [rejected] = [m for m in smtp.to(ZAANSTAD) if "afgewezen" in m["Subject"]]  # Zaanstad's user: Dutch
+    assert "Bouwstenen!C7" in text_of(rejected) and "Goedendag" in text_of(rejected)
+
+    smtp.clear()
+    monkeypatch.setenv("NHSV_TODAY", "2026-11-15")
+    assert run_notify().exit_code == 0
+    [missing] = smtp.to(HOORN)
+    assert missing["Subject"] == "The submission for Q3 2026 is missing"
+    [digest] = smtp.to(COORD)
+    assert digest["Subject"] == "Overview of submissions Q3 2026"
+    body = text_of(digest)
+    assert "The deadline for Q3 2026 was 30 October 2026. Of the 32 municipalities, 1 has a valid submission." in body
+    assert "Missing (" in body and "Hoorn (http://monitor.test/gemeente/GM0405?kwartaal=2026Q3)" in body
+    assert "Rejected, still without a valid submission (1):" in body and "Regressions per building block:" in body
+    assert '<html lang="en">' in digest.get_body(("html",)).get_content()
+
+
+def test_an_english_coordinator_gets_the_introduction_request_in_english(make_app, partners, smtp):
+    set_language(partners, COORD, "en")
+    app = make_app(NHSV_MFA="optional")
+    hoorn = app.server.test_client()
+    login(hoorn, HOORN)
+    form(hoorn, "/introductie", {"blok": "LA6", "kwartaal": "2026Q3"}, page="/introductie?blok=LA6&kwartaal=2026Q3")
+    [request] = smtp.wait_for(COORD)
+    assert request["Subject"] == "Request for an introduction: Hoorn, LA6"
+    body = text_of(request)
+    assert f"{HOORN} (Hoorn) asks for an introduction" in body and "(Q3 2026)" in body
+    assert "In place in the region: Den Helder, Texel." in body and "Goedendag" not in body

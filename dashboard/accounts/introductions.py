@@ -5,7 +5,8 @@ The profile shows a gemeente user only how many comparable gemeenten have the bl
 link next to that count opens /introductie, which records the request and mails the coordinators the requester,
 the block and the names of the region's gemeenten that have it in order. The gemeente user's own pages and mails
 never carry those names: the answer is the same whoever has the block, and the coordinators reply outside the
-monitor. Coordinators and admins see the requests on /beheer/introducties and mark them handled.
+monitor. Coordinators and admins see the requests on /beheer/introducties and mark them handled. The mail to a
+coordinator is in that coordinator's language.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from flask import redirect, request
 from flask_login import current_user
 from sqlalchemy import insert, select, update
 
+from dashboard import formatting
 from dashboard.accounts import mails
 from dashboard.accounts.pages import page, require_role
 from dashboard.accounts.quarter_status import block_labels, in_order_elsewhere, region_names
 from dashboard.auth import config
 from dashboard.auth.audit_log import audit
-from dashboard.i18n import N_, _
+from dashboard.i18n import N_, _, gettext
 from dashboard.viewer import ADMIN, COORDINATOR, MUNICIPALITY
 from etl import schema
 from etl.domain import Quarter
@@ -54,9 +56,9 @@ def ask():
         return refused
     fields = _request_fields()
     if fields is None:
-        return page("introduction.html", 400, error="Deze bouwsteen of dit kwartaal bestaat niet.")
+        return page("introduction.html", 400, error=gettext("Deze bouwsteen of dit kwartaal bestaat niet."))
     block, quarter, label = fields
-    context = {"block": block, "label": label, "quarter": quarter, "quarter_label": Quarter.parse(quarter).label,
+    context = {"block": block, "label": label, "quarter": quarter, "quarter_label": formatting.quarter_label(quarter),
                "back": f"/gemeente/{current_user.municipality_code}?kwartaal={quarter}"}
     if request.method == "GET":
         return page("introduction.html", **context)
@@ -80,16 +82,17 @@ def _mail_coordinators(engine, email: str, code: str, block: str, label: str, qu
     u, o = schema.user, schema.mail_opt_out
     with engine.connect() as conn:
         off = select(o.c.user_id).where(o.c.kind == "introductie")
-        to = list(conn.execute(select(u.c.email).where(u.c.role == COORDINATOR, u.c.active.is_(True),
-                                                       u.c.id.not_in(off))).scalars())
+        to = conn.execute(select(u.c.email, u.c.language).where(u.c.role == COORDINATOR, u.c.active.is_(True),
+                                                                u.c.id.not_in(off))).all()
     names = region_names(engine)
     having = in_order_elsewhere(engine, quarter, block, code)
-    for address in to:
+    for address, language in to:
+        with mails.in_language(language):
+            quarter_label = formatting.quarter_label(quarter)
         mails.send_or_log(mails.compose(
-            "introductie", address, f"Verzoek om een introductie: {names.get(code, code)}, {block}",
-            requester=email, gemeente=names.get(code, code), block=block, label=label,
-            quarter_label=Quarter.parse(quarter).label, having=having,
-            link=mail.link("/beheer/introducties")), "introduction request")
+            "introductie", address, N_("Verzoek om een introductie: %(gemeente)s, %(block)s"), language=language,
+            requester=email, gemeente=names.get(code, code), block=block, label=label, quarter_label=quarter_label,
+            having=having, link=mail.link("/beheer/introducties")), "introduction request")
 
 
 def overview():

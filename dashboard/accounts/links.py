@@ -8,6 +8,9 @@
   bypasses it.
 - /uitnodiging/<token>: the invited user chooses a password (72 hours, once); where the second factor is
   required, enrolment follows at once.
+
+The mails are in the recipient's language (`mails.compose`); the link of an English mail carries `?lang=en`, so
+that its page, and the login after it, speak English too (Dutch, the default, needs nothing).
 """
 
 from __future__ import annotations
@@ -22,24 +25,34 @@ from dashboard.accounts import mails
 from dashboard.auth import config, throttle, tokens, totp, users
 from dashboard.auth.audit_log import audit
 from dashboard.auth.views import PENDING
+from dashboard.i18n import DEFAULT, LANGUAGES, N_, gettext
 from dashboard.viewer import ROLE_LABELS
 
-FORGOT_ANSWER = ("Als dit e-mailadres bij een account van de NHSV-monitor hoort, is er nu een mail onderweg met een "
-                 "link om een nieuw wachtwoord te kiezen. De link is 30 minuten geldig. Geen mail ontvangen? Kijk ook "
-                 "bij de ongewenste mail, of vraag de functioneel beheerder van NHSV.")
+FORGOT_ANSWER = N_("Als dit e-mailadres bij een account van de NHSV-monitor hoort, is er nu een mail onderweg met "
+                   "een link om een nieuw wachtwoord te kiezen. De link is 30 minuten geldig. Geen mail ontvangen? "
+                   "Kijk ook bij de ongewenste mail, of vraag de functioneel beheerder van NHSV.")
 RESET_PURPOSE_ACCOUNT, RESET_PURPOSE_ADDRESS = "reset-account", "reset-address"
 RESETS_PER_ACCOUNT = 3  # mails per e-mail address before the next must wait (1 s, 2 s, … as for logins)
 
 
-def reset_mail(email: str, path: str, second_factor: bool) -> mails.mail.Mail:
-    return mails.compose("wachtwoord_herstellen", email, "Nieuw wachtwoord voor de NHSV-monitor", email=email,
-                         link=mails.mail.link(path), minutes=int(tokens.LIFETIMES[tokens.RESET].total_seconds() // 60),
-                         second_factor=second_factor)
+def _link(path: str, language: str | None) -> str:
+    """The link in a mail: its page opens in the mail's language."""
+    lang = mails.language_of(language)
+    return mails.mail.link(path if lang == DEFAULT else f"{path}?lang={lang}")
 
 
-def invitation_mail(email: str, role: str, path: str) -> mails.mail.Mail:
-    return mails.compose("uitnodiging", email, "Uw account voor de NHSV-monitor", email=email,
-                         role_label=ROLE_LABELS.get(role, role), link=mails.mail.link(path),
+def reset_mail(email: str, path: str, second_factor: bool, language: str | None) -> mails.mail.Mail:
+    return mails.compose("wachtwoord_herstellen", email, N_("Nieuw wachtwoord voor de NHSV-monitor"),
+                         language=language, email=email, link=_link(path, language),
+                         minutes=int(tokens.LIFETIMES[tokens.RESET].total_seconds() // 60), second_factor=second_factor)
+
+
+def invitation_mail(email: str, role: str, path: str, language: str | None = None) -> mails.mail.Mail:
+    """The invitation, in the language the administrator chose for the new user (Dutch when none)."""
+    with mails.in_language(language):
+        role_label = gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+    return mails.compose("uitnodiging", email, N_("Uw account voor de NHSV-monitor"), language=language,
+                         email=email, role_label=role_label, link=_link(path, language),
                          hours=int(tokens.LIFETIMES[tokens.INVITATION].total_seconds() // 3600),
                          mfa_required=totp.mode() == totp.REQUIRED)
 
@@ -63,24 +76,24 @@ def forgot():
         started = users.start_password_reset(cfg.engine, email, actor=None)
         if started is not None:
             user = totp.user_row(cfg.engine, started[0])
-            _send_later(reset_mail(user.email, started[1], totp.enrolled(user)), "password reset")
+            _send_later(reset_mail(user.email, started[1], totp.enrolled(user), user.language), "password reset")
             sent = True
     audit("password_reset_requested", {"email_hmac": account, "verstuurd": sent, "afgeremd": not allowed},
           actor=None)
-    return render_template("forgot.html", notice=FORGOT_ANSWER)
+    return render_template("forgot.html", notice=gettext(FORGOT_ANSWER))
 
 
 def _password_form(purpose: str, token: str):
     row = tokens.find(config.current().engine, token, purpose)
     if row is None:
         return flask.make_response(render_template("link_invalid.html", purpose=purpose), 410)
-    title = "Kies uw wachtwoord" if purpose == tokens.INVITATION else "Kies een nieuw wachtwoord"
+    title = gettext("Kies uw wachtwoord") if purpose == tokens.INVITATION else gettext("Kies een nieuw wachtwoord")
     if request.method == "GET":
         return render_template("set_password.html", title=title, email=row.email)
     first, second = request.form.get("password", ""), request.form.get("password2", "")
     if first != second:
         return flask.make_response(render_template("set_password.html", title=title, email=row.email,
-                                                   error="De twee wachtwoorden zijn niet gelijk."), 400)
+                                                   error=gettext("De twee wachtwoorden zijn niet gelijk.")), 400)
     event = "invitation_accepted" if purpose == tokens.INVITATION else "password_reset"
     try:
         users.set_password_by_link(config.current().engine, row.token_id, row.id, first, event)
@@ -88,13 +101,16 @@ def _password_form(purpose: str, token: str):
         return flask.make_response(render_template("set_password.html", title=title, email=row.email,
                                                    error=str(refused)), 400)
     session.clear()
+    # the language the link opened in (an English mail's ?lang=en) carries on to the login, as a choice made there
+    lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else None
     if purpose == tokens.INVITATION and totp.mode() == totp.REQUIRED:
         user = totp.user_row(config.current().engine, row.id)
         if not totp.enrolled(user):
             # the link proved the mailbox and the password is new: enrolment follows at once, as after a login
-            session[PENDING] = {"uid": row.id, "at": int(time.time()), "next": "/", "step": "enrol"}
+            session[PENDING] = {"uid": row.id, "at": int(time.time()), "next": "/", "step": "enrol", "lang": lang}
             return redirect("/login/tweede-factor", 302)
-    return redirect("/login?ingesteld=1" if purpose == tokens.INVITATION else "/login?hersteld=1", 302)
+    target = "/login?ingesteld=1" if purpose == tokens.INVITATION else "/login?hersteld=1"
+    return redirect(f"{target}&lang={lang}" if lang else target, 302)
 
 
 def reset_page(token: str):

@@ -15,6 +15,9 @@ Each mail goes to an active user who has not switched its kind off (Mijn account
 user and file: a row in `notification` is claimed (a unique key) before the mail is sent and given back when
 sending fails, so a second run, or two runs at once, send nothing twice, and a failed mail is tried again on the
 next run. A gemeente's mail holds only its own gemeente's data.
+
+Each mail is in its recipient's language (app_user.language, Dutch when none): the quarter and the deadline are
+written out in it, as are the subject and the text; what the region wrote itself (findings, block labels) stays.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy import exc as sa_exc
 
+from dashboard import formatting
 from dashboard.accounts import mails, preferences
 from dashboard.accounts.quarter_status import QuarterStatus, deadline, status_of
 from dashboard.auth.config import utcnow
+from dashboard.i18n import N_
 from dashboard.viewer import COORDINATOR, MUNICIPALITY
 from etl import schema
 from etl.domain import Quarter, last_completed_quarter, today
@@ -36,12 +41,10 @@ from nhsv import mail, settings
 
 log = logging.getLogger("dashboard.accounts")
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
 
-
-def dutch_date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+def long_date(day: dt.date) -> str:
+    """The deadline as the mails write it, in the language of the moment: '30 oktober 2026', '30 October 2026'."""
+    return formatting.date(day, long=True)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def _recipients(engine: Engine, role: str) -> list:
     """Active users of a role with the kinds they switched off."""
     u, o = schema.user, schema.mail_opt_out
     with engine.connect() as conn:
-        users = conn.execute(select(u.c.id, u.c.email, u.c.municipality_code)
+        users = conn.execute(select(u.c.id, u.c.email, u.c.municipality_code, u.c.language)
                              .where(u.c.role == role, u.c.active.is_(True)).order_by(u.c.email)).all()
         off: dict[int, set[str]] = {}
         for row in conn.execute(select(o.c.user_id, o.c.kind)):
@@ -76,11 +79,13 @@ def _recipients(engine: Engine, role: str) -> list:
 
 
 def _municipality_mails(status: QuarterStatus, code: str, day: dt.date, due: dt.date) -> list[tuple[str, str, dict]]:
-    """(kind, ref, context) of the mails due to the users of gemeente `code` today."""
+    """(kind, ref, context) of the mails due to the users of gemeente `code` today, the quarter and the deadline
+    written in the language of the moment."""
     q = status.quarter
     if code in status.active:
         return []
-    base = {"gemeente": status.names[code], "quarter_label": q.label, "deadline": dutch_date(due),
+    base = {"gemeente": status.names[code], "quarter_label": formatting.quarter_label(q.code),
+            "deadline": long_date(due),
             "link": mail.link(f"/aanleveren?kwartaal={q.code}")}
     due_mails = []
     if q.end < day <= due:
@@ -95,12 +100,12 @@ def _municipality_mails(status: QuarterStatus, code: str, day: dt.date, due: dt.
     return due_mails
 
 
-SUBJECTS = {
-    "kwartaal_open": "Aanleveren voor het {quarter_label} kan nu",
-    "herinnering": "Herinnering: aanleveren {quarter_label} uiterlijk {deadline}",
-    "ontbreekt": "De aanlevering over het {quarter_label} ontbreekt",
-    "afgewezen": "Uw aanlevering over het {quarter_label} is afgewezen",
-    "overzicht": "Overzicht aanleveringen {quarter_label}",
+SUBJECTS = {  # filled from the mail's context by mails.compose, in the recipient's language
+    "kwartaal_open": N_("Aanleveren voor het %(quarter_label)s kan nu"),
+    "herinnering": N_("Herinnering: aanleveren %(quarter_label)s uiterlijk %(deadline)s"),
+    "ontbreekt": N_("De aanlevering over het %(quarter_label)s ontbreekt"),
+    "afgewezen": N_("Uw aanlevering over het %(quarter_label)s is afgewezen"),
+    "overzicht": N_("Overzicht aanleveringen %(quarter_label)s"),
 }
 
 
@@ -111,7 +116,7 @@ def _digest_context(status: QuarterStatus, due: dt.date) -> dict:
         return mail.link(f"/gemeente/{code}?kwartaal={q.code}")
 
     return {
-        "quarter_label": q.label, "deadline": dutch_date(due), "total": len(names),
+        "quarter_label": formatting.quarter_label(q.code), "deadline": long_date(due), "total": len(names),
         "submitted": len(status.active & set(names)),
         "link": mail.link(f"/aanlevering?kwartaal={q.code}"),
         "missing": [(names[c], profile(c)) for c in status.missing if c not in status.rejected],
@@ -135,19 +140,25 @@ def plan(engine: Engine, day: dt.date | None = None, quarter: Quarter | None = N
     for user, off in _recipients(engine, MUNICIPALITY):
         if user.municipality_code not in status.names:
             continue
-        for kind, ref, context in _municipality_mails(status, user.municipality_code, day, due):
+        with mails.in_language(user.language):
+            due_mails = _municipality_mails(status, user.municipality_code, day, due)
+        for kind, ref, context in due_mails:
             if kind in off or kind not in preferences.kinds_for(MUNICIPALITY):
                 continue
-            subject = SUBJECTS[kind].format(**context)
             planned.append(Planned(kind, quarter.code, user.id, user.email, ref,
-                                   mails.compose(kind, user.email, subject, **context)))
+                                   mails.compose(kind, user.email, SUBJECTS[kind], language=user.language,
+                                                 **context)))
     if day > due:
-        context = _digest_context(status, due)
-        subject = SUBJECTS["overzicht"].format(**context)
+        digests: dict[str, dict] = {}  # one context per language
         for user, off in _recipients(engine, COORDINATOR):
             if "overzicht" not in off:
+                language = mails.language_of(user.language)
+                if language not in digests:
+                    with mails.in_language(language):
+                        digests[language] = _digest_context(status, due)
                 planned.append(Planned("overzicht", quarter.code, user.id, user.email, "",
-                                       mails.compose("overzicht", user.email, subject, **context)))
+                                       mails.compose("overzicht", user.email, SUBJECTS["overzicht"],
+                                                     language=language, **digests[language])))
     return planned, due
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from dashboard.i18n import N_
 from dashboard.viewer import COORDINATOR, MUNICIPALITY
 from etl import schema
 
-# kind -> (who can get it, the label on Mijn account)
+# kind -> (who can get it, the label on Mijn account: translated where it is shown)
 KINDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "kwartaal_open": ((MUNICIPALITY,), "Het kwartaal is afgesloten: de aanlevering kan beginnen"),
-    "herinnering": ((MUNICIPALITY,), "Herinnering als de uiterste datum nadert en er nog niets is aangeleverd"),
-    "afgewezen": ((MUNICIPALITY,), "Een aanlevering van uw gemeente is afgewezen (met de bevindingen)"),
-    "ontbreekt": ((MUNICIPALITY,), "De aanlevering van uw gemeente ontbreekt na de uiterste datum"),
-    "overzicht": ((COORDINATOR,), "Overzicht na de uiterste datum: ontbrekend, afgewezen, terugval, waarschuwingen"),
-    "introductie": ((COORDINATOR,), "Een gemeente vraagt om een introductie bij een andere gemeente"),
+    "kwartaal_open": ((MUNICIPALITY,), N_("Het kwartaal is afgesloten: de aanlevering kan beginnen")),
+    "herinnering": ((MUNICIPALITY,), N_("Herinnering als de uiterste datum nadert en er nog niets is aangeleverd")),
+    "afgewezen": ((MUNICIPALITY,), N_("Een aanlevering van uw gemeente is afgewezen (met de bevindingen)")),
+    "ontbreekt": ((MUNICIPALITY,), N_("De aanlevering van uw gemeente ontbreekt na de uiterste datum")),
+    "overzicht": ((COORDINATOR,), N_("Overzicht na de uiterste datum: ontbrekend, afgewezen, terugval, "
+                                     "waarschuwingen")),
+    "introductie": ((COORDINATOR,), N_("Een gemeente vraagt om een introductie bij een andere gemeente")),
 }
 
 

@@ -20,6 +20,8 @@ import re
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from dashboard.i18n import gettext
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 MIN_GUESSES_LOG10 = 10
@@ -43,7 +45,8 @@ MONITOR_NAMES = ("nhsv", "monitor", "noordhollandsamenveilig", "noord-holland sa
 
 
 class PasswordRefused(ValueError):
-    """The password does not meet the policy; the message (Dutch) says why."""
+    """The password does not meet the policy; the message says why, in the language of the request (Dutch on the
+    command line)."""
 
 
 @functools.cache
@@ -70,38 +73,43 @@ def personal_words(email: str | None = None, municipality_name: str | None = Non
 
 def check(password: str | None, email: str | None = None, municipality_name: str | None = None,
           region_names: tuple[str, ...] = ()) -> None:
-    """Raise PasswordRefused (Dutch) when `password` breaks the policy."""
+    """Raise PasswordRefused when `password` breaks the policy."""
     if password is None or len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordRefused(f"Het wachtwoord moet ten minste {MIN_PASSWORD_LENGTH} tekens lang zijn.")
+        raise PasswordRefused(gettext("Het wachtwoord moet ten minste %(min)s tekens lang zijn.",
+                                      min=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordRefused(f"Het wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens lang zijn.")
+        raise PasswordRefused(gettext("Het wachtwoord mag hoogstens %(max)s tekens lang zijn.",
+                                      max=MAX_PASSWORD_LENGTH))
     if password.strip() == "":
-        raise PasswordRefused("Het wachtwoord mag niet alleen uit spaties bestaan.")
+        raise PasswordRefused(gettext("Het wachtwoord mag niet alleen uit spaties bestaan."))
     lowered = password.lower()
     if lowered in _common() or _core(password) in _common():
-        raise PasswordRefused("Dit wachtwoord staat op een lijst van veelgebruikte of uitgelekte wachtwoorden. "
-                              "Kies een ander, bijvoorbeeld een zin van een paar woorden.")
+        raise PasswordRefused(gettext("Dit wachtwoord staat op een lijst van veelgebruikte of uitgelekte "
+                                      "wachtwoorden. Kies een ander, bijvoorbeeld een zin van een paar woorden."))
     own = personal_words(email, municipality_name)
     obvious = set(DUTCH_WORDS) | set(own) | {n.lower() for n in region_names}
     if _core(password) in obvious or re.sub(r"[\W\d_]+", "", lowered) in obvious:
-        raise PasswordRefused("Dit wachtwoord ligt te veel voor de hand (een woord als 'wachtwoord' of 'welkom', de "
-                              "naam van de monitor, van een gemeente of uw e-mailadres). Kies een ander.")
+        raise PasswordRefused(gettext("Dit wachtwoord ligt te veel voor de hand (een woord als 'wachtwoord' of "
+                                      "'welkom', de naam van de monitor, van een gemeente of uw e-mailadres). Kies "
+                                      "een ander."))
     rest = lowered
     for word in sorted({*own, *MONITOR_NAMES}, key=len, reverse=True):
         rest = rest.replace(word, "")
     if len(rest) < MIN_PASSWORD_LENGTH:
         # 'Hoorn2026hoorn!': without the gemeente's name too little is left for zxcvbn to weigh it right
-        raise PasswordRefused("Dit wachtwoord bestaat vooral uit de naam van de monitor, van uw gemeente of uit uw "
-                              f"e-mailadres: zonder die woorden moeten er nog {MIN_PASSWORD_LENGTH} tekens over zijn.")
+        raise PasswordRefused(gettext("Dit wachtwoord bestaat vooral uit de naam van de monitor, van uw gemeente of "
+                                      "uit uw e-mailadres: zonder die woorden moeten er nog %(min)s tekens over "
+                                      "zijn.", min=MIN_PASSWORD_LENGTH))
     inputs = [*DUTCH_WORDS, *own, *(n.lower() for n in region_names)]
     result = zxcvbn(password[:ESTIMATE_CHARACTERS], user_inputs=inputs, max_length=ESTIMATE_CHARACTERS)
     if result["guesses_log10"] < MIN_GUESSES_LOG10:
         if any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
-            reason = ("het bevat een woord dat voor de hand ligt (zoals 'wachtwoord', 'welkom', de naam van de "
-                      "monitor, van een gemeente of uit uw e-mailadres)")
+            reason = gettext("het bevat een woord dat voor de hand ligt (zoals 'wachtwoord', 'welkom', de naam van "
+                             "de monitor, van een gemeente of uit uw e-mailadres)")
         elif any(m.get("dictionary_name") == "passwords" for m in result["sequence"]):
-            reason = "het lijkt op een veelgebruikt of uitgelekt wachtwoord"
+            reason = gettext("het lijkt op een veelgebruikt of uitgelekt wachtwoord")
         else:
-            reason = "het volgt een patroon dat snel te raden is (herhalingen, reeksen, jaartallen)"
-        raise PasswordRefused(f"Dit wachtwoord is te gemakkelijk te raden: {reason}. Kies een langer wachtwoord, "
-                              "bijvoorbeeld een zin van een paar woorden die niet bij elkaar horen.")
+            reason = gettext("het volgt een patroon dat snel te raden is (herhalingen, reeksen, jaartallen)")
+        raise PasswordRefused(gettext("Dit wachtwoord is te gemakkelijk te raden: %(reason)s. Kies een langer "
+                                      "wachtwoord, bijvoorbeeld een zin van een paar woorden die niet bij elkaar "
+                                      "horen.", reason=reason))

@@ -4,6 +4,9 @@ the second factor is required and not yet set up (/login/tweede-factor).
 Both pages work only for a pending login (a right password less than five minutes ago, in this browser). Every
 code checked is counted per user first (`throttle`), so that a million codes cannot be tried; the pending login
 carries no session, so nothing of the monitor is reachable before the second factor is right.
+
+The user is known here though not logged in: the pages speak the language chosen on the login page or on these
+pages (`?lang=`), which the login then stores, else the user's stored choice, else what the browser asks for.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import time
 import flask
 from flask import redirect, render_template, request, session
 
+from dashboard import i18n
 from dashboard.auth import config, throttle, totp
 from dashboard.auth.audit_log import audit
 from dashboard.auth.views import PENDING, finish_login
+from dashboard.i18n import N_, gettext, ngettext
 
 PENDING_MAX_SECONDS = 5 * 60
 CODE_PURPOSE = "mfa"
-WRONG_CODE = "De code is onjuist of al gebruikt. Probeer de volgende code uit de app, of een herstelcode."
+WRONG_CODE = N_("De code is onjuist of al gebruikt. Probeer de volgende code uit de app, of een herstelcode.")
 
 
 def pending(step: str):
@@ -36,6 +41,17 @@ def pending(step: str):
     return user
 
 
+def _language(user) -> str:
+    """The language of the pending login's pages (see the module's description); one asked for here is kept
+    with the pending login."""
+    data = session[PENDING]
+    chosen = i18n.asked()
+    if chosen and chosen != data.get("lang"):
+        session[PENDING] = {**data, "lang": chosen}
+    stored = user.language if user.language in i18n.LANGUAGES else None
+    return chosen or data.get("lang") or stored or i18n.language()
+
+
 def _start_again():
     session.pop(PENDING, None)
     return redirect("/login?verlopen=1", 302)
@@ -47,10 +63,17 @@ def _next() -> str:
     return safe_next((session.get(PENDING) or {}).get("next"))
 
 
+def wait_message(seconds: int) -> str:
+    """Too many wrong codes: how long to wait (also on Mijn account)."""
+    if seconds < 120:
+        return ngettext("Te veel onjuiste codes. Probeer het over %(num)s seconde opnieuw.",
+                        "Te veel onjuiste codes. Probeer het over %(num)s seconden opnieuw.", seconds)
+    return gettext("Te veel onjuiste codes. Probeer het over %(minutes)s minuten opnieuw.",
+                   minutes=math.ceil(seconds / 60))
+
+
 def _wait_response(template: str, seconds: int, **context):
-    when = f"{seconds} seconden" if seconds < 120 else f"{math.ceil(seconds / 60)} minuten"
-    response = flask.make_response(render_template(
-        template, error=f"Te veel onjuiste codes. Probeer het over {when} opnieuw.", **context), 429)
+    response = flask.make_response(render_template(template, error=wait_message(seconds), **context), 429)
     response.headers["Retry-After"] = str(seconds)
     return response
 
@@ -68,6 +91,11 @@ def code_page():
     user = pending("code")
     if user is None:
         return _start_again()
+    with i18n.force_language(_language(user)):
+        return _code_step(user)
+
+
+def _code_step(user):
     if request.method == "GET":
         return render_template("login_code.html")
     code = request.form.get("code", "")[:40]
@@ -81,7 +109,7 @@ def code_page():
         accepted, how = totp.check_code(engine, user, code), "app"
     if not accepted:
         audit("mfa_failed", {"email": user.email, "soort": how}, actor=user.email)
-        return flask.make_response(render_template("login_code.html", error=WRONG_CODE), 401)
+        return flask.make_response(render_template("login_code.html", error=gettext(WRONG_CODE)), 401)
     throttle.forget(engine, CODE_PURPOSE, str(user.id))
     if how == "herstelcode":
         audit("recovery_code_used", {"email": user.email, "over": totp.recovery_codes_left(engine, user.id)},
@@ -99,6 +127,11 @@ def enrol_page():
     user = pending("enrol")
     if user is None:
         return _start_again()
+    with i18n.force_language(_language(user)):
+        return _enrol_step(user)
+
+
+def _enrol_step(user):
     engine = config.current().engine
     if totp.enrolled(user):  # enrolled in another browser meanwhile: ask for a code instead
         session[PENDING] = {**session[PENDING], "step": "code"}
@@ -113,8 +146,9 @@ def enrol_page():
     if codes is None:
         audit("mfa_failed", {"email": user.email, "soort": "instellen"}, actor=user.email)
         return flask.make_response(render_template(
-            "mfa_enrol.html", error="De code klopt niet. Controleer of de tijd van uw telefoon goed staat en probeer "
-            "de nieuwe code.", **context, **enrolment_context(engine, user)), 400)
+            "mfa_enrol.html", error=gettext("De code klopt niet. Controleer of de tijd van uw telefoon goed staat en "
+                                            "probeer de nieuwe code."), **context, **enrolment_context(engine, user)),
+            400)
     throttle.forget(engine, CODE_PURPOSE, str(user.id))
     audit("mfa_enrolled", {"email": user.email}, actor=user.email)
     target = _next()

@@ -3,7 +3,9 @@ factor's reset, demo users, and checking a password at login.
 
 Every change here is written to the audit log; disabling a user, changing their role or gemeente, setting a new
 password or resetting their second factor ends their sessions in every server process
-(`sessions.end_user_sessions`). Passwords are checked against the policy in `passwords`.
+(`sessions.end_user_sessions`). Passwords are checked against the policy in `passwords`. A refusal (ValueError)
+speaks the language of the request that asked (/beheer, Mijn account, the links in mails), Dutch on the command
+line; the audit log is written in Dutch.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dashboard.auth.audit_log import audit
 from dashboard.auth.config import aware, utcnow
 from dashboard.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from dashboard.auth.sessions import end_user_sessions
+from dashboard.i18n import LANGUAGES, gettext
 from dashboard.viewer import ADMIN, COORDINATOR, MUNICIPALITY, ROLE_LABELS, ROLES
 from etl import schema
 from nhsv import settings
@@ -73,6 +76,7 @@ class UserInfo:
     last_login_at: dt.datetime | None = None
     second_factor: bool = False
     invited: bool = False  # has not chosen a password yet
+    language: str | None = None  # the interface language the user chose (app_user.language); None: Dutch
 
 
 # --- the password check at login ---------------------------------------------------------------------------
@@ -127,7 +131,7 @@ def _cli_actor() -> str:
 def _validate_email(email: str) -> str:
     email = normalize_email(email)
     if not email or len(email) > 254 or not EMAIL_RE.match(email):
-        raise ValueError(f"Ongeldig e-mailadres: {email!r}.")
+        raise ValueError(gettext("Ongeldig e-mailadres: %(email)s.", email=repr(email)))
     return email
 
 
@@ -142,7 +146,7 @@ def _validate_password(conn, password: str, email: str | None, municipality_code
 
 def check_password_policy(engine: Engine, password: str, email: str | None = None,
                           municipality_code: str | None = None) -> None:
-    """Raise ValueError (Dutch) when `password` breaks the policy for this user."""
+    """Raise ValueError when `password` breaks the policy for this user."""
     with engine.connect() as conn:
         _validate_password(conn, password, email, municipality_code)
 
@@ -150,20 +154,22 @@ def check_password_policy(engine: Engine, password: str, email: str | None = Non
 def _validate_role_and_code(conn, role: str, municipality_code: str | None) -> tuple[str, str | None]:
     role = (role or "").strip().lower()
     if role not in ROLES:
-        raise ValueError(f"Onbekende rol {role!r}: kies uit {', '.join(ROLES)}.")
+        raise ValueError(gettext("Onbekende rol %(role)s: kies uit %(roles)s.", role=repr(role),
+                                 roles=", ".join(ROLES)))
     code = (municipality_code or "").strip().upper() or None
     if role != MUNICIPALITY:
         if code is not None:
-            raise ValueError(f"Een gemeentecode hoort alleen bij de rol gemeente, niet bij {role}.")
+            raise ValueError(gettext("Een gemeentecode hoort alleen bij de rol gemeente, niet bij %(role)s.",
+                                     role=role))
         return role, None
     if code is None:
-        raise ValueError("De rol gemeente vraagt om een gemeentecode (--gemeente GMxxxx).")
+        raise ValueError(gettext("De rol gemeente vraagt om een gemeentecode (--gemeente GMxxxx)."))
     m = schema.municipality
     row = conn.execute(select(m.c.name, m.c.in_region).where(m.c.code == code)).first()
     if row is None:
-        raise ValueError(f"Onbekende gemeentecode {code}.")
+        raise ValueError(gettext("Onbekende gemeentecode %(code)s.", code=code))
     if not row.in_region:
-        raise ValueError(f"{code} ({row.name}) hoort niet bij de regio NHSV.")
+        raise ValueError(gettext("%(code)s (%(name)s) hoort niet bij de regio NHSV.", code=code, name=row.name))
     return role, code
 
 
@@ -172,7 +178,7 @@ def _check_new_user(conn, email: str, role: str, municipality_code: str | None) 
     role, code = _validate_role_and_code(conn, role, municipality_code)
     u = schema.user
     if conn.execute(select(u.c.id).where(u.c.email == email)).first() is not None:
-        raise ValueError(f"Er is al een gebruiker met e-mailadres {email}.")
+        raise ValueError(gettext("Er is al een gebruiker met e-mailadres %(email)s.", email=email))
     return email, role, code
 
 
@@ -187,7 +193,7 @@ def check_new_user(engine: Engine, email: str, role: str, municipality_code: str
 
 def add_user(engine: Engine, email: str, role: str, municipality_code: str | None, password: str,
              actor: str | None = None) -> UserInfo:
-    """Create a user; ValueError (Dutch) for a bad e-mail, role, gemeente code, password or a duplicate."""
+    """Create a user; ValueError for a bad e-mail, role, gemeente code, password or a duplicate."""
     _validate_email(email)
     u = schema.user
     with engine.begin() as conn:
@@ -202,14 +208,18 @@ def add_user(engine: Engine, email: str, role: str, municipality_code: str | Non
 
 
 def invite_user(engine: Engine, email: str, role: str, municipality_code: str | None,
-                actor: str | None = None) -> tuple[UserInfo, str]:
+                actor: str | None = None, language: str | None = None) -> tuple[UserInfo, str]:
     """Create a user without a password and return the invitation link's path (72 hours, once): the user
-    chooses the password, nobody else ever knows it (ASVS 6.4.6). The caller mails the link."""
+    chooses the password, nobody else ever knows it (ASVS 6.4.6). The caller mails the link. `language` ('nl' or
+    'en'; None: no choice yet, Dutch) is the user's language for the monitor and its mails from the start."""
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(gettext("Onbekende taal %(language)s.", language=repr(language)))
     u = schema.user
     with engine.begin() as conn:
         email, role, code = _check_new_user(conn, email, role, municipality_code)
         user_id = conn.execute(insert(u).values(email=email, role=role, municipality_code=code, active=True,
-                                                password_hash=NO_PASSWORD, session_version=1, created_at=utcnow())
+                                                password_hash=NO_PASSWORD, session_version=1, created_at=utcnow(),
+                                                language=language)
                                .returning(u.c.id)).scalar_one()
         token = tokens.issue(conn, user_id, tokens.INVITATION, actor)
     audit("user_invited", {"email": email, "role": role, "gemeente": code}, actor=actor or _cli_actor(),
@@ -221,7 +231,7 @@ def _user_row(conn, email: str):
     u = schema.user
     row = conn.execute(select(u).where(u.c.email == normalize_email(email))).first()
     if row is None:
-        raise ValueError(f"Geen gebruiker met e-mailadres {normalize_email(email)}.")
+        raise ValueError(gettext("Geen gebruiker met e-mailadres %(email)s.", email=normalize_email(email)))
     return row
 
 
@@ -231,13 +241,14 @@ def list_users(engine: Engine) -> list[UserInfo]:
     open_sessions = (select(s.c.user_id, func.count().label("n")).where(s.c.ended_at.is_(None))
                      .group_by(s.c.user_id).subquery())
     query = (select(u.c.email, u.c.role, u.c.municipality_code, m.c.name, u.c.active, u.c.created_at,
-                    func.coalesce(open_sessions.c.n, 0), u.c.last_login_at, u.c.totp_enabled_at, u.c.password_hash)
+                    func.coalesce(open_sessions.c.n, 0), u.c.last_login_at, u.c.totp_enabled_at, u.c.password_hash,
+                    u.c.language)
              .select_from(u.outerjoin(m, u.c.municipality_code == m.c.code)
                           .outerjoin(open_sessions, open_sessions.c.user_id == u.c.id))
              .order_by(u.c.email))
     with engine.connect() as conn:
         return [UserInfo(r[0], r[1], r[2], r[3], bool(r[4]), aware(r[5]), int(r[6]),
-                         aware(r[7]) if r[7] is not None else None, r[8] is not None, r[9] == NO_PASSWORD)
+                         aware(r[7]) if r[7] is not None else None, r[8] is not None, r[9] == NO_PASSWORD, r[10])
                 for r in conn.execute(query)]
 
 
@@ -290,13 +301,13 @@ def enable_user(engine: Engine, email: str, actor: str | None = None) -> None:
 def change_access(engine: Engine, email: str, role: str, municipality_code: str | None,
                   actor: str | None = None) -> int:
     """Give a user another role or gemeente and end their sessions (what they may see changes at once); returns
-    the number of sessions ended. ValueError (Dutch) for a bad role or gemeente."""
+    the number of sessions ended. ValueError for a bad role or gemeente."""
     u = schema.user
     with engine.begin() as conn:
         row = _user_row(conn, email)
         role, code = _validate_role_and_code(conn, role, municipality_code)
         if (role, code) == (row.role, row.municipality_code):
-            raise ValueError("Rol en gemeente zijn al zo ingesteld.")
+            raise ValueError(gettext("Rol en gemeente zijn al zo ingesteld."))
         conn.execute(update(u).where(u.c.id == row.id).values(role=role, municipality_code=code))
         ended = end_user_sessions(conn, row.id)
     audit("user_role_changed", {"email": row.email, "van": [row.role, row.municipality_code], "naar": [role, code],
@@ -318,13 +329,13 @@ def start_password_reset(engine: Engine, email: str, actor: str | None = None) -
 
 def set_password_by_link(engine: Engine, token_id: str, user_id: int, password: str, event: str) -> int:
     """Set the password chosen through a link (invitation or reset), use up the link and end every session;
-    returns the sessions ended. ValueError (Dutch) for a refused password or a link used meanwhile."""
+    returns the sessions ended. ValueError for a refused password or a link used meanwhile."""
     u = schema.user
     with engine.begin() as conn:
         row = conn.execute(select(u).where(u.c.id == user_id)).one()
         _validate_password(conn, password, row.email, row.municipality_code)
         if not tokens.use(conn, token_id):
-            raise ValueError("Deze link is al gebruikt of verlopen.")
+            raise ValueError(gettext("Deze link is al gebruikt of verlopen."))
         conn.execute(update(u).where(u.c.id == user_id).values(password_hash=hasher.hash(password)))
         ended = end_user_sessions(conn, user_id)
         tokens.void_all(conn, user_id)
