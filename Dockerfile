@@ -15,6 +15,7 @@ COPY requirements.lock ./
 RUN pip install --no-cache-dir --prefix=/install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY nhsv ./nhsv
+COPY cli ./cli
 COPY etl ./etl
 COPY dashboard ./dashboard
 # the pages' partial plotly.js bundle from the npm registry, checked against its pinned hash (standard library only)

@@ -1,4 +1,4 @@
-"""A production server under test and a client for it: gunicorn (`nhsv.production.serve_production`) in a
+"""A production server under test and a client for it: gunicorn (`cli.serve.serve_production`) in a
 subprocess on 127.0.0.1, logged-in `requests` sessions, and the bodies Dash's renderer posts to
 /_dash-update-component.
 

@@ -1,1 +1,2 @@
-"""NHSV monitor: command line and settings shared by the ETL and the dashboard."""
+"""NHSV monitor: the bottom layer shared by the ETL, the dashboard and the command line: settings, mail and the
+proxy set-up. It imports none of them."""

@@ -1,6 +1,6 @@
 """The production server in a subprocess, for the integration tests and the benchmarks.
 
-`ServerProcess` runs `nhsv.production.serve_production` (gunicorn) on 127.0.0.1 in its own process group,
+`ServerProcess` runs `cli.serve.serve_production` (gunicorn) on 127.0.0.1 in its own process group,
 with stdout and stderr in files, waits until /healthz answers and every worker is up, reads its JSON-lines
 access log, and stops the whole group. With NHSV_LOG_FORMAT=json (set here) gunicorn writes one JSON object
 per access-log line, with the request's X-Request-Id, status, worker pid and `duration_ms`.
@@ -59,7 +59,7 @@ class ServerProcess:
     def start(self) -> None:
         import requests
 
-        code = (f"from nhsv.production import serve_production; "
+        code = (f"from cli.serve import serve_production; "
                 f"serve_production('127.0.0.1', {self.port}, {self.workers})")
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=self.env,

@@ -529,7 +529,7 @@ def test_audit_csv_cells_never_start_a_formula(people):
 def test_cli_keeps_its_commands_and_resets_a_lost_second_factor(make_app, people, clock):
     from click.testing import CliRunner
 
-    from nhsv.cli_users import users as users_cli
+    from cli.users import users as users_cli
 
     runner = CliRunner()
     for command in ("add", "list", "disable", "enable", "set-password", "reset-mfa"):

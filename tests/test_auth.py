@@ -604,7 +604,7 @@ def test_add_user_outside_region(engine):
 
 
 def test_users_cli(engine, app):
-    from nhsv.cli_users import users as users_cli
+    from cli.users import users as users_cli
 
     runner = CliRunner()
     result = runner.invoke(users_cli, ["add", "Wethouder@Hoorn.nl", "--role", "gemeente", "--gemeente", "gm0405"],

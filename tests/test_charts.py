@@ -9,10 +9,10 @@ import plotly.graph_objects as go
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from dashboard import charts, data
 from dashboard.disclosure import protect_table
 from dashboard.metrics import THEMES
-from nhsv.cli import main
 
 
 def valid(chart: charts.Chart) -> dict:

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from cli.main import main
 from etl import schema
 from nhsv import settings
-from nhsv.cli import main
 
 
 @pytest.mark.slow

@@ -450,7 +450,7 @@ def test_requests_it_cannot_carry_out(small, tmp_path):
 
 
 def test_cli_help_validation_and_audit(small, tmp_path):
-    from nhsv.cli_export import export as command
+    from cli.export import export as command
 
     runner = CliRunner()
     help_text = runner.invoke(command, ["--help"])

@@ -121,7 +121,7 @@ def test_a_multi_submission_csv_loads_whole_or_not_at_all(engine):
 def test_cli_load_exit_codes_and_lines(engine, workbook, tmp_path):
     from click.testing import CliRunner
 
-    from nhsv.cli import main
+    from cli.main import main
 
     (tmp_path / "goed.xlsx").write_bytes(workbook())
     (tmp_path / "fout.xlsx").write_bytes(workbook(values=good_values({"LA1": 0}, signals={"ingebracht_zvh": 99})))

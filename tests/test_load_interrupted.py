@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from cli.main import main
 from etl import db, demo, load, schema
 from etl.domain import Quarter
-from nhsv.cli import main
 from tests.test_load import LINEAGE_FREE, empty_warehouse
 
 pytestmark = [
@@ -41,7 +41,7 @@ SLOW_LOADER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from etl import marts
-    from nhsv.cli import main
+    from cli.main import main
 
     marker, delay = Path(sys.argv[1]), float(sys.argv[2])
     refresh = marts.refresh
@@ -78,7 +78,7 @@ def start_slow_load(inbox: Path, marker: Path, delay: float, **env: str) -> subp
 
 def run_load(inbox: Path, timeout: float = 120, **env: str) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", "from nhsv.cli import main; main(prog_name='nhsv')", "load",
+    done = subprocess.run([sys.executable, "-c", "from cli.main import main; main(prog_name='nhsv')", "load",
                            "--quiet", str(inbox)], cwd=ROOT, env=loader_env(**env), capture_output=True, text=True,
                           timeout=timeout)
     return done, time.monotonic() - started

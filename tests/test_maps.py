@@ -10,8 +10,8 @@ import random
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from etl import geo, reference
-from nhsv.cli import main
 
 
 def _wiggly(lon: float, lat: float, points: int = 3000) -> dict:

@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, insert, select, update
 
+from cli.main import main
 from dashboard import auth
 from dashboard.accounts import notify, quarter_status
 from dashboard.auth.config import utcnow
 from etl import load, reference, schema
 from etl.domain import Quarter
-from nhsv.cli import main
 from tests.conftest import good_values
 from tests.mailserver import text_of
 from tests.test_accounts import form

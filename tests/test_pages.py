@@ -626,7 +626,7 @@ def test_overzicht_switches_to_the_boundary_map_after_a_geo_import(pages, as_vie
 
     from click.testing import CliRunner
 
-    from nhsv.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("NHSV_DATA_DIR", str(tmp_path))
     as_viewer(ROLES["coordinator"])

@@ -26,10 +26,11 @@ from alembic import command as alembic_command
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
+from cli import serve as production
+from cli.main import main
 from dashboard import auth
 from etl import db, load, reference, schema
-from nhsv import production, proxies, settings
-from nhsv.cli import main
+from nhsv import proxies, settings
 from nhsv.settings import ConfigurationError
 from tests.conftest import good_values, table_snapshot
 from tests.serverprocess import ServerError, ServerProcess, free_port
@@ -299,7 +300,7 @@ def test_init_upgrades_previous_schema_without_losing_data(fresh_database, workb
 LOGGING_SCRIPT = textwrap.dedent("""
     import logging, warnings
     import flask
-    from nhsv import production
+    from cli import serve as production
 
     production.configure_logging()
     log = logging.getLogger("nhsv.test")
@@ -589,11 +590,12 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_layers_import_one_way_settings_at_the_bottom_serving_on_top():
-    """dashboard.wsgi and nhsv.production imported each other; now the server (production) loads the app (wsgi),
-    the app uses the proxy fix and the settings, and those two import neither."""
-    wsgi, serving = _imports(ROOT / "dashboard" / "wsgi.py"), _imports(ROOT / "nhsv" / "production.py")
+    """dashboard.wsgi and the production server imported each other; now the server (cli.serve) loads the app
+    (wsgi), the app uses the proxy fix and the settings, and those two import neither (tests/test_layers.py checks
+    the packages as a whole)."""
+    wsgi, serving = _imports(ROOT / "dashboard" / "wsgi.py"), _imports(ROOT / "cli" / "serve.py")
     assert "dashboard.wsgi" in serving
-    assert not {name for name in wsgi if name.startswith("nhsv.production")}
+    assert not {name for name in wsgi if name.startswith("cli")}
     for bottom in ("settings.py", "proxies.py"):
         names = _imports(ROOT / "nhsv" / bottom)
-        assert not {n for n in names if n.startswith(("dashboard", "nhsv.production", "nhsv.cli", "etl"))}, bottom
+        assert not {n for n in names if n.startswith(("dashboard", "cli", "etl"))}, bottom

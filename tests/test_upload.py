@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
+from cli.template import template
 from dashboard import components
 from dashboard.viewer import Viewer
 from etl import prefill, schema
 from etl.domain import STATUS_LABELS, Quarter
-from nhsv.cli_template import template
 from tests.conftest import csv_bytes, good_values, load_bytes, table_snapshot
 
 HOORN = Viewer("gemeente", "GM0405", "hoorn@example.nl")

@@ -336,7 +336,7 @@ def serve(host: str, port: int, production: bool, workers: int | None) -> None:
         raise click.UsageError("het warehouse bestaat nog niet; voer eerst nhsv init (of nhsv demo) uit")
     _ensure_schema(engine)
     if production:
-        from nhsv import production as prod
+        from cli import serve as prod
 
         try:
             prod.serve_production(host, port, workers)
@@ -425,10 +425,10 @@ def _serve(host: str, port: int, production: bool) -> None:
     app.run(host=host, port=port, debug=False)
 
 
-from nhsv.cli_export import export  # noqa: E402
-from nhsv.cli_notify import notify  # noqa: E402
-from nhsv.cli_template import template  # noqa: E402
-from nhsv.cli_users import users  # noqa: E402
+from cli.export import export  # noqa: E402
+from cli.notify import notify  # noqa: E402
+from cli.template import template  # noqa: E402
+from cli.users import users  # noqa: E402
 
 main.add_command(users)
 main.add_command(template)
