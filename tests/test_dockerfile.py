@@ -118,7 +118,7 @@ def test_dockerfile_health_check_and_command():
 class _Health(http.server.BaseHTTPRequestHandler):
     status = 200
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):  # http.server's name
         self.send_response(self.status if self.path == "/healthz" else 404)
         self.end_headers()
         self.wfile.write(b"{}")

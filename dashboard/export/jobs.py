@@ -206,7 +206,7 @@ def _run(job: Job, on_finish: Callable[[Job], None] | None) -> None:
         job.files, job.state = len(result.files), DONE
     except pack.ExportError as refused:
         job.state, job.message = FAILED, str(refused)
-    except Exception:  # noqa: BLE001 - logged with its traceback; the user sees a Dutch message
+    except Exception:  # logged with its traceback; the user sees a Dutch message
         log.exception("export job %s failed", job.id)
         job.state, job.message = FAILED, N_("Het pakket kon niet worden gemaakt door een fout op de server.")
     finally:

@@ -92,7 +92,7 @@ class Browser:
         try:
             if self._thread.is_alive():
                 self._call(self._close(), timeout=30)
-        except Exception:  # noqa: BLE001 - a browser that will not close cleanly is killed with the loop
+        except Exception:  # a browser that will not close cleanly is killed with the loop
             log.warning("export browser did not close cleanly", exc_info=True)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
