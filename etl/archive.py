@@ -20,6 +20,7 @@ Memory stays at a few chunks whatever the file holds (see tests/test_file_limits
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import struct
@@ -165,7 +166,7 @@ def _check_parts(data: bytes, infos: list[zipfile.ZipInfo], kind: str) -> Findin
         return _unreadable(DAMAGED)
     spans = sorted((info.header_offset, start + info.compress_size)
                    for info, start in zip(infos, starts, strict=True) if start is not None)
-    for (_begin, end), (next_begin, _next_end) in zip(spans, spans[1:], strict=False):
+    for (_begin, end), (next_begin, _next_end) in itertools.pairwise(spans):
         if next_begin < end:
             return _unsafe(TOO_LARGE)  # overlapping parts: the same bytes inflated again and again
     budget = MAX_UNCOMPRESSED_BYTES

@@ -348,7 +348,7 @@ def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
     for data in contents:
         try:
             out.append(extract(data))
-        except Exception:  # a fault of extract(): the loader parses the file again, and logs and records it there
+        except Exception:  # noqa: BLE001 - any fault of extract(): the loader parses the file again, and logs and records it there
             out.append(None)
     return out
 

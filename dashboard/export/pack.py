@@ -80,8 +80,8 @@ def validate(quarter: str, audience: str, codes: Sequence[str], region: bool, fo
                           + (", ".join(sorted(data.quarters())) or "geen"))
     places = data.region()
     chosen: list[str] = []
-    for code in codes:
-        code = code.strip().upper()
+    for given in codes:
+        code = given.strip().upper()
         if code not in places:
             raise ExportError(f"{code} is geen NHSV-gemeente (gebruik de CBS-code, bijvoorbeeld GM0405)")
         if code not in chosen:

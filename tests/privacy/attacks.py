@@ -578,7 +578,7 @@ def bounded_inference(cells: dict[Cell, set[str]], threshold: int = 5) -> dict[C
                     break
                 ends.append(sign * result.fun)
             if len(ends) == 2 and math.floor(ends[1] + 1e-6) == math.ceil(ends[0] - 1e-6):
-                out[variables[n]] = int(round(ends[0]))
+                out[variables[n]] = round(ends[0])
     return out
 
 
