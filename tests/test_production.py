@@ -322,7 +322,7 @@ LOGGING_SCRIPT = textwrap.dedent("""
 def run_logging_script(log_format: str) -> tuple[list[str], list[str]]:
     env = {**os.environ, "NHSV_LOG_FORMAT": log_format, "PYTHONWARNINGS": "default"}
     done = subprocess.run([sys.executable, "-c", LOGGING_SCRIPT], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)  # asserted below, with its stderr
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines(), done.stderr.splitlines()
 
