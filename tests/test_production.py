@@ -431,7 +431,7 @@ def test_serve_production_refuses_bad_settings_before_starting(monkeypatch, env,
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     started = []
-    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))
+    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))  # noqa: PLW0108 - a lambda binds self, list.append would not
     with pytest.raises(production.ConfigurationError, match=message):
         production.serve_production("127.0.0.1", free_port())
     assert not started
@@ -443,7 +443,7 @@ def test_development_workers_share_one_generated_secret_key(monkeypatch, tmp_pat
     monkeypatch.setenv("NHSV_ENV", "development")
     monkeypatch.setenv("NHSV_SECRET_KEY", "")
     started = []
-    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))
+    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))  # noqa: PLW0108 - a lambda binds self, list.append would not
     production.serve_production("127.0.0.1", free_port(), workers=2)
     assert len(started) == 1
     assert len(os.environ["NHSV_SECRET_KEY"]) >= 32  # set before the fork: every worker signs with it
