@@ -57,9 +57,7 @@ def export(quarter: str | None, gemeenten: tuple[str, ...], alle_gemeenten: bool
     Afsluitcode 0 als het pakket klaar is, 1 als het maken mislukte, 2 bij een verkeerde aanroep.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from dashboard import data
     from dashboard import export as pack
 
     out = Console(highlight=False, soft_wrap=True)
@@ -68,26 +66,9 @@ def export(quarter: str | None, gemeenten: tuple[str, ...], alle_gemeenten: bool
     if audience not in pack.AUDIENCES:
         raise click.BadParameter(f"onbekend publiek {audience!r}; kies uit {', '.join(pack.AUDIENCES)}",
                                  param_hint="--audience")
-    codes = _split(gemeenten)
-    if alle_gemeenten:
-        if codes:
-            raise click.UsageError("kies --gemeente of --alle-gemeenten, niet allebei")
-        places = data.region()
-        codes = sorted(places, key=lambda c: places[c].name)
-    if not codes and not regio:
-        raise click.UsageError("kies ten minste één gemeente (--gemeente of --alle-gemeenten) of --regio")
-    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in pack.FORMATS]
-    if unknown or not wanted:
-        raise click.BadParameter(f"onbekend formaat: {', '.join(unknown) or '(leeg)'}; kies uit "
-                                 + ", ".join(pack.FORMATS), param_hint="--formats")
-    try:
-        available = data.quarters()
-    except Exception as error:  # noqa: BLE001 - no warehouse yet: tell how to make one
-        raise click.UsageError(f"het warehouse is niet te lezen ({error.__class__.__name__}); voer eerst "
-                               "nhsv init of nhsv demo uit") from None
-    if not available:
-        raise click.UsageError("het warehouse heeft nog geen gegevens; laad eerst aanleveringen (nhsv load)")
+    codes = _requested_codes(gemeenten, alle_gemeenten, regio)
+    wanted = _requested_formats(formats)
+    available = _loaded_quarters()  # also when a quarter is given: it checks that there is a warehouse
     quarter = (quarter or available[0]).strip().upper()
     target = out_dir or settings.data_dir() / "exports" / f"{quarter}_{audience}"
     try:
@@ -103,17 +84,7 @@ def export(quarter: str | None, gemeenten: tuple[str, ...], alle_gemeenten: bool
         return pack.build_pack(quarter, audience, codes, regio, wanted, target, progress=progress)
 
     try:
-        if err.is_terminal:
-            with Progress(TextColumn("Exporteren"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("[dim]{task.fields[file]}"), console=err, transient=True) as bar:
-                task = bar.add_task("export", total=None, file="")
-
-                def step(done: int, total: int, path: str) -> None:
-                    bar.update(task, completed=done, total=total, file=path)
-
-                result = run(step)
-        else:
-            result = run()
+        result = _with_progress(run, err)
     except pack.ExportError as refused:
         raise click.UsageError(str(refused)) from None
     except Exception as error:  # noqa: BLE001 - Chromium missing, disk full, …: a Dutch message, exit 1
@@ -133,3 +104,59 @@ def export(quarter: str | None, gemeenten: tuple[str, ...], alle_gemeenten: bool
     except Exception as error:  # noqa: BLE001 - the pack is made; say that the audit row is missing
         err.print(f"Let op: de export is niet in het auditlog gezet ({error.__class__.__name__}: {error}).")
         sys.exit(1)
+
+
+def _requested_codes(gemeenten: tuple[str, ...], alle_gemeenten: bool, regio: bool) -> list[str]:
+    """The gemeenten asked for (all of them by name with --alle-gemeenten); none only with --regio."""
+    from dashboard import data
+
+    codes = _split(gemeenten)
+    if alle_gemeenten:
+        if codes:
+            raise click.UsageError("kies --gemeente of --alle-gemeenten, niet allebei")
+        places = data.region()
+        codes = sorted(places, key=lambda c: places[c].name)
+    if not codes and not regio:
+        raise click.UsageError("kies ten minste één gemeente (--gemeente of --alle-gemeenten) of --regio")
+    return codes
+
+
+def _requested_formats(formats: str) -> list[str]:
+    from dashboard import export as pack
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in pack.FORMATS]
+    if unknown or not wanted:
+        raise click.BadParameter(f"onbekend formaat: {', '.join(unknown) or '(leeg)'}; kies uit "
+                                 + ", ".join(pack.FORMATS), param_hint="--formats")
+    return wanted
+
+
+def _loaded_quarters() -> list[str]:
+    """The warehouse's quarters, the latest first; a usage error when there is no warehouse or no data yet."""
+    from dashboard import data
+
+    try:
+        available = data.quarters()
+    except Exception as error:  # noqa: BLE001 - no warehouse yet: tell how to make one
+        raise click.UsageError(f"het warehouse is niet te lezen ({error.__class__.__name__}); voer eerst "
+                               "nhsv init of nhsv demo uit") from None
+    if not available:
+        raise click.UsageError("het warehouse heeft nog geen gegevens; laad eerst aanleveringen (nhsv load)")
+    return available
+
+
+def _with_progress(run, err):
+    """run(progress), with a progress bar on a terminal; run() without one otherwise."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not err.is_terminal:
+        return run()
+    with Progress(TextColumn("Exporteren"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("[dim]{task.fields[file]}"), console=err, transient=True) as bar:
+        task = bar.add_task("export", total=None, file="")
+
+        def step(done: int, total: int, path: str) -> None:
+            bar.update(task, completed=done, total=total, file=path)
+
+        return run(step)

@@ -260,6 +260,7 @@ def init_app(server: flask.Flask) -> None:
         translations(lang)  # read once at start, not on a user's first request
 
 
-__all__ = ["DEFAULT", "LANGUAGES", "N_", "NAMES", "SOURCE", "asked", "force_language", "gettext", "html_lang",
-           "in_dutch", "init_app", "install_gettext", "language", "ngettext", "other_languages", "switch_url",
-           "translations"]
+__all__ = [
+    "DEFAULT", "LANGUAGES", "NAMES", "N_", "SOURCE", "asked", "force_language", "gettext", "html_lang", "in_dutch",
+    "init_app", "install_gettext", "language", "ngettext", "other_languages", "switch_url", "translations",
+]

@@ -20,6 +20,7 @@ Memory stays at a few chunks whatever the file holds (see tests/test_file_limits
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import struct
@@ -113,21 +114,9 @@ def inspect(data: bytes) -> Container:
 def _kind(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str:
     names = {i.filename.lower() for i in infos}
     if "mimetype" in names:
-        info = next(i for i in infos if i.filename.lower() == "mimetype")
-        if info.file_size <= 200:
-            with archive.open(info) as handle:
-                mimetype = handle.read(200).strip()
-            if mimetype == ODS_MIMETYPE:
-                if any(n.startswith(("basic/", "scripts/")) for n in names):
-                    return "xlsm"  # macros (StarBasic or scripts): refused like an .xlsm
-                manifest = next((i for i in infos if i.filename.lower() == "meta-inf/manifest.xml"), None)
-                if manifest is not None:
-                    with archive.open(manifest) as handle:
-                        if b"encryption-data" in handle.read(MAX_TAG_BYTES):
-                            return "encrypted"
-                return "ods"
-            if mimetype.startswith(b"application/vnd.oasis.opendocument."):
-                return "opendocument"
+        kind = _opendocument_kind(archive, infos, names)
+        if kind is not None:
+            return kind
     if "xl/workbook.xml" in names:
         return "xlsm" if any(n.endswith("vbaproject.bin") for n in names) else "xlsx"
     if "xl/workbook.bin" in names:
@@ -139,6 +128,28 @@ def _kind(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str:
     if "index/document.iwa" in names or "index.zip" in names or any(n.endswith(".iwa") for n in names):
         return "numbers"
     return "zip"
+
+
+def _opendocument_kind(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], names: set[str]) -> str | None:
+    """What an OpenDocument package's mimetype part says it is (a spreadsheet with macros or encrypted counts
+    apart); None when the part is too large or names no OpenDocument type."""
+    info = next(i for i in infos if i.filename.lower() == "mimetype")
+    if info.file_size > 200:
+        return None
+    with archive.open(info) as handle:
+        mimetype = handle.read(200).strip()
+    if mimetype == ODS_MIMETYPE:
+        if any(n.startswith(("basic/", "scripts/")) for n in names):
+            return "xlsm"  # macros (StarBasic or scripts): refused like an .xlsm
+        manifest = next((i for i in infos if i.filename.lower() == "meta-inf/manifest.xml"), None)
+        if manifest is not None:
+            with archive.open(manifest) as handle:
+                if b"encryption-data" in handle.read(MAX_TAG_BYTES):
+                    return "encrypted"
+        return "ods"
+    if mimetype.startswith(b"application/vnd.oasis.opendocument."):
+        return "opendocument"
+    return None
 
 
 def _check_directory(infos: list[zipfile.ZipInfo]) -> Finding | None:
@@ -165,35 +176,44 @@ def _check_parts(data: bytes, infos: list[zipfile.ZipInfo], kind: str) -> Findin
         return _unreadable(DAMAGED)
     spans = sorted((info.header_offset, start + info.compress_size)
                    for info, start in zip(infos, starts, strict=True) if start is not None)
-    for (_begin, end), (next_begin, _next_end) in zip(spans, spans[1:], strict=False):
+    for (_begin, end), (next_begin, _next_end) in itertools.pairwise(spans):
         if next_begin < end:
             return _unsafe(TOO_LARGE)  # overlapping parts: the same bytes inflated again and again
     budget = MAX_UNCOMPRESSED_BYTES
     total = 0
     for info, start in zip(infos, starts, strict=True):
         assert start is not None
-        name = info.filename.lower()
-        scanner: _Scanner | None = None
-        if kind == "ods" and name == "content.xml":
-            scanner = _OdsScanner()
-        elif kind != "ods" and name.endswith(".xml") and name.startswith("xl/"):
-            scanner = _XlsxScanner()
-        # inflated past its declared size too (to the budget at most), to tell a lie from damage: a part that
-        # keeps inflating is made to fool a check of the declared sizes; one that ends a little off is damaged
-        produced, crc, problem = _inflate(view[start:start + info.compress_size], info.compress_type, budget, scanner)
+        produced, problem = _check_part(view, info, start, kind, budget)
         if problem:
             return problem
-        if produced > budget:
-            return _unsafe(TOO_LARGE)
-        if produced >= RATIO_FROM_BYTES and produced > MAX_COMPRESSION_RATIO * max(1, info.compress_size):
-            return _unsafe(TOO_LARGE)
-        if produced != info.file_size or crc != info.CRC:
-            return _unreadable(DAMAGED)
         budget -= produced
         total += produced
     if total >= RATIO_FROM_BYTES and total > MAX_COMPRESSION_RATIO * len(data):
         return _unsafe(TOO_LARGE)
     return None
+
+
+def _check_part(view: memoryview, info: zipfile.ZipInfo, start: int, kind: str,
+                budget: int) -> tuple[int, Finding | None]:
+    """Inflate one part (its worksheet XML scanned on the way): the bytes it gave, and what is wrong with it."""
+    name = info.filename.lower()
+    scanner: _Scanner | None = None
+    if kind == "ods" and name == "content.xml":
+        scanner = _OdsScanner()
+    elif kind != "ods" and name.endswith(".xml") and name.startswith("xl/"):
+        scanner = _XlsxScanner()
+    # inflated past its declared size too (to the budget at most), to tell a lie from damage: a part that
+    # keeps inflating is made to fool a check of the declared sizes; one that ends a little off is damaged
+    produced, crc, problem = _inflate(view[start:start + info.compress_size], info.compress_type, budget, scanner)
+    if problem:
+        return produced, problem
+    if produced > budget:
+        return produced, _unsafe(TOO_LARGE)
+    if produced >= RATIO_FROM_BYTES and produced > MAX_COMPRESSION_RATIO * max(1, info.compress_size):
+        return produced, _unsafe(TOO_LARGE)
+    if produced != info.file_size or crc != info.CRC:
+        return produced, _unreadable(DAMAGED)
+    return produced, None
 
 
 def _data_start(view: memoryview, info: zipfile.ZipInfo) -> int | None:

@@ -331,38 +331,16 @@ def _read_table(sheet: str, rows: list[list[Any]], columns: tuple[str, str],
                 sub: RawSubmission, file_findings: list[Finding]) -> None:
     """Reads a two-column table (key, value [, extra]) below a header row with the given column names."""
     key_name, value_name = columns
-    header_row = None
-    for r, row in enumerate(rows[:10]):
-        cells = [_norm(c) for c in row]
-        if key_name in cells:
-            header_row = r
-            break
-    if header_row is None:
-        sub.findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!A1", f"de kolom '{key_name}' ontbreekt in de "
-                                    f"kopregel van tabblad {sheet}; gebruik het sjabloon van de NHSV-monitor"))
-        sub.unread.add(sheet)
+    extra_name = extra[0] if extra else None
+    found = _table_header(sheet, rows, (key_name, value_name, extra_name), sub)
+    if found is None:
         return
-    header = [_norm(c) for c in rows[header_row]]
-    wanted = [key_name, value_name] + ([extra[0]] if extra else [])
-    index: dict[str, int] = {}
-    for name in wanted:
-        if name in header:
-            index[name] = header.index(name)
-        elif name != (extra[0] if extra else None):
-            sub.findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!{col_letter(len(header))}{header_row + 1}",
-                                        f"de kolom '{name}' ontbreekt in de kopregel van tabblad {sheet}; "
-                                        "gebruik het sjabloon van de NHSV-monitor"))
-            sub.unread.add(sheet)
-            return
+    header_row, index = found
     sub.places[sheet] = f"{sheet}!{col_letter(index[value_name])}{header_row + 2}"
     seen: dict[str, str] = {}
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
-        key = _cell_value(row[index[key_name]]) if index[key_name] < len(row) else None
-        value = _cell_value(row[index[value_name]]) if index[value_name] < len(row) else None
-        extra_value = None
-        if extra and extra[0] in index and index[extra[0]] < len(row):
-            extra_value = _cell_value(row[index[extra[0]]])
+        key, value, extra_value = (_cell_at(row, index, name) for name in (key_name, value_name, extra_name))
         if key is None and value is None and extra_value is None:
             continue
         sub.rows += 1
@@ -389,6 +367,42 @@ def _read_table(sheet: str, rows: list[list[Any]], columns: tuple[str, str],
         target[norm_key] = Raw(value, place, key_place, key_text)
         if extra and extra_place:
             extra[1][norm_key] = Raw(extra_value, extra_place)
+
+
+def _table_header(sheet: str, rows: list[list[Any]], names: tuple[str, str, str | None],
+                  sub: RawSubmission) -> tuple[int, dict[str, int]] | None:
+    """The header row of a table and the index of each of its columns `names` (key, value, optional extra);
+    None, with the sheet left unread and a finding, when the row or a required column is missing."""
+    key_name, value_name, extra_name = names
+    header_row = None
+    for r, row in enumerate(rows[:10]):
+        cells = [_norm(c) for c in row]
+        if key_name in cells:
+            header_row = r
+            break
+    if header_row is None:
+        sub.findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!A1", f"de kolom '{key_name}' ontbreekt in de "
+                                    f"kopregel van tabblad {sheet}; gebruik het sjabloon van de NHSV-monitor"))
+        sub.unread.add(sheet)
+        return None
+    header = [_norm(c) for c in rows[header_row]]
+    index: dict[str, int] = {}
+    for name in [key_name, value_name] + ([extra_name] if extra_name else []):
+        if name in header:
+            index[name] = header.index(name)
+        elif name != extra_name:
+            sub.findings.append(F.fatal(F.COLUMN_MISSING, f"{sheet}!{col_letter(len(header))}{header_row + 1}",
+                                        f"de kolom '{name}' ontbreekt in de kopregel van tabblad {sheet}; "
+                                        "gebruik het sjabloon van de NHSV-monitor"))
+            sub.unread.add(sheet)
+            return None
+    return header_row, index
+
+
+def _cell_at(row: list[Any], index: dict[str, int], name: str | None) -> Any:
+    """The value in column `name` of the row; None when the table has no such column or the row stops before it."""
+    i = index.get(name) if name is not None else None
+    return _cell_value(row[i]) if i is not None and i < len(row) else None
 
 
 # --- CSV --------------------------------------------------------------------------------------------
@@ -419,55 +433,25 @@ def _delimiter_name(delimiter: str) -> str:
     return CSV_DELIMITERS.get(delimiter, f"'{delimiter}'")
 
 
+def _csv_refused(code: str, place: str, message: str) -> Extracted:
+    return Extracted("csv", [], [F.fatal(code, place, message)], 0)
+
+
 def _extract_csv(decoded: DecodedText) -> Extracted:
-    lines = decoded.text.splitlines()
-    first_index = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first_index is None:
-        return Extracted("csv", [], [F.fatal(F.UNREADABLE, "bestand", "het CSV-bestand is leeg")], 0)
-    skip = 0
-    forced = None
-    hint = lines[first_index].rstrip("\r\n")
-    if hint.lower().startswith("sep=") and len(hint) == 5:
-        forced = hint[4]  # Excel's hint "sep=;" (or a tab) on the first line
-        skip = first_index + 1
-        first_index = next((i for i, line in enumerate(lines) if i >= skip and line.strip()), len(lines))
-    header_line = lines[first_index] if first_index < len(lines) else ""
-    delimiter = forced or _delimiter(header_line)
-    if delimiter is None:
-        wrong = _wrong_delimiter(header_line)
-        if wrong is not None:
-            return Extracted("csv", [], [F.fatal(F.UNREADABLE, f"regel {first_index + 1}", f"de kolommen zijn "
-                                                 f"gescheiden door {_delimiter_name(wrong)}; gebruik een puntkomma, "
-                                                 "een komma of een tab als scheidingsteken")], 0)
-        counts = {d: header_line.count(d) for d in CSV_DELIMITERS}
-        delimiter = max(counts, key=lambda d: counts[d])
-    if delimiter not in CSV_DELIMITERS:
-        return Extracted("csv", [], [F.fatal(F.UNREADABLE, "regel 1", f"het scheidingsteken "
-                                             f"{_delimiter_name(delimiter)} uit de regel 'sep=' wordt niet "
-                                             "ondersteund; gebruik een puntkomma, een komma of een tab")], 0)
-    body = io.StringIO(decoded.text)
-    for _ in range(skip):
-        body.readline()
-    reader = csv.reader(body, delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []  # (line where the row starts, cells)
-    line = skip
-    try:
-        for row in reader:
-            rows.append((line + 1, row))
-            line = skip + reader.line_num
-    except csv.Error:
-        return Extracted("csv", [], [F.fatal(F.UNREADABLE, f"regel {line + 1}", "het CSV-bestand kan niet worden "
-                                             "gelezen (aanhalingstekens kloppen niet); controleer de regel")], 0)
+    table = _csv_table(decoded)
+    if isinstance(table, Extracted):
+        return table
+    delimiter, rows = table
     header_at = next((k for k, (_n, row) in enumerate(rows) if any(c.strip() for c in row)), None)
     if header_at is None:
-        return Extracted("csv", [], [F.fatal(F.UNREADABLE, "bestand", "het CSV-bestand is leeg")], 0)
+        return _csv_refused(F.UNREADABLE, "bestand", "het CSV-bestand is leeg")
     header_line_number, header_cells = rows[header_at]
     header = [c.strip().lower() for c in header_cells]
     missing = [c for c in CSV_HEADER if c not in header]
     if missing:
-        return Extracted("csv", [], [F.fatal(F.COLUMN_MISSING, f"regel {header_line_number}",
-                                             "de kopregel mist de kolom(men) " + ", ".join(missing) +
-                                             "; de kopregel moet zijn: " + delimiter.join(CSV_HEADER))], 0)
+        return _csv_refused(F.COLUMN_MISSING, f"regel {header_line_number}",
+                            "de kopregel mist de kolom(men) " + ", ".join(missing) +
+                            "; de kopregel moet zijn: " + delimiter.join(CSV_HEADER))
     col = {name: header.index(name) for name in CSV_HEADER}
     groups: dict[tuple[str, str], RawSubmission] = {}
     file_findings: list[Finding] = []
@@ -487,38 +471,102 @@ def _extract_csv(decoded: DecodedText) -> Extracted:
         key = (cells["gemeente_code"].upper(), cells["kwartaal"].upper())
         sub = groups.get(key)
         if sub is None:
-            sub = groups[key] = RawSubmission(kind="csv")
-            sub.general["gemeente_code"] = Raw(cells["gemeente_code"] or None, place)
-            sub.general["kwartaal"] = Raw(cells["kwartaal"] or None, place)
-            for name in ("Bouwstenen", "Middelen", "Signalen", "Netwerk"):
-                sub.places[name] = place
+            sub = groups[key] = _csv_submission(cells, place)
         sub.rows += 1
-        section = cells["onderdeel"].lower()
-        name = cells["veld"]
-        value = cells["waarde"] or None
-        if section not in CSV_SECTIONS:
-            sub.findings.append(F.fatal(F.ITEM_UNKNOWN, place, f"onbekend onderdeel "
-                                        f"({F.describe(cells['onderdeel'], CSV_SECTIONS)}); kies "
-                                        + ", ".join(CSV_SECTIONS)))
-            sub.loose.extend([Raw(cells["onderdeel"], place), Raw(name, place), Raw(value, place)])
-            continue
-        norm = name.upper() if section in ("bouwsteen", "toelichting") else name.lower()
-        dup_key = (*key, section, norm)
-        if dup_key in seen:
-            sub.findings.append(F.fatal(F.ITEM_DUPLICATE, place, f"{section} {F.describe(name, KNOWN_KEYS)} staat "
-                                        f"al op {seen[dup_key]}; laat één regel staan"))
-            sub.loose.extend([Raw(name, place), Raw(value, place)])
-            continue
-        seen[dup_key] = place
-        target = {"bouwsteen": sub.blocks, "toelichting": sub.explanations, "middelen": sub.resources,
-                  "signalen": sub.signals, "netwerk": sub.network}[section]
-        target[norm] = Raw(value, place, place, name)
+        _csv_item(sub, key, cells, place, seen)
     if groups:  # cells of rows that belong to no submission are screened with the first one
         next(iter(groups.values())).loose.extend(loose)
     else:
         file_findings.extend(f for raw in loose if isinstance(raw.value, str)
                              and (f := personal_data.finding(raw.place, "deze regel", raw.value)) is not None)
     return Extracted("csv", list(groups.values()), file_findings, total_rows)
+
+
+def _csv_table(decoded: DecodedText) -> tuple[str, list[tuple[int, list[str]]]] | Extracted:
+    """The separator and the rows, each with the line where it starts; refused when they cannot be read."""
+    lines = decoded.text.splitlines()
+    first_index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first_index is None:
+        return _csv_refused(F.UNREADABLE, "bestand", "het CSV-bestand is leeg")
+    dialect = _csv_delimiter(lines, first_index)
+    if isinstance(dialect, Extracted):
+        return dialect
+    delimiter, skip = dialect
+    body = io.StringIO(decoded.text)
+    for _ in range(skip):
+        body.readline()
+    reader = csv.reader(body, delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []  # (line where the row starts, cells)
+    line = skip
+    try:
+        for row in reader:
+            rows.append((line + 1, row))
+            line = skip + reader.line_num
+    except csv.Error:
+        return _csv_refused(F.UNREADABLE, f"regel {line + 1}", "het CSV-bestand kan niet worden "
+                            "gelezen (aanhalingstekens kloppen niet); controleer de regel")
+    return delimiter, rows
+
+
+def _csv_delimiter(lines: list[str], first_index: int) -> tuple[str, int] | Extracted:
+    """The separator, and the number of lines before the CSV proper (Excel's hint "sep=;" is skipped)."""
+    skip = 0
+    forced = None
+    hint = lines[first_index].rstrip("\r\n")
+    if hint.lower().startswith("sep=") and len(hint) == 5:
+        forced = hint[4]  # Excel's hint "sep=;" (or a tab) on the first line
+        skip = first_index + 1
+        first_index = next((i for i, line in enumerate(lines) if i >= skip and line.strip()), len(lines))
+    header_line = lines[first_index] if first_index < len(lines) else ""
+    delimiter = forced or _delimiter(header_line)
+    if delimiter is None:
+        wrong = _wrong_delimiter(header_line)
+        if wrong is not None:
+            return _csv_refused(F.UNREADABLE, f"regel {first_index + 1}", f"de kolommen zijn "
+                                f"gescheiden door {_delimiter_name(wrong)}; gebruik een puntkomma, "
+                                "een komma of een tab als scheidingsteken")
+        counts = {d: header_line.count(d) for d in CSV_DELIMITERS}
+        delimiter = max(counts, key=lambda d: counts[d])
+    if delimiter not in CSV_DELIMITERS:
+        return _csv_refused(F.UNREADABLE, "regel 1", f"het scheidingsteken "
+                            f"{_delimiter_name(delimiter)} uit de regel 'sep=' wordt niet "
+                            "ondersteund; gebruik een puntkomma, een komma of een tab")
+    return delimiter, skip
+
+
+def _csv_submission(cells: dict[str, str], place: str) -> RawSubmission:
+    """The submission of the gemeente and quarter first met on the line at `place`."""
+    sub = RawSubmission(kind="csv")
+    sub.general["gemeente_code"] = Raw(cells["gemeente_code"] or None, place)
+    sub.general["kwartaal"] = Raw(cells["kwartaal"] or None, place)
+    for name in ("Bouwstenen", "Middelen", "Signalen", "Netwerk"):
+        sub.places[name] = place
+    return sub
+
+
+def _csv_item(sub: RawSubmission, key: tuple[str, str], cells: dict[str, str], place: str,
+              seen: dict[tuple[str, str, str, str], str]) -> None:
+    """One line's item into its submission; an unknown section or a second line for the same item is refused."""
+    section = cells["onderdeel"].lower()
+    name = cells["veld"]
+    value = cells["waarde"] or None
+    if section not in CSV_SECTIONS:
+        sub.findings.append(F.fatal(F.ITEM_UNKNOWN, place, f"onbekend onderdeel "
+                                    f"({F.describe(cells['onderdeel'], CSV_SECTIONS)}); kies "
+                                    + ", ".join(CSV_SECTIONS)))
+        sub.loose.extend([Raw(cells["onderdeel"], place), Raw(name, place), Raw(value, place)])
+        return
+    norm = name.upper() if section in ("bouwsteen", "toelichting") else name.lower()
+    dup_key = (*key, section, norm)
+    if dup_key in seen:
+        sub.findings.append(F.fatal(F.ITEM_DUPLICATE, place, f"{section} {F.describe(name, KNOWN_KEYS)} staat "
+                                    f"al op {seen[dup_key]}; laat één regel staan"))
+        sub.loose.extend([Raw(name, place), Raw(value, place)])
+        return
+    seen[dup_key] = place
+    target = {"bouwsteen": sub.blocks, "toelichting": sub.explanations, "middelen": sub.resources,
+              "signalen": sub.signals, "netwerk": sub.network}[section]
+    target[norm] = Raw(value, place, place, name)
 
 
 def _short_row_message(row: list[str], header: list[str], delimiter: str) -> str:

@@ -49,7 +49,7 @@ def read_bytes(source: str, timeout: float = 60) -> bytes:
     if source.startswith(("http://", "https://")):
         url = source if "request=" in source.lower() else wfs_url(source)
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - user-given URL
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # a user-given URL
                 raw = response.read()
         except OSError as exc:
             raise GeoImportError(f"de grenzen konden niet worden opgehaald van {url}: {exc}") from None

@@ -348,7 +348,7 @@ def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
     for data in contents:
         try:
             out.append(extract(data))
-        except Exception:  # a fault of extract(): the loader parses the file again, and logs and records it there
+        except Exception:  # noqa: BLE001 - any fault of extract(): the loader parses the file again, and logs and records it there
             out.append(None)
     return out
 
@@ -403,25 +403,33 @@ def _batches(files: Iterable[tuple[str, bytes]], pool: ProcessPoolExecutor | Non
                         item.future = future
             ahead.extend(task)
 
-    def parsed(item: _Item) -> bool:
-        return item.future is None or item.future.done()
-
     files_per_batch = MIN_BATCH_FILES  # doubling up to BATCH_FILES: the writing starts early
     while True:
         fill()
         if not ahead:
             return
-        batch: list[_Item] = []
-        size = 0
-        while ahead and len(batch) < files_per_batch and (not batch or size + len(ahead[0].data) <= BATCH_BYTES):
-            if len(batch) >= max(MIN_BATCH_FILES, files_per_batch // 2) and not parsed(ahead[0]):
-                break  # write what is parsed rather than wait for the workers (at the end: a short tail)
-            item = ahead.popleft()
-            batch.append(item)
-            size += len(item.data)
+        batch = _next_batch(ahead, files_per_batch)
         fill()  # the worker parses the next batch while this one is written
         files_per_batch = min(BATCH_FILES, 2 * files_per_batch)
         yield batch
+
+
+def _next_batch(ahead: deque[_Item], files_per_batch: int) -> list[_Item]:
+    """Up to `files_per_batch` files and BATCH_BYTES (at least one file) from the front of `ahead`; once half of
+    them are taken, no file is waited for that a worker has not parsed yet."""
+    batch: list[_Item] = []
+    size = 0
+    while ahead and len(batch) < files_per_batch and (not batch or size + len(ahead[0].data) <= BATCH_BYTES):
+        if len(batch) >= max(MIN_BATCH_FILES, files_per_batch // 2) and not _parsed(ahead[0]):
+            break  # write what is parsed rather than wait for the workers (at the end: a short tail)
+        item = ahead.popleft()
+        batch.append(item)
+        size += len(item.data)
+    return batch
+
+
+def _parsed(item: _Item) -> bool:
+    return item.future is None or item.future.done()
 
 
 # --- planning: everything that is decided before writing ----------------------------------------------------

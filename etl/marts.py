@@ -75,24 +75,8 @@ def refresh(conn: Connection, pairs: set[Pair], known: Mapping[int, Facts] | Non
     if not pairs:
         return
     region = reference.region()
-    s = schema.submission
-    first, latest = conn.execute(select(func.min(s.c.quarter), func.max(s.c.quarter))
-                                 .where(s.c.status == "active")).one()
-    pairs = {(c, q) for c, q in pairs if c in region}
-    wanted = {p for p in pairs if latest is not None and first <= p[1] <= latest}
-    # A quarter seen for the first time gets a row for every gemeente, so that "niet aangeleverd" is a row.
-    # A quarter that has as many rows as the region has gemeenten is complete (the region changes only with the
-    # reference data, after which refresh_all rebuilds the marts).
+    pairs, wanted = _pairs_to_write(conn, pairs, region)
     mq = schema.municipality_quarter
-    quarters = sorted({q for _, q in wanted})
-    counts: dict[str, int] = dict(conn.execute(select(mq.c.quarter, func.count()).where(mq.c.quarter.in_(quarters))
-                               .group_by(mq.c.quarter)).all()) if quarters else {}
-    incomplete = [q for q in quarters if counts.get(q, 0) < len(region)]
-    if incomplete:
-        have = {(r.municipality_code, r.quarter) for r in conn.execute(
-            select(mq.c.municipality_code, mq.c.quarter).where(mq.c.quarter.in_(incomplete)))}
-        wanted |= {(c, q) for q in incomplete for c in region if (c, q) not in have}
-    pairs = pairs | wanted
     previous_pairs = {(c, Quarter.parse(q).previous().code) for c, q in wanted}
     active = _active(conn, wanted | previous_pairs)
     ids = sorted(a["id"] for a in active.values())
@@ -177,6 +161,30 @@ def refresh(conn: Connection, pairs: set[Pair], known: Mapping[int, Facts] | Non
         mart_rows.append(row)
     db.insert_rows(conn, mq, mart_rows)
     db.insert_rows(conn, bq, block_rows)
+
+
+def _pairs_to_write(conn: Connection, pairs: set[Pair],
+                    region: Mapping[str, reference.Municipality]) -> tuple[set[Pair], set[Pair]]:
+    """(pairs whose rows are deleted, pairs whose rows are written): the region's pairs asked for, and in the
+    loaded quarters those asked for plus every gemeente of a quarter that does not have a row for each yet."""
+    s = schema.submission
+    first, latest = conn.execute(select(func.min(s.c.quarter), func.max(s.c.quarter))
+                                 .where(s.c.status == "active")).one()
+    pairs = {(c, q) for c, q in pairs if c in region}
+    wanted = {p for p in pairs if latest is not None and first <= p[1] <= latest}
+    # A quarter seen for the first time gets a row for every gemeente, so that "niet aangeleverd" is a row.
+    # A quarter that has as many rows as the region has gemeenten is complete (the region changes only with the
+    # reference data, after which refresh_all rebuilds the marts).
+    mq = schema.municipality_quarter
+    quarters = sorted({q for _, q in wanted})
+    counts: dict[str, int] = dict(conn.execute(select(mq.c.quarter, func.count()).where(mq.c.quarter.in_(quarters))
+                               .group_by(mq.c.quarter)).all()) if quarters else {}
+    incomplete = [q for q in quarters if counts.get(q, 0) < len(region)]
+    if incomplete:
+        have = {(r.municipality_code, r.quarter) for r in conn.execute(
+            select(mq.c.municipality_code, mq.c.quarter).where(mq.c.quarter.in_(incomplete)))}
+        wanted |= {(c, q) for q in incomplete for c in region if (c, q) not in have}
+    return pairs | wanted, wanted
 
 
 def refresh_all(conn: Connection) -> None:

@@ -238,21 +238,24 @@ def _fields(section: str, sheet: str, specs: tuple[Field, ...], raws: dict[str, 
             out.fatal(F.VALUE_TYPE, raw.place, f"{F.subject(raw.value)} is {problem} ({spec.name}); "
                       f"{_TYPE_HELP[spec.kind]}")
             continue
-        if spec.kind == "decimal" and not math.isfinite(value):
-            # a crafted workbook can hold NaN or infinity in a number cell
-            out.fatal(F.VALUE_TYPE, raw.place, f"{spec.name} is geen eindig getal (NaN of oneindig); "
-                      f"{_TYPE_HELP[spec.kind]}")
-            continue
-        if spec.kind in ("int", "decimal") and value < 0:
-            out.fatal(F.VALUE_RANGE, raw.place, f"{spec.name} is negatief ({F.describe(raw.value)}); vul 0 of meer "
-                      "in")
-            continue
-        if spec.kind in ("int", "decimal") and value > MAX_NUMBER:
-            out.fatal(F.VALUE_RANGE, raw.place, f"{spec.name} is onwaarschijnlijk groot ({F.describe(raw.value)}); "
-                      "controleer de waarde")
+        refused = _number_problem(spec, raw, value)
+        if refused is not None:
+            out.fatal(refused[0], raw.place, refused[1])
             continue
         values[spec.name] = value
     return values
+
+
+def _number_problem(spec: Field, raw: Raw, value: Any) -> tuple[str, str] | None:
+    """(finding code, message) when a parsed number cannot be a real value: not finite, negative or too large."""
+    if spec.kind == "decimal" and not math.isfinite(value):
+        # a crafted workbook can hold NaN or infinity in a number cell
+        return F.VALUE_TYPE, f"{spec.name} is geen eindig getal (NaN of oneindig); {_TYPE_HELP[spec.kind]}"
+    if spec.kind in ("int", "decimal") and value < 0:
+        return F.VALUE_RANGE, f"{spec.name} is negatief ({F.describe(raw.value)}); vul 0 of meer in"
+    if spec.kind in ("int", "decimal") and value > MAX_NUMBER:
+        return F.VALUE_RANGE, f"{spec.name} is onwaarschijnlijk groot ({F.describe(raw.value)}); controleer de waarde"
+    return None
 
 
 # --- persoonsgegevens ---------------------------------------------------------------------------------
@@ -334,42 +337,11 @@ def check_identity(raw: RawSubmission, ctx: Context, out: _Findings) -> Identity
     """gemeente_onbekend, gemeente_buiten_regio, andere_gemeente, kwartaal_ongeldig, kwartaal_niet_begonnen,
     kwartaal_te_vroeg, sjabloonversie; and the warning naam_wijkt_af."""
     who = Identity()
-    general: dict[str, Any] = {}
-    if raw.kind == "csv":
-        for name in ("gemeente_code", "kwartaal"):
-            r = raw.general[name]
-            if r.place in out.refused:
-                continue
-            if r.value is None:
-                out.fatal(F.ITEM_MISSING, r.place, f"{name} is leeg; vul het in op elke regel")
-            else:
-                general[name] = str(r.value).strip()
-    elif "Gegevens" not in raw.unread:
-        general = _fields("gegevens", "Gegevens", GENERAL_FIELDS, raw.general,
-                          raw.places.get("Gegevens", "Gegevens!B2"), out, False)
-
+    general = _general_fields(raw, out)
     names = {m.name: m for m in ctx.municipalities.values()}
     if general.get("gemeente_code") is not None:
-        code = general["gemeente_code"].upper().replace(" ", "")
-        place = raw.general["gemeente_code"].place
-        municipality = ctx.municipalities.get(code)
-        if not re.fullmatch(r"GM\d{4}", code):
-            by_name = next((m for n, m in names.items() if n.lower() == general["gemeente_code"].lower()), None)
-            hint = f"de code van {by_name.name} is {by_name.code}" if by_name else "bijvoorbeeld GM0405 voor Hoorn"
-            out.fatal(F.MUNICIPALITY_UNKNOWN, place, f"{F.subject(general['gemeente_code'], names)} is geen "
-                      f"CBS-gemeentecode; gebruik de vorm GM gevolgd door vier cijfers ({hint})")
-        elif municipality is None:
-            out.fatal(F.MUNICIPALITY_UNKNOWN, place, f"gemeentecode {code} is onbekend; controleer de "
-                      "CBS-code van uw gemeente (bijvoorbeeld GM0405 voor Hoorn)")
-        elif not municipality.in_region:
-            out.fatal(F.MUNICIPALITY_OUTSIDE, place, f"{municipality.name} ({code}) hoort niet bij de regio "
-                      "van deze monitor (Noord-Holland Samen Veilig); controleer de gemeentecode")
-            municipality = None
-        if municipality and ctx.allowed_municipality and municipality.code != ctx.allowed_municipality:
-            own = ctx.municipalities.get(ctx.allowed_municipality)
-            out.fatal(F.OTHER_MUNICIPALITY, place, f"u kunt alleen aanleveren voor uw eigen gemeente "
-                      f"({own.name if own else ctx.allowed_municipality}); dit bestand is voor {municipality.name}")
-        who.code, who.municipality = code, municipality
+        who.code, who.municipality = _check_municipality(general["gemeente_code"],
+                                                         raw.general["gemeente_code"].place, ctx, names, out)
 
     if general.get("kwartaal") is not None:
         who.quarter = _check_quarter(general["kwartaal"], raw.general["kwartaal"].place, ctx, out)
@@ -388,6 +360,49 @@ def check_identity(raw: RawSubmission, ctx: Context, out: _Findings) -> Identity
                     f"de gemeentenaam {F.describe(typed_name, names)} hoort niet bij {who.code} "
                     f"({who.municipality.name}); de code is aangehouden — controleer of dit de juiste gemeente is")
     return who
+
+
+def _general_fields(raw: RawSubmission, out: _Findings) -> dict[str, Any]:
+    """The general fields that could be read: a CSV's code and quarter from its lines, else the Gegevens sheet."""
+    general: dict[str, Any] = {}
+    if raw.kind == "csv":
+        for name in ("gemeente_code", "kwartaal"):
+            r = raw.general[name]
+            if r.place in out.refused:
+                continue
+            if r.value is None:
+                out.fatal(F.ITEM_MISSING, r.place, f"{name} is leeg; vul het in op elke regel")
+            else:
+                general[name] = str(r.value).strip()
+    elif "Gegevens" not in raw.unread:
+        general = _fields("gegevens", "Gegevens", GENERAL_FIELDS, raw.general,
+                          raw.places.get("Gegevens", "Gegevens!B2"), out, False)
+    return general
+
+
+def _check_municipality(typed: str, place: str, ctx: Context, names: dict[str, Municipality],
+                        out: _Findings) -> tuple[str, Municipality | None]:
+    """The code as typed (normalised) and its gemeente: None when the code is malformed, unknown or outside the
+    region. A gemeente other than the uploader's own is refused but kept."""
+    code = typed.upper().replace(" ", "")
+    municipality = ctx.municipalities.get(code)
+    if not re.fullmatch(r"GM\d{4}", code):
+        by_name = next((m for n, m in names.items() if n.lower() == typed.lower()), None)
+        hint = f"de code van {by_name.name} is {by_name.code}" if by_name else "bijvoorbeeld GM0405 voor Hoorn"
+        out.fatal(F.MUNICIPALITY_UNKNOWN, place, f"{F.subject(typed, names)} is geen "
+                  f"CBS-gemeentecode; gebruik de vorm GM gevolgd door vier cijfers ({hint})")
+    elif municipality is None:
+        out.fatal(F.MUNICIPALITY_UNKNOWN, place, f"gemeentecode {code} is onbekend; controleer de "
+                  "CBS-code van uw gemeente (bijvoorbeeld GM0405 voor Hoorn)")
+    elif not municipality.in_region:
+        out.fatal(F.MUNICIPALITY_OUTSIDE, place, f"{municipality.name} ({code}) hoort niet bij de regio "
+                  "van deze monitor (Noord-Holland Samen Veilig); controleer de gemeentecode")
+        municipality = None
+    if municipality and ctx.allowed_municipality and municipality.code != ctx.allowed_municipality:
+        own = ctx.municipalities.get(ctx.allowed_municipality)
+        out.fatal(F.OTHER_MUNICIPALITY, place, f"u kunt alleen aanleveren voor uw eigen gemeente "
+                  f"({own.name if own else ctx.allowed_municipality}); dit bestand is voor {municipality.name}")
+    return code, municipality
 
 
 def _check_quarter(text: str, place: str, ctx: Context, out: _Findings) -> Quarter | None:

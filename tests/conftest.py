@@ -18,10 +18,10 @@ from sqlalchemy import Engine, inspect, text
 os.environ.setdefault("NHSV_TODAY", "2026-11-15")
 os.environ.setdefault("NHSV_SECRET_KEY", "test-secret-key-not-for-production")
 
-from etl import db, load, reference, schema  # noqa: E402
-from etl.domain import Quarter  # noqa: E402
-from etl.template import build_workbook  # noqa: E402
-from tests.mailserver import smtp  # noqa: E402, F401 - the fixture `smtp`: a real SMTP server (aiosmtpd)
+from etl import db, load, reference, schema
+from etl.domain import Quarter
+from etl.template import build_workbook
+from tests.mailserver import smtp  # noqa: F401 - the fixture `smtp`: a real SMTP server (aiosmtpd)
 
 PG_URL = os.environ.get("NHSV_TEST_DATABASE_URL", "")
 
@@ -209,4 +209,4 @@ def tmp_inbox(tmp_path) -> Path:
     return tmp_path / "inbox"
 
 
-__all__ = ["table_snapshot", "good_values", "csv_bytes", "csv_rows", "load_bytes", "schema"]
+__all__ = ["csv_bytes", "csv_rows", "good_values", "load_bytes", "schema", "table_snapshot"]

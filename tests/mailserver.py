@@ -21,7 +21,7 @@ class Inbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's handler hook
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)

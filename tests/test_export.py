@@ -563,21 +563,7 @@ def test_decks_fit_their_slides_as_libreoffice_draws_them(packs, rendered_decks,
         pages = _lines(pdf)
         assert len(pages) == len(Presentation(deck).slides)
         for number, (width, height, lines) in enumerate(pages, start=1):
-            where = f"{deck.name}, dia {number}"
-            assert abs(width - 960) < 0.5 and abs(height - 540) < 0.5, where
-            for x0, y0, x1, y1, text in lines:
-                assert 2 <= x0 and x1 <= width - 2 and 2 <= y0 and y1 <= height - 2, (where, text, x0, y0, x1, y1)
-            footer_top = max(y0 for x0, y0, x1, y1, text in lines if text.startswith("Bron:"))
-            footer = [ln for ln in lines if ln[1] >= footer_top - 0.5]
-            assert any(ln[4].startswith(("Vertrouwelijk", "Openbaar")) for ln in footer), where
-            for x0, y0, x1, y1, text in lines:
-                if (x0, y0, x1, y1, text) not in footer:
-                    assert y1 <= footer_top + 0.5, (where, "over the footer", text)
-            for k, a in enumerate(lines):
-                for b in lines[k + 1:]:
-                    overlap_x = min(a[2], b[2]) - max(a[0], b[0])
-                    overlap_y = min(a[3], b[3]) - max(a[1], b[1])
-                    assert overlap_x <= 1 or overlap_y <= 1, (where, "text over text", a[4], b[4])
+            _assert_page_fits(f"{deck.name}, dia {number}", width, height, lines)
         for number, slide in enumerate(Presentation(deck).slides, start=1):
             footer = next(s for s in slide.shapes if s.name == "Bron en vertrouwelijkheid")
             for shape in slide.shapes:
@@ -589,6 +575,24 @@ def test_decks_fit_their_slides_as_libreoffice_draws_them(packs, rendered_decks,
         for deck in _documents(packs, audience, "*_presentatie.pptx"):
             name = f"{audience}_{'regio' if deck.parent.name == 'regio' else deck.parent.name}_presentatie.png"
             _contact_sheet(rendered_decks[deck], SCREENSHOTS / name, 30)
+
+
+def _assert_page_fits(where: str, width: float, height: float, lines: list) -> None:
+    """One drawn slide: the slide's size, every line inside its edges, above the footer and over no other line."""
+    assert abs(width - 960) < 0.5 and abs(height - 540) < 0.5, where
+    for x0, y0, x1, y1, text in lines:
+        assert 2 <= x0 and x1 <= width - 2 and 2 <= y0 and y1 <= height - 2, (where, text, x0, y0, x1, y1)
+    footer_top = max(y0 for x0, y0, x1, y1, text in lines if text.startswith("Bron:"))
+    footer = [ln for ln in lines if ln[1] >= footer_top - 0.5]
+    assert any(ln[4].startswith(("Vertrouwelijk", "Openbaar")) for ln in footer), where
+    for x0, y0, x1, y1, text in lines:
+        if (x0, y0, x1, y1, text) not in footer:
+            assert y1 <= footer_top + 0.5, (where, "over the footer", text)
+    for k, a in enumerate(lines):
+        for b in lines[k + 1:]:
+            overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap_x <= 1 or overlap_y <= 1, (where, "text over text", a[4], b[4])
 
 
 def test_long_tables_continue_and_titles_fit(tmp_path, demo_warehouse):

@@ -199,7 +199,7 @@ def test_measures_speak_the_language():
         assert (m.label, m.short, m.unit) == ("Capacity", "FTE/100,000", "FTE per 100,000 inhabitants")
         assert MEASURES["network_coverage"].unit == "% of 7 partner types"
         assert MEASURES["blocks_in_order"].unit == f"of {len(reference.blocks())}"
-        assert [i18n.gettext(t) for t in THEMES.values()][0] == "Local approach"
+        assert next(i18n.gettext(t) for t in THEMES.values()) == "Local approach"
 
 
 # --- the pages in English -----------------------------------------------------------------------------------
@@ -473,7 +473,7 @@ def test_lang_switches_the_page_and_is_stored_for_the_user(client, warehouse):
     layout = client.get("/_dash-layout").get_json()
     shell = json.dumps(layout)
     assert '"Log out"' in shell and '"Overview"' in shell and '"Nederlands"' in shell and '"lang": "nl"' in shell
-    assert not dutch_words(shown_texts(layout), list(PROPER_NAMES) + [COORDINATOR_USER])
+    assert not dutch_words(shown_texts(layout), [*PROPER_NAMES, COORDINATOR_USER])
     assert _html_lang(client.get("/").get_data(as_text=True)) == "en"
     client.get("/?lang=nl")
     assert _stored(warehouse, COORDINATOR_USER) == "nl"
@@ -556,7 +556,7 @@ def test_the_export_pages_speak_english(client):
     label = confidentiality_label("gemeente", store.region()[OWN].name)
     assert f'<strong lang="nl">{label}</strong>' in page
     text = re.sub(r"<[^>]+>", " ", page.replace(label, " "))
-    assert not dutch_words([text], list(PROPER_NAMES) + [store.region()[OWN].name, HOORN_USER])
+    assert not dutch_words([text], [*PROPER_NAMES, store.region()[OWN].name, HOORN_USER])
     refused = client.get(f"/exporteer?kwartaal={LAST}&gemeente={OTHER}")
     assert refused.status_code == 403
     assert "You can only export your own municipality's data." in html.unescape(refused.get_data(as_text=True))
@@ -586,7 +586,7 @@ def test_the_language_column_migrates_both_ways(tmp_path):
         db.upgrade(engine)
         assert db.schema_revision(engine) == "0007"
         assert _stored(engine, "a@example.nl") is None
-        with engine.begin() as conn, pytest.raises(Exception, match="CHECK|check"):
+        with engine.begin() as conn, pytest.raises(Exception, match=r"CHECK|check"):
             conn.execute(text("UPDATE app_user SET language = 'fr'"))
         cfg = db.alembic_config()
         with engine.begin() as conn:

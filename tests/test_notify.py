@@ -128,7 +128,7 @@ def test_notify_before_the_deadline_sends_the_open_quarter_and_the_reminder(quar
     monkeypatch.setenv("NHSV_TODAY", "2026-10-25")
     assert run_notify().exit_code == 0
     assert kinds(smtp, HOORN) == ["herinnering", "kwartaal_open"]
-    reminder = [m for m in smtp.to(HOORN) if "Herinnering" in m["Subject"]][0]
+    reminder = next(m for m in smtp.to(HOORN) if "Herinnering" in m["Subject"])
     assert "30 oktober 2026" in text_of(reminder) and "over 5 dagen" in text_of(reminder)
     assert smtp.to(HOORN_DISABLED) == [] and smtp.to(TEXEL) == []
 

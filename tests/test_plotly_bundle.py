@@ -35,7 +35,7 @@ def registry(files: dict[str, bytes]):
     """A local stand-in for the npm registry that serves `files` by path."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
+        def do_GET(self):  # http.server's name
             body = files.get(self.path)
             self.send_response(200 if body is not None else 404)
             self.end_headers()

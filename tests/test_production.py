@@ -323,7 +323,7 @@ LOGGING_SCRIPT = textwrap.dedent("""
 def run_logging_script(log_format: str) -> tuple[list[str], list[str]]:
     env = {**os.environ, "NHSV_LOG_FORMAT": log_format, "PYTHONWARNINGS": "default"}
     done = subprocess.run([sys.executable, "-c", LOGGING_SCRIPT], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)  # asserted below, with its stderr
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines(), done.stderr.splitlines()
 
@@ -432,7 +432,7 @@ def test_serve_production_refuses_bad_settings_before_starting(monkeypatch, env,
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     started = []
-    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))
+    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))  # noqa: PLW0108 - a lambda binds self, list.append would not
     with pytest.raises(production.ConfigurationError, match=message):
         production.serve_production("127.0.0.1", free_port())
     assert not started
@@ -444,7 +444,7 @@ def test_development_workers_share_one_generated_secret_key(monkeypatch, tmp_pat
     monkeypatch.setenv("NHSV_ENV", "development")
     monkeypatch.setenv("NHSV_SECRET_KEY", "")
     started = []
-    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))
+    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: started.append(self))  # noqa: PLW0108 - a lambda binds self, list.append would not
     production.serve_production("127.0.0.1", free_port(), workers=2)
     assert len(started) == 1
     assert len(os.environ["NHSV_SECRET_KEY"]) >= 32  # set before the fork: every worker signs with it

@@ -20,6 +20,12 @@ def _private(name: str) -> bool:
 
 def violations(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    found, aliases = _import_violations(tree)
+    return found + _attribute_violations(tree, aliases)
+
+
+def _import_violations(tree: ast.AST) -> tuple[list[str], dict[str, str]]:
+    """Private modules or names imported from the libraries, and the local names that stand for library modules."""
     aliases = {}  # local name → library module it stands for
     found = []
     for node in ast.walk(tree):
@@ -34,6 +40,12 @@ def violations(path: Path) -> list[str]:
                 found.append(f"from {node.module} import {', '.join(a.name for a in node.names)}")
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return found, aliases
+
+
+def _attribute_violations(tree: ast.AST, aliases: dict[str, str]) -> list[str]:
+    """Private attributes reached from a library module, directly or through getattr/hasattr."""
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and _private(node.attr):
             base = node.value

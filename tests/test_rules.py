@@ -190,7 +190,7 @@ def test_missing_column_in_csv_header(engine):
 
 def test_csv_line_with_too_few_columns(engine):
     def change(rows):
-        return rows[:9] + [rows[9][:3]] + rows[10:]  # line 11: the value and field cut off
+        return [*rows[:9], rows[9][:3], *rows[10:]]  # line 11: the value and field cut off
     report = load_bytes(engine, "a.csv", csv_file(change=change))
     assert report.outcome == REJECTED
     assert any(f.rule == F.COLUMN_MISSING and f.place == "regel 11" and "3 kolommen in plaats van 5" in f.message
@@ -374,7 +374,7 @@ def test_user_of_one_gemeente_cannot_upload_for_another_in_csv(engine):
 # --- fatal: the values, in a CSV ------------------------------------------------------------------------------
 
 def _duplicate_line(rows):
-    return rows + [rows[4]]
+    return [*rows, rows[4]]
 
 
 CSV_FATAL_CASES = [
@@ -383,7 +383,7 @@ CSV_FATAL_CASES = [
     ("quarter-malformed", dict(quarter="2026-3"), F.QUARTER_MALFORMED, "regel 2", '"2026-3" is geen kwartaal'),
     ("quarter-not-started", dict(quarter="2027Q1"), F.QUARTER_FUTURE, "regel 2", "1e kwartaal 2027 is nog niet begonnen"),
     ("code-empty", dict(change=set_csv(2, "", column=0)), F.ITEM_MISSING, "regel 2", "gemeente_code is leeg"),
-    ("section-unknown", dict(change=lambda rows: rows + [["GM0405", "2026Q3", "overig", "uren", "12"]]),
+    ("section-unknown", dict(change=lambda rows: [*rows, ["GM0405", "2026Q3", "overig", "uren", "12"]]),
      F.ITEM_UNKNOWN, "regel 39", "onbekend onderdeel (een tekst van 6 tekens); kies bouwsteen, toelichting"),
     ("block-missing", dict(change=drop_csv(9)), F.ITEM_MISSING, "regel 2", "bouwsteen KE2"),
     ("block-unknown", dict(change=set_csv(20, "XX1", column=3)),
@@ -391,10 +391,10 @@ CSV_FATAL_CASES = [
     ("field-missing", dict(change=drop_csv(24)),
      F.ITEM_MISSING, "regel 2", "het veld 'medewerkers_getraind' (Medewerkers getraind dit kwartaal) ontbreekt in "
                                 "de CSV (middelen)"),
-    ("field-unknown", dict(change=lambda rows: rows + [["GM0405", "2026Q3", "middelen", "uren", "12"]]),
+    ("field-unknown", dict(change=lambda rows: [*rows, ["GM0405", "2026Q3", "middelen", "uren", "12"]]),
      F.ITEM_UNKNOWN, "regel 39", "onbekend veld op Middelen (een tekst van 4 tekens)"),
     ("partner-missing", dict(change=drop_csv(38)), F.ITEM_MISSING, "regel 2", "de partner 'ggz_ggd' ontbreekt"),
-    ("partner-unknown", dict(change=lambda rows: rows + [["GM0405", "2026Q3", "netwerk", "politie", "ja"]]),
+    ("partner-unknown", dict(change=lambda rows: [*rows, ["GM0405", "2026Q3", "netwerk", "politie", "ja"]]),
      F.ITEM_UNKNOWN, "regel 39", "onbekende partner (een tekst van 7 tekens)"),
     ("duplicate-row", dict(change=_duplicate_line),
      F.ITEM_DUPLICATE, "regel 39", 'bouwsteen "LA5" staat al op regel 6'),

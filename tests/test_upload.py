@@ -398,7 +398,7 @@ def test_corpus_of_malformed_files_is_refused_and_changes_nothing(engine, workbo
         audits_before = len(audit_uploads(engine))
         outcome, _history = upload(aanleveren, data, f"bestand_{i}.xlsx",
                                    code=viewer.municipality_code if viewer.role == "gemeente" else None)
-        if not (outcome.startswith("Afgewezen") or outcome.startswith("Geweigerd")):
+        if not outcome.startswith(("Afgewezen", "Geweigerd")):
             failures.append(f"{case}: not refused: {outcome[:300]}")
         elif fragment not in outcome:
             failures.append(f"{case}: expected {fragment!r} in {outcome[:600]!r}")
@@ -520,7 +520,7 @@ def test_coordinator_uploads_for_any_gemeente_and_sees_its_history(engine, workb
     outcome, history = upload(aanleveren, workbook(code="GM0448"), "texel.xlsx", code="GM0405")
     assert outcome.startswith("Geladen") and "Texel 2026Q3" in outcome
     assert "Aanleveringen van Texel" in history  # the history follows the file's gemeente
-    data, message = aanleveren.download_template(1, {"gemeente": "GM0448", "kwartaal": "2026Q3"})
+    data, _message = aanleveren.download_template(1, {"gemeente": "GM0448", "kwartaal": "2026Q3"})
     assert data["filename"] == "aanlevering_GM0448_2026Q3.xlsx"
     wb = load_workbook(io.BytesIO(base64.b64decode(data["content"])))
     assert next(r for r in wb["Gegevens"].iter_rows(values_only=True) if r[0] == "gemeente_code")[1] == "GM0448"

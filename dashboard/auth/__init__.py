@@ -68,7 +68,7 @@ def init_dash(app: dash.Dash) -> None:
 
 
 __all__ = [
-    "AuthUser", "LOGIN_FAILED_MESSAGE", "UserInfo", "add_user", "audit", "change_access", "check_new_user",
+    "LOGIN_FAILED_MESSAGE", "AuthUser", "UserInfo", "add_user", "audit", "change_access", "check_new_user",
     "create_demo_users", "current_viewer", "disable_user", "enable_user", "end_user_sessions", "find_user", "hasher",
     "init_app", "init_dash", "invite_user", "list_users", "normalize_email", "reset_second_factor", "safe_next",
     "set_password", "start_password_reset",

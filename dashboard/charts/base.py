@@ -47,7 +47,7 @@ class Chart:
     the figures shown. A builder may give the table as a function: a page sends only the figure, and the table
     is made when someone asks for it."""
 
-    __slots__ = ("key", "title", "description", "figure", "_table")
+    __slots__ = ("_table", "description", "figure", "key", "title")
 
     def __init__(self, key: str, title: str, description: str, figure: dict,
                  table: pd.DataFrame | Callable[[], pd.DataFrame]):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 
 from dashboard.charts.base import SEQUENTIAL, Chart, figure, missing
@@ -127,7 +129,7 @@ def _bounds(geojson: dict) -> tuple[float, float, float, float]:
 def _colour_at(share: float) -> str:
     """Interpolate the sequential scale (share 0..1) to a hex colour."""
     share = min(1.0, max(0.0, share))
-    for (a, ca), (b, cb) in zip(SEQUENTIAL, SEQUENTIAL[1:], strict=False):
+    for (a, ca), (b, cb) in itertools.pairwise(SEQUENTIAL):
         if share <= b:
             t = (share - a) / (b - a) if b > a else 0
             rgb = [round(int(ca[i:i + 2], 16) + t * (int(cb[i:i + 2], 16) - int(ca[i:i + 2], 16)))

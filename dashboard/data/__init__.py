@@ -37,10 +37,10 @@ from dashboard.data.warehouse import (
 )
 
 __all__ = [
-    "peers", "scope", "signals", "warehouse", "PUBLIC_ROUNDING", "BlockCounts", "Comparison", "Forbidden", "Group",
-    "KeyFigure", "Place", "Profile", "SignalTable", "Story", "TooFew", "block_counts", "block_matrix", "caption",
-    "clear_caches", "comparison", "districts", "events", "key_figures", "load_date", "map_values", "missing",
-    "per_gemeente", "profile", "quarter_counts", "quarter_story", "quarters", "region", "resolve_quarter",
-    "signal_tables", "source_line", "submission_status", "tile_positions", "trends", "warehouse_changed",
+    "PUBLIC_ROUNDING", "BlockCounts", "Comparison", "Forbidden", "Group", "KeyFigure", "Place", "Profile",
+    "SignalTable", "Story", "TooFew", "block_counts", "block_matrix", "caption", "clear_caches", "comparison",
+    "districts", "events", "key_figures", "load_date", "map_values", "missing", "peers", "per_gemeente", "profile",
+    "quarter_counts", "quarter_story", "quarters", "region", "resolve_quarter", "scope", "signal_tables", "signals",
+    "source_line", "submission_status", "tile_positions", "trends", "warehouse", "warehouse_changed",
     "warehouse_version",
 ]

@@ -73,10 +73,10 @@ def bands_over_time(viewer: Viewer, code: str, kind: str, eng: Engine) -> dict[s
                              lambda: _bands_over_time(viewer, code, kind, eng))
     out = {}
     for measure, frame in bands.items():
-        frame = frame.copy()
+        shown = frame.copy()
         for column in ("p25", "median", "p75"):
-            frame[f"{column}_text"] = [scope.text(viewer, measure, v) for v in frame[column]]
-        out[measure] = frame
+            shown[f"{column}_text"] = [scope.text(viewer, measure, v) for v in shown[column]]
+        out[measure] = shown
     return out
 
 

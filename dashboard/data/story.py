@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard import formatting
@@ -54,24 +55,7 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
     published = scope.publish(viewer, "blocks_in_order", now.p50)
     median = formatting.number(published, 0)
     previous_median = scope.publish(viewer, "blocks_in_order", before.p50) if before is not None else None
-    if published is None or previous_median is None:
-        text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
-                 "%(blocks)s bouwstenen op orde.", quarter=label, median=median, blocks=N_BLOCKS)
-    else:
-        change = published - previous_median
-        if round(change) == 0:
-            text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
-                     "%(blocks)s bouwstenen op orde, evenveel als het kwartaal ervoor.", quarter=label,
-                     median=median, blocks=N_BLOCKS)
-        elif change > 0:
-            text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
-                     "%(blocks)s bouwstenen op orde, %(change)s meer dan het kwartaal ervoor.", quarter=label,
-                     median=median, blocks=N_BLOCKS, change=formatting.number(abs(change), 0))
-        else:
-            text = _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
-                     "%(blocks)s bouwstenen op orde, %(change)s minder dan het kwartaal ervoor.", quarter=label,
-                     median=median, blocks=N_BLOCKS, change=formatting.number(abs(change), 0))
-    sentences.append(text)
+    sentences.append(_progress(label, median, published, previous_median))
 
     # the blocks that lag most across the region (counts over the region are allowed for everyone)
     statuses = warehouse.block_statuses(quarter, eng)
@@ -84,29 +68,8 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
                  total=len(submitted)) for c, v in in_order.head(2).items()]
     sentences.append(_("Het minst vaak op orde zijn %(blocks)s.", blocks=_names(lagging)))
 
-    # regressions, and by whom
-    regressed = sub[sub["regressions"].fillna(0) > 0]
-    total = int(sub["regressions"].fillna(0).sum())
-    if total == 0 and has_previous:
-        sentences.append(_("Geen enkele gemeente viel terug op een bouwsteen."))
-    elif total:
-        who = (_names(sorted(regressed["name"])) if exact else
-               ngettext("%(num)s gemeente", "%(num)s gemeenten", len(regressed)))
-        sentences.append(ngettext("%(num)s bouwsteen viel terug bij %(who)s.",
-                                  "%(num)s bouwstenen vielen terug bij %(who)s.", total, who=who))
-
-    # the biggest improvers: names are for coordinators; others get how many went forward
-    changes = sub["blocks_in_order_change"].dropna()
-    if len(changes):
-        up = sub.loc[changes.index[changes > 0]]
-        if exact and len(up):
-            top = up.sort_values(["blocks_in_order_change", "name"], ascending=[False, True]).head(3)
-            sentences.append(_("De grootste vooruitgang: %(names)s.", names=_names(
-                [f"{r.name} (+{int(r.blocks_in_order_change)})" for r in top.itertuples()])))
-        elif len(up):
-            sentences.append(ngettext("%(num)s gemeente heeft meer bouwstenen op orde dan het kwartaal ervoor.",
-                                      "%(num)s gemeenten hebben meer bouwstenen op orde dan het kwartaal ervoor.",
-                                      len(up)))
+    sentences.extend(_regressions(sub, exact, has_previous))
+    sentences.extend(_improvers(sub, exact))
 
     # who is missing
     missing = sorted((p for c, p in places.items() if c not in submitted), key=lambda p: p.name)
@@ -123,14 +86,63 @@ def quarter_story(viewer: Viewer, quarter: str, engine: Engine | None = None) ->
     # the own gemeente, for a gemeente user
     own = scope.focus_of(viewer)
     if own and viewer.may_see_exact(own):
-        row = frame[frame["municipality_code"] == own]
-        name = places[own].name
-        if len(row) and bool(row.iloc[0]["submitted"]):
-            blocks = int(row.iloc[0]["blocks_in_order"])
-            sentences.append(_("%(name)s had %(n)s van de %(blocks)s bouwstenen op orde.", name=name, n=blocks,
-                               blocks=N_BLOCKS))
-        else:
-            sentences.append(_("Van %(name)s is over dit kwartaal (nog) geen geldige aanlevering geladen.",
-                               name=name))
+        sentences.append(_own(frame[frame["municipality_code"] == own], places[own].name))
     return Story(sentences, missing if exact else [])
+
+
+def _progress(label: str, median: str, published: float | None, previous_median: float | None) -> str:
+    """The median of blocks in order, and how it moved since the quarter before when both are published."""
+    if published is None or previous_median is None:
+        return _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+                 "%(blocks)s bouwstenen op orde.", quarter=label, median=median, blocks=N_BLOCKS)
+    change = published - previous_median
+    if round(change) == 0:
+        return _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+                 "%(blocks)s bouwstenen op orde, evenveel als het kwartaal ervoor.", quarter=label,
+                 median=median, blocks=N_BLOCKS)
+    if change > 0:
+        return _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+                 "%(blocks)s bouwstenen op orde, %(change)s meer dan het kwartaal ervoor.", quarter=label,
+                 median=median, blocks=N_BLOCKS, change=formatting.number(abs(change), 0))
+    return _("In het %(quarter)s hadden de gemeenten die aanleverden een mediaan van %(median)s van de "
+             "%(blocks)s bouwstenen op orde, %(change)s minder dan het kwartaal ervoor.", quarter=label,
+             median=median, blocks=N_BLOCKS, change=formatting.number(abs(change), 0))
+
+
+def _regressions(sub: pd.DataFrame, exact: bool, has_previous: bool) -> list[str]:
+    """Regressions, and by whom (names for those who may see them exactly)."""
+    regressed = sub[sub["regressions"].fillna(0) > 0]
+    total = int(sub["regressions"].fillna(0).sum())
+    if total == 0 and has_previous:
+        return [_("Geen enkele gemeente viel terug op een bouwsteen.")]
+    if not total:
+        return []
+    who = (_names(sorted(regressed["name"])) if exact else
+           ngettext("%(num)s gemeente", "%(num)s gemeenten", len(regressed)))
+    return [ngettext("%(num)s bouwsteen viel terug bij %(who)s.",
+                     "%(num)s bouwstenen vielen terug bij %(who)s.", total, who=who)]
+
+
+def _improvers(sub: pd.DataFrame, exact: bool) -> list[str]:
+    """The biggest improvers: names are for coordinators; others get how many went forward."""
+    changes = sub["blocks_in_order_change"].dropna()
+    if not len(changes):
+        return []
+    up = sub.loc[changes.index[changes > 0]]
+    if exact and len(up):
+        top = up.sort_values(["blocks_in_order_change", "name"], ascending=[False, True]).head(3)
+        return [_("De grootste vooruitgang: %(names)s.", names=_names(
+            [f"{r.name} (+{int(r.blocks_in_order_change)})" for r in top.itertuples()]))]
+    if len(up):
+        return [ngettext("%(num)s gemeente heeft meer bouwstenen op orde dan het kwartaal ervoor.",
+                         "%(num)s gemeenten hebben meer bouwstenen op orde dan het kwartaal ervoor.", len(up))]
+    return []
+
+
+def _own(row: pd.DataFrame, name: str) -> str:
+    """The own gemeente's blocks in order, or that its submission is missing."""
+    if len(row) and bool(row.iloc[0]["submitted"]):
+        blocks = int(row.iloc[0]["blocks_in_order"])
+        return _("%(name)s had %(n)s van de %(blocks)s bouwstenen op orde.", name=name, n=blocks, blocks=N_BLOCKS)
+    return _("Van %(name)s is over dit kwartaal (nog) geen geldige aanlevering geladen.", name=name)
 

@@ -147,20 +147,26 @@ def _clean(jobs: list[Job]) -> list[Job]:
     return keep
 
 
-_executor: ThreadPoolExecutor | None = None
-_executor_pid: int | None = None
-_executor_lock = threading.Lock()
+class _Workers:
+    """The export workers of the process that made them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.executor: ThreadPoolExecutor | None = None
+        self.pid: int | None = None
+
+
+_workers = _Workers()
 
 
 def _pool() -> ThreadPoolExecutor:
     """This process's workers; a forked server process makes its own."""
-    global _executor, _executor_pid
-    with _executor_lock:
-        if _executor is None or _executor_pid != os.getpid():
-            _executor = ThreadPoolExecutor(max_workers=max(1, settings.get_int("NHSV_EXPORT_JOBS")),
-                                           thread_name_prefix="export-job")
-            _executor_pid = os.getpid()
-        return _executor
+    with _workers.lock:
+        if _workers.executor is None or _workers.pid != os.getpid():
+            _workers.executor = ThreadPoolExecutor(max_workers=max(1, settings.get_int("NHSV_EXPORT_JOBS")),
+                                                   thread_name_prefix="export-job")
+            _workers.pid = os.getpid()
+        return _workers.executor
 
 
 def submit(owner: str, quarter: str, audience: str, codes: list[str], region: bool, formats: list[str],
@@ -206,7 +212,7 @@ def _run(job: Job, on_finish: Callable[[Job], None] | None) -> None:
         job.files, job.state = len(result.files), DONE
     except pack.ExportError as refused:
         job.state, job.message = FAILED, str(refused)
-    except Exception:  # noqa: BLE001 - logged with its traceback; the user sees a Dutch message
+    except Exception:  # logged with its traceback; the user sees a Dutch message
         log.exception("export job %s failed", job.id)
         job.state, job.message = FAILED, N_("Het pakket kon niet worden gemaakt door een fout op de server.")
     finally:

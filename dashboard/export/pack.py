@@ -63,6 +63,20 @@ def validate(quarter: str, audience: str, codes: Sequence[str], region: bool, fo
     """The request checked and normalised: (quarter, codes, formats). Raises ExportError (Dutch)."""
     if audience not in AUDIENCES:
         raise ExportError(f"onbekend publiek {audience!r}; kies uit {', '.join(AUDIENCES)}")
+    wanted = _checked_formats(formats)
+    quarter = _checked_quarter(quarter)
+    chosen = _checked_codes(codes)
+    if not chosen and not region:
+        raise ExportError("kies ten minste één gemeente of de regio")
+    if audience == MUNICIPALITY and not chosen:
+        raise ExportError("een pakket voor een gemeente vraagt om de gemeente (de regio zoals die gemeente haar "
+                          "ziet komt in het pakket van de gemeente)")
+    _check_folder(Path(out_dir))
+    return quarter, chosen, [f for f in FORMATS if f in wanted]
+
+
+def _checked_formats(formats: Iterable[str]) -> list[str]:
+    """The formats asked for (a list or one comma-separated text), lower case; at least one, all known."""
     if isinstance(formats, str):
         formats = formats.split(",")
     wanted = [f.strip().lower() for f in formats if f and f.strip()]
@@ -71,6 +85,11 @@ def validate(quarter: str, audience: str, codes: Sequence[str], region: bool, fo
         raise ExportError(f"onbekend formaat {', '.join(unknown)}; kies uit {', '.join(FORMATS)}")
     if not wanted:
         raise ExportError("geen formaat gekozen")
+    return wanted
+
+
+def _checked_quarter(quarter: str) -> str:
+    """The quarter's code, when it is one that is loaded."""
     try:
         quarter = Quarter.parse(quarter).code
     except ValueError:
@@ -78,26 +97,29 @@ def validate(quarter: str, audience: str, codes: Sequence[str], region: bool, fo
     if quarter not in data.quarters():
         raise ExportError(f"er zijn geen gegevens over {quarter}; geladen kwartalen: "
                           + (", ".join(sorted(data.quarters())) or "geen"))
+    return quarter
+
+
+def _checked_codes(codes: Sequence[str]) -> list[str]:
+    """The CBS codes in upper case, each once, in the order given; every one an NHSV gemeente."""
     places = data.region()
     chosen: list[str] = []
-    for code in codes:
-        code = code.strip().upper()
+    for given in codes:
+        code = given.strip().upper()
         if code not in places:
             raise ExportError(f"{code} is geen NHSV-gemeente (gebruik de CBS-code, bijvoorbeeld GM0405)")
         if code not in chosen:
             chosen.append(code)
-    if not chosen and not region:
-        raise ExportError("kies ten minste één gemeente of de regio")
-    if audience == MUNICIPALITY and not chosen:
-        raise ExportError("een pakket voor een gemeente vraagt om de gemeente (de regio zoals die gemeente haar "
-                          "ziet komt in het pakket van de gemeente)")
-    out_dir = Path(out_dir)
+    return chosen
+
+
+def _check_folder(out_dir: Path) -> None:
+    """The folder is new, empty or an earlier pack (which is replaced)."""
     if out_dir.exists():
         if not out_dir.is_dir():
             raise ExportError(f"{out_dir} bestaat al en is geen map")
         if any(out_dir.iterdir()) and not _is_pack(out_dir):
             raise ExportError(f"de map {out_dir} bestaat al en is geen exportpakket; kies een nieuwe of lege map")
-    return quarter, chosen, [f for f in FORMATS if f in wanted]
 
 
 def _is_pack(folder: Path) -> bool:

@@ -92,7 +92,7 @@ class Browser:
         try:
             if self._thread.is_alive():
                 self._call(self._close(), timeout=30)
-        except Exception:  # noqa: BLE001 - a browser that will not close cleanly is killed with the loop
+        except Exception:  # a browser that will not close cleanly is killed with the loop
             log.warning("export browser did not close cleanly", exc_info=True)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -101,30 +101,36 @@ class Browser:
                 self._loop.close()
 
 
-_lock = threading.Lock()
-_browser: Browser | None = None
-_users = 0
+class _Shared:
+    """The process's one browser and the number of blocks using it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.browser: Browser | None = None
+        self.users = 0
+
+
+_shared = _Shared()
 
 
 @contextlib.contextmanager
 def renderer(tabs: int = TABS) -> Iterator[Browser]:
     """The process's browser for the duration of the block; started by the first user, stopped after the last."""
-    global _browser, _users
-    with _lock:
-        if _browser is None:
-            _browser = Browser(tabs)
-        _users += 1
-        browser = _browser
+    with _shared.lock:
+        if _shared.browser is None:
+            _shared.browser = Browser(tabs)
+        _shared.users += 1
+        browser = _shared.browser
     try:
         yield browser
     finally:
-        with _lock:
-            _users -= 1
-            if _users == 0 and _browser is browser:
-                _browser = None
+        with _shared.lock:
+            _shared.users -= 1
+            if _shared.users == 0 and _shared.browser is browser:
+                _shared.browser = None
                 browser.close()
 
 
 def running() -> bool:
     """Whether this process has a browser open now (tests and the health of the export queue)."""
-    return _browser is not None
+    return _shared.browser is not None

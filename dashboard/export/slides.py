@@ -63,14 +63,14 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
                 continue
             if line:
                 lines.append(line)
-            line = ""
-            while text_width(word, size, bold) > width:
-                cut = len(word)
-                while cut > 1 and text_width(word[:cut], size, bold) > width:
+            rest = word
+            while text_width(rest, size, bold) > width:
+                cut = len(rest)
+                while cut > 1 and text_width(rest[:cut], size, bold) > width:
                     cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
+                lines.append(rest[:cut])
+                rest = rest[cut:]
+            line = rest
         lines.append(line)
     return lines
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -119,31 +121,58 @@ def _header_footer_text(text: str) -> str:
 
 def write_xlsx(part: Part, path: Path) -> None:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
-    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.styles import Alignment
 
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DCE6F0")
     wb = Workbook()
     info = wb.active
     info.title = INDEX_SHEET
     used = {INDEX_SHEET.lower(), CHECKLIST_SHEET.lower()}
     names = [sheet_name(k, c.key, used) for k, c in enumerate(part.charts, start=1)]
+    _index_sheet(info, part, names)
+    for name, chart in zip(names, part.charts, strict=True):
+        _table_sheet(wb.create_sheet(name), part, chart.title, chart.table)
+    if part.checklist is not None:
+        ws = wb.create_sheet(CHECKLIST_SHEET)
+        _table_sheet(ws, part, "Checklist bouwstenen", part.checklist)
+        for row in ws.iter_rows(min_row=HEADER_ROW + 1):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.properties.title = f"NHSV-monitor — {part.title} — {formatting.quarter_label(part.quarter)}"
+    wb.properties.subject = part.label
+    wb.properties.creator = "NHSV-monitor"
+    wb.properties.language = "nl-NL"
+    wb.save(path)
 
-    def print_setup(ws, title_rows: str | None) -> None:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0  # as many pages down as needed, never wider than one
-        if title_rows:
-            ws.print_title_rows = title_rows
-        ws.oddHeader.left.text = _header_footer_text(f"NHSV-monitor · {part.title} · "
-                                                     f"{formatting.quarter_label(part.quarter)}")
-        ws.oddHeader.right.text = _header_footer_text(part.label)
-        ws.oddFooter.left.text = _header_footer_text(part.caption)
-        ws.oddFooter.right.text = "pagina &P van &N"
+
+def _head(cell: Any) -> None:
+    """A header cell: bold on light blue."""
+    from openpyxl.styles import Font, PatternFill
+
+    cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F0")
+
+
+def _print_setup(ws: Any, part: Part, title_rows: str | None) -> None:
+    """A4 landscape, one page wide, the title rows on every page, and the part in header and footer."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed, never wider than one
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddHeader.left.text = _header_footer_text(f"NHSV-monitor · {part.title} · "
+                                                 f"{formatting.quarter_label(part.quarter)}")
+    ws.oddHeader.right.text = _header_footer_text(part.label)
+    ws.oddFooter.left.text = _header_footer_text(part.caption)
+    ws.oddFooter.right.text = "pagina &P van &N"
+
+
+def _index_sheet(info: Any, part: Part, names: list[str]) -> None:
+    """The first sheet: the colophon, the summary and notes, and a linked list of the sheets."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     info.append([f"NHSV-monitor — {part.title} — {formatting.quarter_label(part.quarter)}"])
     info["A1"].font = Font(bold=True, size=14)
@@ -159,7 +188,7 @@ def write_xlsx(part: Part, path: Path) -> None:
     info.append(["Blad", "Titel", "Beschrijving"])
     index_header = info.max_row
     for cell in info[index_header]:
-        cell.font, cell.fill = bold, head_fill
+        _head(cell)
     entries = [(n, c.title, c.description) for n, c in zip(names, part.charts, strict=True)]
     if part.checklist is not None:
         entries.append((CHECKLIST_SHEET, "Checklist bouwstenen", f"De {N_BLOCKS} bouwstenen met hun status."))
@@ -175,62 +204,62 @@ def write_xlsx(part: Part, path: Path) -> None:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     info.freeze_panes = f"A{index_header + 1}"
-    print_setup(info, f"{index_header}:{index_header}")
+    _print_setup(info, part, f"{index_header}:{index_header}")
 
-    def table_sheet(name: str, title: str, table: pd.DataFrame) -> None:
-        ws = wb.create_sheet(name)
-        ws.append([neutralise(title)])
-        ws["A1"].font = Font(bold=True, size=13)
-        ws.append([neutralise(part.caption)])
-        ws.append([neutralise(part.label)])
-        ws.append([f"Terug naar de inhoud: {INDEX_SHEET}"])
-        ws["A4"].hyperlink = Hyperlink(ref="A4", location=f"'{INDEX_SHEET}'!A1", display=INDEX_SHEET)
-        ws["A4"].style = "Hyperlink"
-        numeric = _number_columns(table)
-        notes_needed = any(missing_reason(v) is not None for c in numeric for v in table[c].tolist())
-        columns = [str(c) for c in table.columns] + ([NOTE_COLUMN] if notes_needed else [])
-        ws.append([neutralise(c) for c in columns])
-        for cell in ws[HEADER_ROW]:
-            cell.font, cell.fill = bold, head_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-        for values in table.itertuples(index=False):
-            row, formats, reasons = [], [], []
-            for column, v in zip(table.columns, values, strict=True):
-                if column in numeric and (reason := missing_reason(v)) is not None:
-                    row.append(None)
-                    formats.append(None)
-                    reasons.append(f"{column}: {reason}")
-                else:
-                    value, fmt = spreadsheet_value(v)
-                    row.append(value)
-                    formats.append(fmt)
-            if notes_needed:
-                row.append("; ".join(reasons) or None)
-                formats.append(None)
-            ws.append(row)
-            for cell, fmt in zip(ws[ws.max_row], formats, strict=False):
-                if fmt:
-                    cell.number_format = fmt
-        ws.freeze_panes = f"B{HEADER_ROW + 1}"
-        for k, column in enumerate(columns, start=1):
-            sample = [str(v) for v in table[column].head(200)] if column in table.columns else ["x" * 40]
-            width = max([len(column) if k > 1 else 0, *map(len, sample)] or [8])
-            ws.column_dimensions[ws.cell(row=HEADER_ROW, column=k).column_letter].width = min(60, max(9, width + 2))
-        print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
 
-    for name, chart in zip(names, part.charts, strict=True):
-        table_sheet(name, chart.title, chart.table)
-    if part.checklist is not None:
-        table_sheet(CHECKLIST_SHEET, "Checklist bouwstenen", part.checklist)
-        ws = wb[CHECKLIST_SHEET]
-        for row in ws.iter_rows(min_row=HEADER_ROW + 1):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    wb.properties.title = f"NHSV-monitor — {part.title} — {formatting.quarter_label(part.quarter)}"
-    wb.properties.subject = part.label
-    wb.properties.creator = "NHSV-monitor"
-    wb.properties.language = "nl-NL"
-    wb.save(path)
+def _table_sheet(ws: Any, part: Part, title: str, table: pd.DataFrame) -> None:
+    """A chart's table below its title, source and label, with a link back to the index; a missing number is
+    an empty cell with its reason in a note column."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    ws.append([neutralise(title)])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([neutralise(part.caption)])
+    ws.append([neutralise(part.label)])
+    ws.append([f"Terug naar de inhoud: {INDEX_SHEET}"])
+    ws["A4"].hyperlink = Hyperlink(ref="A4", location=f"'{INDEX_SHEET}'!A1", display=INDEX_SHEET)
+    ws["A4"].style = "Hyperlink"
+    numeric = _number_columns(table)
+    notes_needed = any(missing_reason(v) is not None for c in numeric for v in table[c].tolist())
+    columns = [str(c) for c in table.columns] + ([NOTE_COLUMN] if notes_needed else [])
+    ws.append([neutralise(c) for c in columns])
+    for cell in ws[HEADER_ROW]:
+        _head(cell)
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    for values in table.itertuples(index=False):
+        row, formats = _table_row(table.columns, values, numeric, notes_needed)
+        ws.append(row)
+        for cell, fmt in zip(ws[ws.max_row], formats, strict=False):
+            if fmt:
+                cell.number_format = fmt
+    ws.freeze_panes = f"B{HEADER_ROW + 1}"
+    for k, column in enumerate(columns, start=1):
+        sample = [str(v) for v in table[column].head(200)] if column in table.columns else ["x" * 40]
+        width = max([len(column) if k > 1 else 0, *map(len, sample)] or [8])
+        ws.column_dimensions[ws.cell(row=HEADER_ROW, column=k).column_letter].width = min(60, max(9, width + 2))
+    _print_setup(ws, part, f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _table_row(columns: Iterable[Any], values: Iterable[Any], numeric: set[str],
+               notes_needed: bool) -> tuple[list[Any], list[str | None]]:
+    """A table row's cell values and number formats; with the note column, the reasons for missing numbers."""
+    row: list[Any] = []
+    formats: list[str | None] = []
+    reasons: list[str] = []
+    for column, v in zip(columns, values, strict=True):
+        if column in numeric and (reason := missing_reason(v)) is not None:
+            row.append(None)
+            formats.append(None)
+            reasons.append(f"{column}: {reason}")
+        else:
+            value, fmt = spreadsheet_value(v)
+            row.append(value)
+            formats.append(fmt)
+    if notes_needed:
+        row.append("; ".join(reasons) or None)
+        formats.append(None)
+    return row, formats
 
 
 def write_csv(part: Part, chart: charts.Chart, path: Path) -> None:

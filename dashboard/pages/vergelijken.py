@@ -55,11 +55,11 @@ def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=No
         code = requested if requested in places else None
     else:
         code = viewer.municipality_code
-    kinds = [(k, _(v)) for k, v in PEER_KINDS + ([SELECTION] if viewer.sees_all else [])]
+    kinds = [(k, _(v)) for k, v in [*PEER_KINDS, *([SELECTION] if viewer.sees_all else [])]]
     requested_kind = _one(groep) or "regio"
     # an unknown kind falls back to the region; a known one the viewer may not use goes to the data layer,
     # which refuses it (so the refusal is the server's, not the page's)
-    kind = requested_kind if requested_kind in dict(PEER_KINDS + [SELECTION]) else "regio"
+    kind = requested_kind if requested_kind in dict([*PEER_KINDS, SELECTION]) else "regio"
     selection = [c for c in components.param_list(selectie) if c.upper() in places] if viewer.sees_all else []
     selection = [c.upper() for c in selection]
     allowed = measures_for(viewer)

@@ -15,7 +15,7 @@ PAGES = ["/", "/gemeente/GM0405", "/vergelijken", "/ontwikkeling", "/signalen", 
 
 def test_coordinator_opens_every_page_switches_quarter_and_follows_the_map(page_as, live_server):
     page = page_as("coordinator")
-    for path in PAGES + ["/aanlevering"]:
+    for path in [*PAGES, "/aanlevering"]:
         # a coordinator chooses the gemeente to compare: until then Vergelijken draws nothing
         page.goto(live_server + path + ("?gemeente=GM0405" if path == "/vergelijken" else ""))
         page.wait_for_load_state("networkidle")
@@ -66,8 +66,8 @@ def _other_names():
 def test_gemeente_user_sees_no_other_gemeente_name_anywhere(page_as, live_server):
     page = page_as("gemeente")
     others = _other_names()
-    for path in PAGES + ["/gemeente/GM0361", "/vergelijken?groep=district", "/signalen?scope=Kennemerland",
-                         "/aanlevering"]:
+    for path in [*PAGES, "/gemeente/GM0361", "/vergelijken?groep=district", "/signalen?scope=Kennemerland",
+                 "/aanlevering"]:
         page.goto(live_server + path)
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(300)

@@ -20,9 +20,10 @@ import base64
 import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import sympy
@@ -89,21 +90,22 @@ def numbers(obj) -> Iterator[Number]:
         if math.isfinite(obj):
             yield Number(obj, _step_of_float(obj))
     elif isinstance(obj, str):
-        for match in _DUTCH_NUMBER.finditer(obj):
-            text = match.group(0)
-            decimals = len(text.split(",")[1]) if "," in text else 0
-            yield Number(float(text.replace(".", "").replace(",", ".")), 10.0 ** -decimals)
-    elif isinstance(obj, dict):
-        if "bdata" in obj and "dtype" in obj:
-            for v in _typed_array(obj):
-                if math.isfinite(v):
-                    yield Number(v, 1e-12 * max(1.0, abs(v)))
-            return
-        for value in obj.values():
+        yield from _dutch_numbers(obj)
+    elif isinstance(obj, dict) and "bdata" in obj and "dtype" in obj:
+        for v in _typed_array(obj):
+            if math.isfinite(v):
+                yield Number(v, 1e-12 * max(1.0, abs(v)))
+    elif isinstance(obj, dict | list):
+        for value in obj.values() if isinstance(obj, dict) else obj:
             yield from numbers(value)
-    elif isinstance(obj, list):
-        for value in obj:
-            yield from numbers(value)
+
+
+def _dutch_numbers(text: str) -> Iterator[Number]:
+    """Numbers written in Dutch in a text ('1.234,5'), each with the step of the decimals shown."""
+    for match in _DUTCH_NUMBER.finditer(text):
+        shown = match.group(0)
+        decimals = len(shown.split(",")[1]) if "," in shown else 0
+        yield Number(float(shown.replace(".", "").replace(",", ".")), 10.0 ** -decimals)
 
 
 def all_numbers(response: Response) -> Iterator[Number]:
@@ -164,42 +166,8 @@ def readings(response: Response) -> Iterator[tuple[Number, frozenset[str]]]:
 
 def _readings(obj, context: str = "") -> Iterator[tuple[Number, frozenset[str]]]:
     if isinstance(obj, dict) and isinstance(obj.get("data"), list) and isinstance(obj.get("layout"), dict):
-        layout = obj["layout"]
-        labels = [(a["y"], a["text"]) for a in layout.get("annotations") or []
-                  if isinstance(a, dict) and a.get("yref") == "paper" and isinstance(a.get("y"), int | float)
-                  and isinstance(a.get("text"), str)]
-        for trace in obj["data"]:
-            if not isinstance(trace, dict):
-                continue
-            if trace.get("type") == "heatmap":
-                continue  # statuses
-            x_title = _axis_title(layout, "xaxis" + str(trace.get("xaxis", "x"))[1:])
-            y_axis = layout.get("yaxis" + str(trace.get("yaxis", "y"))[1:]) or {}
-            y_title = _axis_title(layout, "yaxis" + str(trace.get("yaxis", "y"))[1:])
-            domain = y_axis.get("domain") if isinstance(y_axis, dict) else None
-            if domain:  # a figure of stacked rows: the label written above a row names what it shows
-                above = [(y, text) for y, text in labels if y >= domain[1] - 1e-9]
-                if above:
-                    x_title += " " + min(above)[1]
-            for key in ("x", "base"):
-                for number in numbers(trace.get(key)):
-                    yield number, units_of(x_title) if x_title else ALL_UNITS
-            for number in numbers(trace.get("y")):
-                yield number, units_of(y_title) if y_title else ALL_UNITS
-            for key in ("text", "hovertext", "customdata", "name"):
-                value = trace.get(key)
-                for text in (value if isinstance(value, list) else [value]):
-                    if isinstance(text, str):
-                        for clause in _clauses(text):
-                            for number in numbers(clause):
-                                yield number, units_of(clause + " " + x_title + " " + y_title)
-        for annotation in layout.get("annotations") or []:
-            if isinstance(annotation, dict) and isinstance(annotation.get("text"), str):
-                for clause in _clauses(annotation["text"]):
-                    for number in numbers(clause):
-                        yield number, units_of(clause)
-        return
-    if isinstance(obj, str):
+        yield from _figure_readings(obj)
+    elif isinstance(obj, str):
         for clause in _clauses(obj):
             for number in numbers(clause):
                 yield number, units_of(clause + " " + context)
@@ -217,6 +185,55 @@ def _readings(obj, context: str = "") -> Iterator[tuple[Number, frozenset[str]]]
         siblings = " ".join(x for x in obj if isinstance(x, str))
         for value in obj:
             yield from _readings(value, f"{context} {siblings}" if siblings else context)
+
+
+def _figure_readings(figure: dict) -> Iterator[tuple[Number, frozenset[str]]]:
+    """A figure's numbers: its traces' in the context of their axes, its annotations' in their own."""
+    layout = figure["layout"]
+    labels = [(a["y"], a["text"]) for a in layout.get("annotations") or []
+              if isinstance(a, dict) and a.get("yref") == "paper" and isinstance(a.get("y"), int | float)
+              and isinstance(a.get("text"), str)]
+    for trace in figure["data"]:
+        if not isinstance(trace, dict):
+            continue
+        if trace.get("type") == "heatmap":
+            continue  # statuses
+        yield from _trace_readings(trace, layout, labels)
+    for annotation in layout.get("annotations") or []:
+        if isinstance(annotation, dict) and isinstance(annotation.get("text"), str):
+            for clause in _clauses(annotation["text"]):
+                for number in numbers(clause):
+                    yield number, units_of(clause)
+
+
+def _trace_titles(trace: dict, layout: dict, labels: list[tuple[float, str]]) -> tuple[str, str]:
+    """The titles of a trace's x and y axes; in a figure of stacked rows the x title has the row's label."""
+    x_title = _axis_title(layout, "xaxis" + str(trace.get("xaxis", "x"))[1:])
+    y_axis = layout.get("yaxis" + str(trace.get("yaxis", "y"))[1:]) or {}
+    y_title = _axis_title(layout, "yaxis" + str(trace.get("yaxis", "y"))[1:])
+    domain = y_axis.get("domain") if isinstance(y_axis, dict) else None
+    if domain:  # a figure of stacked rows: the label written above a row names what it shows
+        above = [(y, text) for y, text in labels if y >= domain[1] - 1e-9]
+        if above:
+            x_title += " " + min(above)[1]
+    return x_title, y_title
+
+
+def _trace_readings(trace: dict, layout: dict,
+                    labels: list[tuple[float, str]]) -> Iterator[tuple[Number, frozenset[str]]]:
+    x_title, y_title = _trace_titles(trace, layout, labels)
+    for key in ("x", "base"):
+        for number in numbers(trace.get(key)):
+            yield number, units_of(x_title) if x_title else ALL_UNITS
+    for number in numbers(trace.get("y")):
+        yield number, units_of(y_title) if y_title else ALL_UNITS
+    for key in ("text", "hovertext", "customdata", "name"):
+        value = trace.get(key)
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str):
+                for clause in _clauses(text):
+                    for number in numbers(clause):
+                        yield number, units_of(clause + " " + x_title + " " + y_title)
 
 
 # --- public facts ------------------------------------------------------------------------------------------
@@ -359,24 +376,28 @@ def records(responses: list[Response], own: str) -> list[Record]:
     out = []
     for k, response in enumerate(responses):
         for trace in _traces(response.payload):
-            kind = trace.get("type")
-            if kind == "heatmap" and isinstance(trace.get("y"), list) and isinstance(trace.get("z"), list):
-                x = trace.get("x") or []
-                columns = [str(c) for c in (trace.get("layout_ticktext") or x)]
-                for label, row in zip(trace["y"], trace["z"], strict=False):
-                    if entity(label):
-                        out.append(Record(k, label, tuple((str(c), float(v)) for c, v in zip(columns, row,
-                                                                                              strict=False))))
-            elif kind == "bar" and trace.get("orientation") == "h":
-                for label, value in zip(trace.get("y") or [], _values(trace.get("x")), strict=False):
-                    if entity(label) and value is not None:
-                        out.append(Record(k, label, ((f"bar:{trace['axis_title']}", value),)))
-            elif kind == "scatter" and isinstance(trace.get("text"), list | dict):
-                texts = trace["text"] if isinstance(trace["text"], list) else []
-                for label, x, y in zip(texts, _values(trace.get("x")), _values(trace.get("y")), strict=False):
-                    if entity(label):
-                        out.append(Record(k, label, (("x", x), ("y", y))))
+            out.extend(_trace_records(k, trace, entity))
     return out
+
+
+def _trace_records(k: int, trace: dict, entity: Callable[[Any], bool]) -> Iterator[Record]:
+    """The rows of one trace whose label is an entity: heatmap rows, horizontal bars, scatter points."""
+    kind = trace.get("type")
+    if kind == "heatmap" and isinstance(trace.get("y"), list) and isinstance(trace.get("z"), list):
+        x = trace.get("x") or []
+        columns = [str(c) for c in (trace.get("layout_ticktext") or x)]
+        for label, row in zip(trace["y"], trace["z"], strict=False):
+            if entity(label):
+                yield Record(k, label, tuple((str(c), float(v)) for c, v in zip(columns, row, strict=False)))
+    elif kind == "bar" and trace.get("orientation") == "h":
+        for label, value in zip(trace.get("y") or [], _values(trace.get("x")), strict=False):
+            if entity(label) and value is not None:
+                yield Record(k, label, ((f"bar:{trace['axis_title']}", value),))
+    elif kind == "scatter" and isinstance(trace.get("text"), list | dict):
+        texts = trace["text"] if isinstance(trace["text"], list) else []
+        for label, x, y in zip(texts, _values(trace.get("x")), _values(trace.get("y")), strict=False):
+            if entity(label):
+                yield Record(k, label, (("x", x), ("y", y)))
 
 
 def _values(obj) -> list:
@@ -488,22 +509,7 @@ def differencing(cells: dict[Cell, set[str]]) -> dict[Cell, int]:
     districts = warehouse.districts()
     out: dict[Cell, int] = {}
     for quarter in sorted({c.quarter for c in cells}):
-        variables = [Cell(g, quarter, k) for g in (scope.REGION_NAME, *districts) for k in signals.KINDS]
-        index = {v: n for n, v in enumerate(variables)}
-        rows = []
-        for g in (scope.REGION_NAME, *districts):
-            for parts in (signals.BY_TYPE, signals.BY_SOURCE):
-                row = [0] * len(variables)
-                for p in parts:
-                    row[index[Cell(g, quarter, p)]] = 1
-                row[index[Cell(g, quarter, signals.TOTAL)]] = -1
-                rows.append((row, 0))
-        for k in signals.KINDS:
-            row = [0] * len(variables)
-            for d in districts:
-                row[index[Cell(d, quarter, k)]] = 1
-            row[index[Cell(scope.REGION_NAME, quarter, k)]] = -1
-            rows.append((row, 0))
+        variables, index, rows = _identities(quarter, districts)
         known: dict[int, int] = {}
         for cell, texts in cells.items():
             if cell.quarter == quarter and cell in index:
@@ -513,18 +519,47 @@ def differencing(cells: dict[Cell, set[str]]) -> dict[Cell, int]:
         # every cell not shown exactly is unknown; the hidden ones are those shown as '<5', '×' or '–'
         hidden = [n for n in range(len(variables)) if n not in known]
         asked = {n for n in hidden if variables[n] in cells}
-        if not asked:
+        if asked:
+            out.update({variables[n]: value for n, value in _solved(rows, known, hidden, asked).items()})
+    return out
+
+
+def _identities(quarter: str, districts: Iterable[str]) -> tuple[list[Cell], dict[Cell, int], list[list[int]]]:
+    """The cells of a quarter (every kind of count, for the region and each district), their indices, and the
+    identities as rows of coefficients that sum to 0: a total is the sum of its parts by type and by source; the
+    region is the sum of the districts."""
+    variables = [Cell(g, quarter, k) for g in (scope.REGION_NAME, *districts) for k in signals.KINDS]
+    index = {v: n for n, v in enumerate(variables)}
+    rows = []
+    for g in (scope.REGION_NAME, *districts):
+        for parts in (signals.BY_TYPE, signals.BY_SOURCE):
+            row = [0] * len(variables)
+            for p in parts:
+                row[index[Cell(g, quarter, p)]] = 1
+            row[index[Cell(g, quarter, signals.TOTAL)]] = -1
+            rows.append(row)
+    for k in signals.KINDS:
+        row = [0] * len(variables)
+        for d in districts:
+            row[index[Cell(d, quarter, k)]] = 1
+        row[index[Cell(scope.REGION_NAME, quarter, k)]] = -1
+        rows.append(row)
+    return variables, index, rows
+
+
+def _solved(rows: list[list[int]], known: dict[int, int], hidden: list[int], asked: set[int]) -> dict[int, int]:
+    """The asked hidden variables that the identities fix exactly, by index: A x_hidden = b, with the known values
+    moved to the right-hand side, in reduced row echelon form."""
+    out: dict[int, int] = {}
+    a = sympy.Matrix([[row[h] for h in hidden] for row in rows])
+    b = sympy.Matrix([-sum(row[k] * v for k, v in known.items()) for row in rows])
+    reduced, pivots = a.row_join(b).rref()
+    for r, pivot in enumerate(pivots):
+        if pivot >= len(hidden):
             continue
-        # A x_hidden = b, with the known values moved to the right-hand side
-        a = sympy.Matrix([[row[h] for h in hidden] for row, _ in rows])
-        b = sympy.Matrix([-sum(row[k] * v for k, v in known.items()) for row, _ in rows])
-        reduced, pivots = a.row_join(b).rref()
-        for r, pivot in enumerate(pivots):
-            if pivot >= len(hidden):
-                continue
-            if hidden[pivot] in asked and all(reduced[r, c] == 0 for c in range(len(hidden)) if c != pivot):
-                value = reduced[r, len(hidden)]
-                out[variables[hidden[pivot]]] = int(value) if value == int(value) else value
+        if hidden[pivot] in asked and all(reduced[r, c] == 0 for c in range(len(hidden)) if c != pivot):
+            value = reduced[r, len(hidden)]
+            out[hidden[pivot]] = int(value) if value == int(value) else value
     return out
 
 
@@ -537,37 +572,9 @@ def bounded_inference(cells: dict[Cell, set[str]], threshold: int = 5) -> dict[C
     districts = warehouse.districts()
     out: dict[Cell, int] = {}
     for quarter in sorted({c.quarter for c in cells}):
-        variables = [Cell(g, quarter, k) for g in (scope.REGION_NAME, *districts) for k in signals.KINDS]
-        index = {v: n for n, v in enumerate(variables)}
-        rows = []
-        for g in (scope.REGION_NAME, *districts):
-            for parts in (signals.BY_TYPE, signals.BY_SOURCE):
-                row = [0.0] * len(variables)
-                for p in parts:
-                    row[index[Cell(g, quarter, p)]] = 1
-                row[index[Cell(g, quarter, signals.TOTAL)]] = -1
-                rows.append(row)
-        for k in signals.KINDS:
-            row = [0.0] * len(variables)
-            for d in districts:
-                row[index[Cell(d, quarter, k)]] = 1
-            row[index[Cell(scope.REGION_NAME, quarter, k)]] = -1
-            rows.append(row)
-        bounds: list[tuple[float, float | None]] = []
-        asked = []
-        for n, v in enumerate(variables):
-            texts = cells.get(v, set())
-            values = {_parse(t) for t in texts} - {None}
-            if len(values) == 1:
-                value = float(values.pop())  # type: ignore[arg-type]
-                bounds.append((value, value))
-            elif any(t.startswith("<") for t in texts):
-                bounds.append((1, threshold - 1))
-                asked.append(n)
-            else:
-                bounds.append((0, None))
-                if v in cells:
-                    asked.append(n)
+        variables, _index, int_rows = _identities(quarter, districts)
+        rows = [[float(c) for c in row] for row in int_rows]
+        bounds, asked = _bounds(cells, variables, threshold)
         for n in asked:
             ends = []
             for sign in (1, -1):
@@ -578,8 +585,30 @@ def bounded_inference(cells: dict[Cell, set[str]], threshold: int = 5) -> dict[C
                     break
                 ends.append(sign * result.fun)
             if len(ends) == 2 and math.floor(ends[1] + 1e-6) == math.ceil(ends[0] - 1e-6):
-                out[variables[n]] = int(round(ends[0]))
+                out[variables[n]] = round(ends[0])
     return out
+
+
+def _bounds(cells: dict[Cell, set[str]], variables: list[Cell],
+            threshold: int) -> tuple[list[tuple[float, float | None]], list[int]]:
+    """Each variable's bounds as a reader knows them (a value shown, '<5' as 1 to 4, else at least 0), and the
+    indices of the hidden cells that were shown."""
+    bounds: list[tuple[float, float | None]] = []
+    asked = []
+    for n, v in enumerate(variables):
+        texts = cells.get(v, set())
+        values = {_parse(t) for t in texts} - {None}
+        if len(values) == 1:
+            value = float(values.pop())  # type: ignore[arg-type]
+            bounds.append((value, value))
+        elif any(t.startswith("<") for t in texts):
+            bounds.append((1, threshold - 1))
+            asked.append(n)
+        else:
+            bounds.append((0, None))
+            if v in cells:
+                asked.append(n)
+    return bounds, asked
 
 
 # --- 5. who did not submit ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ _APP = None
 
 
 def start(environment: dict[str, str]) -> None:
-    global _APP
+    global _APP  # noqa: PLW0603 - a process pool initializer gives its worker process the one app it uses
     os.environ.update(environment)
     from dashboard.app import create_app
     from etl import db
