@@ -83,6 +83,8 @@ def callbacks(server: Server, sessions: dict, cases: list[tuple[str, str, str]],
             response, _request_id, ms = post_callback(session, server.base, router_body(path, search), close=False)
             if response.status_code != 200:
                 raise RuntimeError(f"{role} {path}{search}: {response.status_code}")
+            if "nog geen aanleveringen" in response.text:  # an empty warehouse answers fast and measures nothing
+                raise RuntimeError(f"{role} {path}{search}: the warehouse holds no submissions")
             times.append(ms)
         first, rest = times[0], times[1:]
         out.append(dict(role=role, url=path + search, first_ms=first, p50_ms=pct(rest, 0.5),
@@ -156,8 +158,10 @@ def run(scale: str, cfg: dict) -> dict:
               ("/verantwoording", "")]]
     cases += [("coordinator", "/aanlevering", "")]
 
-    # the benchmark measures the dashboard: its accounts log in with a password only (no second factor to enrol)
-    server = Server(synthetic.BENCH_DIR / scale / "server", {"NHSV_DATABASE_URL": url, "NHSV_MFA": "optional"},
+    # the benchmark measures the dashboard: its accounts log in with a password only (no second factor to enrol),
+    # behind a proxy on 127.0.0.1 that tells each Locust user's own address (benchmarks/users.py)
+    server = Server(synthetic.BENCH_DIR / scale / "server", {"NHSV_DATABASE_URL": url, "NHSV_MFA": "optional",
+                                                             "NHSV_FORWARDED_ALLOW_IPS": "127.0.0.1"},
                     workers=cfg["workers"])
     server.start()
     memory = PeakMemory(server)

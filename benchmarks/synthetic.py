@@ -125,8 +125,6 @@ def _generate_part(args: tuple) -> int:
     from etl import demo, reference
     from etl.domain import Quarter
 
-    reference.municipalities.cache_clear()  # a forked worker may hold the parent's reference
-    reference.checklist.cache_clear()
     demo.FIRST_QUARTER = Quarter(*first)  # the generator's first quarter is a module constant
     region = reference.region()
     plan = demo.generate(Path(inbox), seed=seed, last=Quarter(*last), municipalities={c: region[c] for c in codes})

@@ -48,9 +48,15 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@lru_cache(maxsize=4)
 def municipalities(reference_dir: Path | None = None) -> dict[str, Municipality]:
-    rows = _read_csv((reference_dir or settings.reference_dir()) / "gemeenten.csv")
+    """The gemeenten of the reference folder (NHSV_REFERENCE_DIR unless given), read once per folder: the cache
+    is keyed by the folder itself, so a process that changes the setting reads the other folder's facts."""
+    return _municipalities(reference_dir or settings.reference_dir())
+
+
+@lru_cache(maxsize=4)
+def _municipalities(reference_dir: Path) -> dict[str, Municipality]:
+    rows = _read_csv(reference_dir / "gemeenten.csv")
     return {
         r["cbs_code"]: Municipality(
             code=r["cbs_code"],
@@ -71,10 +77,14 @@ def region(reference_dir: Path | None = None) -> dict[str, Municipality]:
     return {code: m for code, m in municipalities(reference_dir).items() if m.in_region}
 
 
-@lru_cache(maxsize=4)
 def checklist(reference_dir: Path | None = None) -> dict[int, tuple[Block, ...]]:
-    """Blocks per checklist version, in checklist order."""
-    rows = _read_csv((reference_dir or settings.reference_dir()) / "checklist.csv")
+    """Blocks per checklist version, in checklist order (read once per reference folder, as `municipalities`)."""
+    return _checklist(reference_dir or settings.reference_dir())
+
+
+@lru_cache(maxsize=4)
+def _checklist(reference_dir: Path) -> dict[int, tuple[Block, ...]]:
+    rows = _read_csv(reference_dir / "checklist.csv")
     versions: dict[int, list[Block]] = {}
     for r in rows:
         b = Block(int(r["checklist_version"]), r["theme_code"], r["theme"], r["block_code"],
