@@ -7,6 +7,7 @@ brought into the ZVH, from the same protected cells as every other table of sign
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -34,18 +35,26 @@ def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.Dat
 
 def _trends(viewer: Viewer, measure: str, eng: Engine) -> pd.DataFrame:
     rows = []
-    for quarter in sorted(warehouse.quarters(eng)):
-        if measure in SIGNAL_MEASURES:
+    if measure in SIGNAL_MEASURES:
+        for quarter in sorted(warehouse.quarters(eng)):
             rows += _signal_rows(viewer, measure, quarter, eng)
-        else:
-            rows += _median_rows(viewer, measure, quarter, eng)
+    else:
+        # one read of the mart for every quarter, and each group's band from it: the whole trend is one entry of
+        # the cache (a band and a slice of the mart per quarter and group were thousands of entries nationally,
+        # more than the cache holds, so every request computed them all again)
+        mart = warehouse.mart(eng)
+        by_quarter = dict(iter(mart[mart["submitted"]].groupby("quarter")))
+        empty = mart.iloc[0:0]
+        for quarter in sorted(warehouse.quarters(eng)):
+            rows += _median_rows(viewer, measure, quarter, by_quarter.get(quarter, empty), eng)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _median_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> list[dict[str, object]]:
-    frame = warehouse.mart(eng, [quarter])
-    frame = frame[frame["submitted"]]
+def _median_rows(viewer: Viewer, measure: str, quarter: str, frame: pd.DataFrame,
+                 eng: Engine) -> list[dict[str, object]]:
+    """The rows of one quarter; `frame` holds the mart's rows of the gemeenten that submitted in it."""
     submitted = warehouse.submitted_codes(quarter, eng)
+    codes, values = frame["municipality_code"].to_numpy(), frame[measure].to_numpy(dtype=float, na_value=np.nan)
     focus = scope.focus_of(viewer)
     out: list[dict[str, object]] = []
     for name in signals.groups():
@@ -55,9 +64,11 @@ def _median_rows(viewer: Viewer, measure: str, quarter: str, eng: Engine) -> lis
         except scope.TooFew:
             out.append(dict(group=name, quarter=quarter, value=None, text=i18n.gettext(signals.TOO_FEW), n=None))
             continue
-        spread = peers.group_band(quarter, chosen.members, measure, eng)
+        wanted = set(chosen.members)
+        members = np.fromiter((code in wanted for code in codes), dtype=bool, count=len(codes))
+        spread = peers.band(values[members])
         value = scope.publish(viewer, measure, spread.p50) if spread else None
-        n = int(frame["municipality_code"].isin(chosen.members).sum()) if scope.exact(viewer) else None
+        n = int(members.sum()) if scope.exact(viewer) else None
         out.append(dict(group=name, quarter=quarter, value=value, text=scope.text(viewer, measure, value), n=n))
     return out
 

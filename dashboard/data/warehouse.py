@@ -35,7 +35,10 @@ def engine(given: Engine | None = None) -> Engine:
 
 # --- the one cache -------------------------------------------------------------------------------------------
 
-_CACHE: cachetools.LRUCache = cachetools.LRUCache(maxsize=512)
+# entries, not bytes: nearly all are small (a band, a slice of a quarter, one viewer's protected cells of a quarter);
+# the whole mart is one. Nationally one viewer's Ontwikkeling holds ~50 (its trends and the quarters' signals), so
+# 4,096 keeps some 80 viewers' pages at once, where 512 made a few users evict each other's work
+_CACHE: cachetools.LRUCache = cachetools.LRUCache(maxsize=4096)
 _LOCK = threading.Lock()
 _VERSIONS: dict[str, int] = {}
 
