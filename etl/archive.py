@@ -26,6 +26,7 @@ import re
 import struct
 import zipfile
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -295,7 +296,7 @@ def _count(value: bytes | None, default: int = 1) -> int:
     return int(value) if len(value) <= 9 else 10**9
 
 
-class _Scanner:
+class _Scanner(ABC):
     """Fed the inflated XML of one part in chunks; says when a cell lies beyond the sheet limits. Tags are never
     split: what follows the last '<' of a chunk (which cannot occur inside a tag) waits for the next one."""
 
@@ -314,8 +315,9 @@ class _Scanner:
             return True
         return self.scan(complete)
 
+    @abstractmethod
     def scan(self, xml: bytes) -> bool:
-        raise NotImplementedError
+        """Counts what `xml` (whole tags only) holds; True when a limit is passed."""
 
 
 class _XlsxScanner(_Scanner):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -148,21 +149,24 @@ def set_loader_timeouts(conn: Connection) -> None:
     })
 
 
-class LoadLock:
+class LoadLock(ABC):
     """One load at a time per warehouse: taken before a run starts, released when it ends, and released by the
     operating system or the database when the process holding it dies, however it dies (kill -9 included).
 
     `held_elsewhere()` looks without taking the lock where the database allows it; it tells `nhsv runs` whether
     a run without an end is still going or was interrupted."""
 
+    @abstractmethod
     def try_acquire(self) -> bool:
-        raise NotImplementedError
+        """See the class."""
 
+    @abstractmethod
     def release(self) -> None:
-        raise NotImplementedError
+        """See the class."""
 
+    @abstractmethod
     def held_elsewhere(self) -> bool:
-        raise NotImplementedError
+        """See the class."""
 
 
 class _AdvisoryLock(LoadLock):
