@@ -18,15 +18,15 @@ import pytest
 from plotly.io.json import to_json_plotly
 from sqlalchemy import select, text
 
-from dashboard import alternatives, auth, charts, components, context, data, formatting, i18n, uploads
+from dashboard import alternatives, charts, components, context, data, formatting, i18n, uploads
 from dashboard.charts.base import figure
 from dashboard.data import warehouse as store
 from dashboard.metrics import MEASURES, THEMES
 from dashboard.viewer import Viewer
-from etl import db, demo, load, reference, schema
-from etl.domain import STATUS_LABELS, Quarter
+from etl import db, reference, schema
+from etl.domain import STATUS_LABELS
 from etl.load import OUTCOME_LABELS
-from nhsv import settings
+from tests.warehouses import demo_warehouse, use_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "dashboard" / "translations" / "messages.pot"
@@ -207,26 +207,13 @@ def test_measures_speak_the_language():
 
 @pytest.fixture(scope="module")
 def warehouse_url(tmp_path_factory) -> str:
-    """The demo (6 quarters, with a missing, a rejected and a corrected submission), loaded once, and a user of
-    each of two roles."""
-    folder = tmp_path_factory.mktemp("i18n")
-    url = f"sqlite:///{folder / 'warehouse.db'}"
-    engine = db.make_engine(url)
-    db.init(engine)
-    demo.generate(folder / "inbox", seed=1, last=Quarter(2025, 2))
-    load.load_paths(engine, [folder / "inbox"], actor="test")
-    auth.add_user(engine, HOORN_USER, "gemeente", OWN, PASSWORD, actor="test")
-    auth.add_user(engine, COORDINATOR_USER, "coordinator", None, PASSWORD, actor="test")
-    engine.dispose()
-    return url
+    return demo_warehouse(tmp_path_factory.mktemp("i18n"), {HOORN_USER: ("gemeente", OWN),
+                                                               COORDINATOR_USER: ("coordinator", None)}, PASSWORD)
 
 
 @pytest.fixture
 def warehouse(warehouse_url, monkeypatch):
-    monkeypatch.setenv("NHSV_DATABASE_URL", warehouse_url)
-    cached = db.engine
-    monkeypatch.setattr(db, "engine", lambda url=None: cached(url or settings.database_url()))
-    return cached(warehouse_url)
+    return use_warehouse(warehouse_url, monkeypatch)
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,14 @@ import pytest
 from plotly.io.json import to_json_plotly
 
 from benchmarks.server import DOWNLOAD_CSV, SHOW_TABLE, on_request_body
-from dashboard import auth, components, context, data
+from dashboard import components, context, data
 from dashboard.alternatives import STALE as STALE_TEXT
 from dashboard.data import scope
 from dashboard.data import warehouse as store
 from dashboard.metrics import MEASURES
 from dashboard.viewer import Viewer
-from etl import db, demo, load
-from etl.domain import Quarter
-from nhsv import settings
+from etl import load
+from tests.warehouses import demo_warehouse, use_warehouse
 
 OWN = "GM0405"  # Hoorn
 PASSWORD = "een-goed-wachtwoord-123"
@@ -39,28 +38,13 @@ COUNT_LABELS = {m.label for m in MEASURES.values() if m.count_based} | {
 
 @pytest.fixture(scope="module")
 def warehouse_url(tmp_path_factory) -> str:
-    """The demo (6 quarters, with a missing, a rejected and a corrected submission) loaded through the loader
-    into a SQLite file of this module, once; users of two roles for the endpoint tests."""
-    folder = tmp_path_factory.mktemp("pages")
-    url = f"sqlite:///{folder / 'warehouse.db'}"
-    engine = db.make_engine(url)
-    db.init(engine)
-    demo.generate(folder / "inbox", seed=1, last=Quarter(2025, 2))
-    load.load_paths(engine, [folder / "inbox"], actor="test")
-    auth.add_user(engine, HOORN_USER, "gemeente", OWN, PASSWORD, actor="test")
-    auth.add_user(engine, COORDINATOR_USER, "coordinator", None, PASSWORD, actor="test")
-    engine.dispose()
-    return url
+    return demo_warehouse(tmp_path_factory.mktemp("pages"), {HOORN_USER: ("gemeente", OWN),
+                                                               COORDINATOR_USER: ("coordinator", None)}, PASSWORD)
 
 
 @pytest.fixture
 def warehouse(warehouse_url, monkeypatch):
-    """Point the data layer at the module's warehouse. `db.engine()` without a URL is cached on its first call
-    in the process, so the URL is resolved here before the cache (as `db.engine(url)` is cached per URL)."""
-    monkeypatch.setenv("NHSV_DATABASE_URL", warehouse_url)
-    cached = db.engine
-    monkeypatch.setattr(db, "engine", lambda url=None: cached(url or settings.database_url()))
-    return cached(warehouse_url)
+    return use_warehouse(warehouse_url, monkeypatch)
 
 
 @pytest.fixture(scope="module")

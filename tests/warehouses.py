@@ -1,0 +1,33 @@
+"""A demo warehouse for the page tests: built once per module, and the data layer pointed at it per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dashboard import auth
+from etl import db, demo, load
+from etl.domain import Quarter
+from nhsv import settings
+
+
+def demo_warehouse(folder: Path, users: dict[str, tuple[str, str | None]], password: str) -> str:
+    """The demo (6 quarters, with a missing, a rejected and a corrected submission) loaded through the loader
+    into a SQLite file in `folder`, with `users` (e-mail: role, gemeente); its URL."""
+    url = f"sqlite:///{folder / 'warehouse.db'}"
+    engine = db.make_engine(url)
+    db.init(engine)
+    demo.generate(folder / "inbox", seed=1, last=Quarter(2025, 2))
+    load.load_paths(engine, [folder / "inbox"], actor="test")
+    for email, (role, code) in users.items():
+        auth.add_user(engine, email, role, code, password, actor="test")
+    engine.dispose()
+    return url
+
+
+def use_warehouse(url: str, monkeypatch):
+    """Point the data layer at the warehouse. `db.engine()` without a URL is cached on its first call in the
+    process, so the URL is resolved here before the cache (as `db.engine(url)` is cached per URL)."""
+    monkeypatch.setenv("NHSV_DATABASE_URL", url)
+    cached = db.engine
+    monkeypatch.setattr(db, "engine", lambda given=None: cached(given or settings.database_url()))
+    return cached(url)
