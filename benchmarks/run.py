@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchmarks import browser, synthetic
 from benchmarks.server import PASSWORD, Server, login, post_callback, proc_status, router_body
+from nhsv.settings import PROJECT_ROOT
 
 
 def log(message: str) -> None:
@@ -113,7 +114,8 @@ def users(server: Server, accounts: list[tuple[str, str, str | None]], codes: li
     from benchmarks.targets import USERS
 
     folder.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "NHSV_BENCH_USERS": json.dumps(accounts), "NHSV_BENCH_PASSWORD": PASSWORD,
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "NHSV_BENCH_USERS": json.dumps(accounts),
+           "NHSV_BENCH_PASSWORD": PASSWORD,
            "NHSV_BENCH_CODES": json.dumps(codes[:40]), "NHSV_BENCH_QUARTERS": json.dumps(quarters[-8:])}
     command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("users.py")), "--headless",
                "-u", str(USERS), "-r", "10", "-t", f"{duration}s", "--host", server.base, "--only-summary",

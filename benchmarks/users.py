@@ -1,7 +1,7 @@
 """Locust users for the concurrency benchmark: coordinators and gemeente users who log in and then view pages
 the way people do (a page load or a navigation, then a pause to read).
 
-    locust -f benchmarks/users.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8050
+    PYTHONPATH=. locust -f benchmarks/users.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8050
 
 The accounts come from the environment that `python -m benchmarks` sets: NHSV_BENCH_USERS (a JSON list of
 [email, role, gemeente code]) and NHSV_BENCH_PASSWORD; NHSV_BENCH_CODES and NHSV_BENCH_QUARTERS give the codes
@@ -18,22 +18,13 @@ import re
 
 from locust import HttpUser, between, task
 
-ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+from benchmarks.server import router_body  # the project folder is on PYTHONPATH (benchmarks.run sets it)
+
 ACCOUNTS = itertools.cycle(json.loads(os.environ.get("NHSV_BENCH_USERS", "[]")))
 ADDRESSES = (f"10.0.{n // 250}.{n % 250 + 1}" for n in itertools.count())
 PASSWORD = os.environ.get("NHSV_BENCH_PASSWORD", "")
 CODES = json.loads(os.environ.get("NHSV_BENCH_CODES", "[]"))
 QUARTERS = json.loads(os.environ.get("NHSV_BENCH_QUARTERS", "[]"))
-
-
-def router_body(pathname: str, search: str = "") -> dict:
-    """What the browser posts when Dash's pages router renders `pathname` + `search`."""
-    return {"output": ROUTER_OUTPUT,
-            "outputs": [{"id": "_pages_content", "property": "children"},
-                        {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                       {"id": "_pages_location", "property": "search", "value": search}],
-            "state": [], "changedPropIds": ["_pages_location.pathname"]}
 
 
 class MonitorUser(HttpUser):
