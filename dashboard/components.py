@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 import pandas as pd
 from dash import dcc, html
@@ -266,6 +267,22 @@ def no_data(title: str) -> html.Div:
 
 def forbidden(message: str) -> html.Div:
     return html.Div([html.H1(_("Geen toegang")), html.P(message, className="empty-state", role="alert")])
+
+
+def pager(path: str, params: dict[str, str | None], start: int, total: int, size: int, label: str) -> html.Nav:
+    """Links to the previous and next `size` rows of a long list (the query parameter `vanaf`, 1-based) and
+    where this page is: 'Gemeente 41 tot en met 80 van 342'. The other parameters stay as they are."""
+    def href(first: int) -> str:
+        query = {k: v for k, v in params.items() if v not in (None, "")}
+        return f"{path}?{urlencode({**query, 'vanaf': first})}"
+
+    last = min(start + size - 1, total)
+    return html.Nav([
+        dcc.Link(_("← Vorige %(n)s", n=size), href=href(max(1, start - size))) if start > 1 else None,
+        html.Span(_("Gemeente %(first)s tot en met %(last)s van %(n)s", first=start, last=last, n=total),
+                  className="pager-where", role="status"),
+        dcc.Link(_("Volgende %(n)s →", n=min(size, total - last)), href=href(start + size)) if last < total else None,
+    ], className="pager", **{"aria-label": label})
 
 
 def status_legend() -> html.P:

@@ -81,6 +81,19 @@ def test_status_heatmap_carries_symbols_theme_lines_and_totals():
     assert "Niet aangeleverd" in list(chart.table.iloc[1])
 
 
+def test_status_heatmap_shows_a_page_of_rows_and_counts_them_all():
+    matrix = pd.DataFrame({"label": [f"Gemeente {k}" for k in range(6)], "own": [False] * 6, "score": [1] * 6,
+                           "LA1": [3, 3, 0, 3, 2, None], "KE1": [0, 1, 1, 2, 3, None]})
+    chart = charts.status_heatmap(matrix, ["LA1", "KE1"], THEMES, slice(2, 4))
+    figure = valid(chart)
+    assert list(figure["data"][0]["y"]) == ["Gemeente 2", "Gemeente 3"]
+    assert list(figure["data"][0]["text"][0]) == ["✕", "◐"]
+    assert figure["layout"]["xaxis"]["ticktext"] == ["LA1<br>4", "KE1<br>2"]  # in order among all six
+    assert chart.table["Gemeente"].tolist() == ["Gemeente 2", "Gemeente 3", "Op orde (van 5)"]
+    assert "Getoond: gemeente 3 tot en met 4 van 6." in chart.description
+    assert "Getoond" not in charts.status_heatmap(matrix, ["LA1", "KE1"], THEMES).description
+
+
 def test_block_history_names_every_change_regressions_first():
     rows = [dict(block_code=b, quarter=q, status=s) for b, statuses in
             {"LA1": [1, 2, 2], "LA2": [2, 2, 0], "LA3": [0, 1, 2]}.items()

@@ -279,6 +279,35 @@ def test_overzicht(pages, as_viewer, role):
         assert_within_scope(tree, text)
 
 
+def test_the_coordinators_grid_comes_in_pages_of_a_long_list(pages, as_viewer, monkeypatch):
+    """A list longer than a page shows one page of the grid and links to the others, keeping the filters; the
+    counts above the blocks stay those of every gemeente."""
+    import sys
+
+    import dash
+
+    module = sys.modules[next(p["module"] for p in dash.page_registry.values() if p["path"] == "/")]
+    monkeypatch.setattr(module, "GRID_ROWS", 10)
+    as_viewer(COORDINATOR)
+    whole = next(c for c in nodes(to_json(pages["overzicht"](kwartaal=LAST)), "Graph")
+                 if c["props"]["id"] == {"type": "grafiek", "key": "bouwstenen"})["props"]["figure"]
+    assert len(whole["data"][0]["y"]) == 10
+    tree, text = render(pages["overzicht"](kwartaal=LAST, sorteer="naam", vanaf="15"))  # into the second page
+    figure = next(c for c in nodes(tree, "Graph")
+                  if c["props"]["id"] == {"type": "grafiek", "key": "bouwstenen"})["props"]["figure"]
+    assert len(figure["data"][0]["y"]) == 10
+    assert figure["layout"]["xaxis"]["ticktext"] == whole["layout"]["xaxis"]["ticktext"]  # counts of all 32
+    names = sorted(p.name for p in data.region().values())
+    assert list(figure["data"][0]["y"]) == names[10:20]
+    assert "Gemeente 11 tot en met 20 van 32" in text and "Getoond: gemeente 11 tot en met 20 van 32." in text
+    links = {text_of(_children(link)): link["props"]["href"] for link in nodes(tree, "Link")}
+    assert links["← Vorige 10"] == "/?kwartaal=2025Q2&maat=score&sorteer=naam&vanaf=1"
+    assert links["Volgende 10 →"] == "/?kwartaal=2025Q2&maat=score&sorteer=naam&vanaf=21"
+    last_page = render(pages["overzicht"](kwartaal=LAST, vanaf="999"))[1]
+    assert "Gemeente 31 tot en met 32 van 32" in last_page and "Volgende" not in last_page
+    assert "Gemeente 1 tot en met 10 van 32" in render(pages["overzicht"](kwartaal=LAST, vanaf="x"))[1]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_gemeente_profile(pages, as_viewer, role):
     viewer = as_viewer(ROLES[role])

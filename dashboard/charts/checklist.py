@@ -52,17 +52,21 @@ def _theme_breaks(codes: list[str]) -> list[float]:
     return [k - 0.5 for k in range(1, len(codes)) if codes[k][:2] != codes[k - 1][:2]]
 
 
-def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str]) -> Chart:
+def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str],
+                   shown: slice | None = None) -> Chart:
     """Gemeenten × blocks (coordinators): status by colour and symbol, lines between the themes, and above each
-    block how many gemeenten have it in order."""
+    block how many gemeenten have it in order. With `shown`, the figure and its table hold only those rows (a
+    page of a long list); the counts and the description are of every row."""
     if matrix.empty:
         return empty("bouwstenen", _("Bouwstenen per gemeente"), _("Geen gegevens voor dit kwartaal."))
     n = len(matrix)
     columns = [statuses(matrix[c]) if c in matrix.columns else [None] * n for c in codes]
-    rows = list(zip(*columns, strict=True))
-    names = matrix["label"].tolist()
-    submitted = sum(1 for row in rows if any(s is not None for s in row))
+    every_row = list(zip(*columns, strict=True))
+    submitted = sum(1 for row in every_row if any(s is not None for s in row))
     in_order = [sum(1 for s in column if s is not None and s >= IN_ORDER_FROM) for column in columns]
+    shown = shown or slice(0, n)
+    first, last, _step = shown.indices(n)
+    rows, names = every_row[shown], matrix["label"].tolist()[shown]
     z = [[-1 if s is None else s for s in row] for row in rows]
     text = [[STATUS_SYMBOLS[s] for s in row] for row in rows]
     names_of = {s: status_text(s) for s in (None, *range(MAX_STATUS + 1))}
@@ -78,16 +82,16 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
                   xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(codes))), ticktext=ticks,
                              tickfont=dict(size=10), tickangle=0),
                   shapes=shapes, margin=dict(l=10, r=10, t=50, b=40), legend=legend_below())
-    fig = figure([trace, *status_legend_traces()], layout, max(300, 26 * n + 140))
+    fig = figure([trace, *status_legend_traces()], layout, max(300, 26 * len(rows) + 140))
 
     def table() -> pd.DataFrame:
-        body = pd.DataFrame({_("Gemeente"): names, **{c: [names_of[s] for s in column]
-                                                     for c, column in zip(codes, columns, strict=True)}})
+        body = pd.DataFrame({_("Gemeente"): names, **{c: [names_of[row[k]] for row in rows]
+                                                     for k, c in enumerate(codes)}})
         totals = pd.DataFrame([{_("Gemeente"): _("Op orde (van %(submitted)s)", submitted=submitted),
                                 **dict(zip(codes, map(str, in_order), strict=True))}])
         return pd.concat([body, totals], ignore_index=True)
 
-    counts = {s: sum(row.count(s) for row in z) for s in range(MAX_STATUS + 1)}
+    counts = {s: sum(row.count(s) for row in every_row) for s in range(MAX_STATUS + 1)}
     weakest = sorted(zip(codes, in_order, strict=True), key=lambda x: x[1])[:3]
     description = " ".join([
         _("Tabel van %(n)s gemeenten (rijen) en de %(blocks)s bouwstenen (kolommen, per thema: %(themes)s).",
@@ -98,6 +102,8 @@ def status_heatmap(matrix: pd.DataFrame, codes: list[str], themes: dict[str, str
           symbols=", ".join(f"{STATUS_SYMBOLS[s]} {status_label(s)}" for s in range(4))),
         _("In totaal %(counts)s.", counts=", ".join(f"{counts[s]}× {status_label(s).lower()}" for s in range(4))),
         _("Het minst vaak op orde: %(blocks)s.", blocks=", ".join(_of(c, k, submitted) for c, k in weakest)),
+        *([_("Getoond: gemeente %(first)s tot en met %(last)s van %(n)s.", first=first + 1, last=last, n=n)]
+          if (first, last) != (0, n) else []),
     ])
     return Chart("bouwstenen", _("Bouwstenen per gemeente"), description, fig, table)
 

@@ -26,6 +26,9 @@ UITLEG_GEMEENTE = N_("Andere gemeenten ziet u niet afzonderlijk: per bouwsteen z
                      "(of van een district) elke status hebben, met de plaats van uw eigen gemeente. Op de kaart "
                      "staat alleen uw eigen gemeente.")
 SORTS = ("score", "naam", *[f"score_{k.lower()}" for k in THEMES])
+# gemeenten per page of the coordinators' checklist grid: the region (32) on one page; a longer list in pages,
+# because a browser draws every cell's symbol on its own (342 gemeenten: some 6,000 of them, over a second)
+GRID_ROWS = 40
 
 
 def sorts() -> list[tuple[str, str]]:
@@ -55,15 +58,37 @@ def _controls(viewer: Viewer, quarters, quarter, district, maat, sorteer) -> lis
     return controls
 
 
-def _checklist(viewer: Viewer, quarter: str, district: str | None, sorteer: str, caption: str, stem: str):
+def _first_row(vanaf: str | None, total: int) -> int:
+    """The first row (1-based) of the grid's page: `vanaf` rounded down to a page, within the list."""
+    try:
+        wanted = int(vanaf or 1)
+    except (TypeError, ValueError):  # not a number, or the parameter twice
+        wanted = 1
+    wanted = min(max(wanted, 1), max(total, 1))
+    return (wanted - 1) // GRID_ROWS * GRID_ROWS + 1
+
+
+def _grid(matrix, codes: list[str], params: dict, vanaf: str | None, caption: str, stem: str) -> html.Div:
+    """The coordinators' checklist grid, a page of GRID_ROWS gemeenten at a time when there are more."""
+    total = len(matrix)
+    start = _first_row(vanaf, total)
+    shown = slice(start - 1, start - 1 + GRID_ROWS)
+    rows = matrix.iloc[shown]
+    links = {label: f"/gemeente/{key}" for label, key in zip(rows["label"], rows["key"], strict=True)}
+    pager = (components.pager("/", params, start, total, GRID_ROWS, _("Pagina's van de bouwstenen per gemeente"))
+             if total > GRID_ROWS else None)
+    return html.Div([pager, components.chart_card(charts.status_heatmap(matrix, codes, THEMES, shown), caption,
+                                                  links=links, stem=stem, narrow=_heatmap_list(rows, codes)),
+                     components.status_legend()])
+
+
+def _checklist(viewer: Viewer, quarter: str, district: str | None, sorteer: str, caption: str, stem: str,
+               params: dict, vanaf: str | None = None):
     if viewer.sees_all:
         matrix, codes = data.block_matrix(viewer, quarter, district, sort="naam" if sorteer == "naam" else "score")
         if sorteer.startswith("score_") and sorteer in matrix.columns:
             matrix = matrix.sort_values([sorteer, "label"], ascending=[False, True], na_position="last")
-        links = {label: f"/gemeente/{key}" for label, key in zip(matrix["label"], matrix["key"], strict=True)}
-        return html.Div([components.chart_card(charts.status_heatmap(matrix, codes, THEMES), caption, links=links,
-                                               stem=stem, narrow=_heatmap_list(matrix, codes)),
-                         components.status_legend()])
+        return _grid(matrix, codes, params, vanaf, caption, stem)
     labels = {b.code: b.label for b in reference.blocks()}
     try:
         counts = data.block_counts(viewer, quarter, district)
@@ -111,7 +136,7 @@ def _counts_list(counts, own: dict, own_name: str | None):
 
 
 def layout(kwartaal: str | None = None, district: str | None = None, maat: str = "score", sorteer: str = "score",
-           **_kwargs):
+           vanaf: str | None = None, **_kwargs):
     viewer = context.viewer()
     quarters = data.quarters()
     quarter = data.resolve_quarter(kwartaal)
@@ -154,7 +179,8 @@ def layout(kwartaal: str | None = None, district: str | None = None, maat: str =
                                             links=map_links, note=note, stem=stem),
                       dcc.Store(id={"type": "map-grenzen", "name": "overzicht"}, data=outlines) if outlines
                       else None]),
-            _checklist(viewer, quarter, district, sorteer, caption, stem),
+            _checklist(viewer, quarter, district, sorteer, caption, stem,
+                       dict(kwartaal=quarter, district=district, maat=maat, sorteer=sorteer), vanaf),
         ], className="grid-2"),
         dcc.Link(_("Naar de verantwoording van de maten"), href="/verantwoording"),
     ])
