@@ -702,7 +702,7 @@ def test_a_dutch_user_still_gets_dutch(make_app, people, smtp):
 
 
 def test_account_and_beheer_pages_in_english(make_app, people, smtp, clock):
-    from tests.test_i18n import dutch_words
+    from tests.english import dutch_words
 
     set_language(people, HOORN, "en")
     app = make_app(NHSV_MFA="required")
