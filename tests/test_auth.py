@@ -28,7 +28,7 @@ HOORN = "hoorn@example.nl"
 
 # What an anonymous visitor may reach (Flask URL rules); everything else redirects to /login or answers 401.
 # The login's second step and the pages of links from mails answer anonymously too; without a pending login or a
-# valid link they show nothing but a form or "this link no longer works" (tests/test_accounts.py).
+# valid link they show nothing but a form or "this link no longer works" (tests/accounts/).
 ANONYMOUS_ALLOWLIST = {"/login", "/healthz", "/_favicon.ico", "/static/<path:filename>", "/assets/<path:filename>",
                        "/login/code", "/login/tweede-factor", "/wachtwoord-vergeten", "/wachtwoord-herstellen/<token>",
                        "/uitnodiging/<token>"}

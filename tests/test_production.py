@@ -54,7 +54,7 @@ class Server(ServerProcess):
     """`serve_production` in a subprocess (its own process group), with its stdout and stderr in files."""
 
     def __init__(self, tmp_path: Path, database_url: str, workers: int = 2):
-        # NHSV_MFA=optional: these users log in with a password alone (the second factor: tests/test_accounts.py)
+        # NHSV_MFA=optional: these users log in with a password alone (the second factor: tests/accounts/)
         super().__init__(tmp_path, {"NHSV_DATABASE_URL": database_url, "NHSV_SECRET_KEY": SECRET,
                                     "NHSV_THREADS": "2", "NHSV_MFA": "optional"}, workers,
                          start_timeout=START_TIMEOUT)

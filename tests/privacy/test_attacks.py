@@ -24,6 +24,7 @@ from dashboard.data import scope, warehouse
 from dashboard.viewer import Viewer
 from tests.privacy import attacks, crawl, unsafe
 from tests.privacy import workers as workers_module
+from tests.privacy.attacks import hidden_counts, linking, naming, pinning, reading, submitters
 from tests.privacy.crawl import Response
 
 pytestmark = pytest.mark.slow
@@ -143,10 +144,10 @@ def test_the_overview_crawl_covers_every_combination(privacy_app):
                                                                      "maat": measure}, q)
                 both = crawl.render(privacy_app, viewer, "/", {"kwartaal": q, "district": district,
                                                                "maat": measure}, q)
-                known = {*attacks.all_numbers(by_district), *attacks.all_numbers(by_measure)}
-                assert set(attacks.all_numbers(both)) <= known, (q, district, measure)
-                words = set(attacks.all_text(by_district).split()) | set(attacks.all_text(by_measure).split())
-                assert set(attacks.all_text(both).split()) <= words, (q, district, measure)
+                known = {*reading.all_numbers(by_district), *reading.all_numbers(by_measure)}
+                assert set(reading.all_numbers(both)) <= known, (q, district, measure)
+                words = set(reading.all_text(by_district).split()) | set(reading.all_text(by_measure).split())
+                assert set(reading.all_text(both).split()) <= words, (q, district, measure)
 
 
 # --- 1. names ------------------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def test_no_other_gemeente_is_named(product):
 def test_the_name_attack_finds_names_where_they_are_sent(privacy_app):
     coordinator = [crawl.render(privacy_app, Viewer("coordinator"), "/vergelijken",
                                 {"kwartaal": "2026Q3", "gemeente": "GM0405", "groep": "district"}, "2026Q3")]
-    assert len(attacks.names(coordinator, "GM0405")) >= 10
+    assert len(naming.names(coordinator, "GM0405")) >= 10
 
 
 # --- 2. population pinning ----------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def test_no_number_pins_another_gemeente_by_its_population(product):
 @pytest.mark.parametrize("own", ["GM0405", "GM0448"])
 def test_population_pinning_names_the_peers_of_the_earlier_behaviour(privacy_app, truth, own):
     responses = _unsafe_responses(Viewer("gemeente", own))
-    pins = attacks.correct_pins(attacks.population_pins(responses, own, attacks.own_values(truth, own)), truth)
+    pins = pinning.correct_pins(pinning.population_pins(responses, own, pinning.own_values(truth, own)), truth)
     named = {p.code for p in pins}
     assert len(named) >= 25, f"{len(named)} of 31 others named"
 
@@ -187,9 +188,9 @@ def test_no_view_has_a_row_or_point_per_other_gemeente(product):
 def test_linkage_names_the_singletons_of_district_and_size_in_the_earlier_behaviour(privacy_app, truth):
     own = "GM0405"
     responses = _unsafe_responses(Viewer("gemeente", own))
-    found = attacks.records(responses, own)
+    found = linking.records(responses, own)
     assert found, "the earlier behaviour sends rows per gemeente"
-    claims = attacks.linkage(responses, found, own, _groups(responses, own))
+    claims = linking.linkage(responses, found, own, _groups(responses, own))
     scores = truth.set_index(["municipality_code", "quarter"])["score"]
     right = {code for code, score in claims.items()
              if any(abs(scores.get((code, q), -1) - score) < 1e-6 for q in warehouse.quarters())}
@@ -208,8 +209,8 @@ def test_no_hidden_count_is_worked_out_across_tables(product):
 
 
 def test_differencing_recovers_hidden_counts_of_the_earlier_behaviour(privacy_app):
-    cells = attacks.count_cells(_unsafe_responses(Viewer("gemeente", "GM0405")))
-    recovered = attacks.differencing(cells)
+    cells = hidden_counts.count_cells(_unsafe_responses(Viewer("gemeente", "GM0405")))
+    recovered = hidden_counts.differencing(cells)
     assert len(recovered) >= 5, recovered
     truth = warehouse.mart(None)
     for cell, value in recovered.items():  # and what it works out is right
@@ -237,7 +238,7 @@ def test_the_earlier_behaviour_gives_away_who_did_not_submit(privacy_app, truth)
     responses = _unsafe_responses(Viewer("gemeente", own))
     q = _missing_quarters(truth)[-1]
     submitted = warehouse.submitted_codes(q)
-    missing, _ = attacks.non_submitters(responses, own, q, own in submitted, len(submitted))
+    missing, _ = submitters.non_submitters(responses, own, q, own in submitted, len(submitted))
     assert missing and missing <= set(warehouse.region()) - submitted, (q, missing)
 
 

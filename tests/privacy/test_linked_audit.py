@@ -17,12 +17,13 @@ from dashboard import formatting
 from dashboard.data import overview, scope, signals, warehouse
 from dashboard.data.trends import trends as trend_rows
 from dashboard.viewer import Viewer
-from tests.privacy import attacks
+from tests.privacy.attacks.hidden_counts import Cell, bounded_inference, differencing
+from tests.privacy.attacks.reading import parse_count
 
 pytestmark = pytest.mark.slow
 
 
-def _truth() -> dict[attacks.Cell, int]:
+def _truth() -> dict[Cell, int]:
     frame = warehouse.mart(None)
     frame = frame[frame["submitted"]]
     out = {}
@@ -30,16 +31,16 @@ def _truth() -> dict[attacks.Cell, int]:
         for group in signals.groups():
             part = rows if group == scope.REGION_NAME else rows[rows["district"] == group]
             for kind in signals.KINDS:
-                out[attacks.Cell(group, quarter, kind)] = int(part[kind].fillna(0).sum())
+                out[Cell(group, quarter, kind)] = int(part[kind].fillna(0).sum())
     return out
 
 
-def _obtainable(viewer: Viewer) -> dict[attacks.Cell, set[str]]:
+def _obtainable(viewer: Viewer) -> dict[Cell, set[str]]:
     """Every group count the viewer can get, as the texts shown, from every answer that carries one."""
-    cells: dict[attacks.Cell, set[str]] = {}
+    cells: dict[Cell, set[str]] = {}
 
     def add(group, quarter, kind, text):
-        cells.setdefault(attacks.Cell(group, quarter, kind), set()).add(text)
+        cells.setdefault(Cell(group, quarter, kind), set()).add(text)
 
     label_of = {formatting.quarter_short(q): q for q in warehouse.quarters()}
     for group in signals.groups():
@@ -82,14 +83,14 @@ def test_no_hidden_count_is_determined_for_any_viewer_or_quarter(privacy_app):
         if shown_twice:
             problems[f"{viewer.role} {viewer.municipality_code}: one count, several texts"] = list(
                 shown_twice.items())[:3]
-        hidden = {c for c, texts in cells.items() if attacks._parse(next(iter(texts))) is None}
+        hidden = {c for c, texts in cells.items() if parse_count(next(iter(texts))) is None}
         hidden_total += len(hidden)
         # the audit takes every shown count at its true value (for the public audience: before rounding)
         exact = {c: ({str(truth[c])} if c not in hidden else texts) for c, texts in cells.items()}
-        determined = attacks.differencing(exact)
+        determined = differencing(exact)
         if determined:
             problems[f"{viewer.role} {viewer.municipality_code}: determined"] = list(determined.items())[:3]
-        bounded = attacks.bounded_inference(exact, scope.threshold())
+        bounded = bounded_inference(exact, scope.threshold())
         if bounded:
             problems[f"{viewer.role} {viewer.municipality_code}: pinned by bounds"] = list(bounded.items())[:3]
         if viewer.role != "openbaar":  # what is shown is the true count
@@ -105,19 +106,19 @@ def test_the_audit_finds_what_per_table_protection_gives_away(privacy_app):
     from dashboard.disclosure import protect_table
 
     truth = _truth()
-    cells: dict[attacks.Cell, set[str]] = {}
+    cells: dict[Cell, set[str]] = {}
     for quarter in warehouse.quarters():
         for group in signals.groups():
             for parts in (signals.BY_TYPE, signals.BY_SOURCE):
-                body = [[truth[attacks.Cell(group, quarter, k)] for k in parts]]
+                body = [[truth[Cell(group, quarter, k)] for k in parts]]
                 table = protect_table(body, threshold=scope.threshold(), with_col_totals=False)
                 for kind, cell in zip(parts, table.cells[0], strict=True):
-                    cells.setdefault(attacks.Cell(group, quarter, kind), set()).add(
-                        cell.text if cell.hidden else str(truth[attacks.Cell(group, quarter, kind)]))
+                    cells.setdefault(Cell(group, quarter, kind), set()).add(
+                        cell.text if cell.hidden else str(truth[Cell(group, quarter, kind)]))
                 total = table.row_totals[0]
-                cells.setdefault(attacks.Cell(group, quarter, signals.TOTAL), set()).add(
-                    total.text if total.hidden else str(truth[attacks.Cell(group, quarter, signals.TOTAL)]))
-    assert attacks.differencing(cells)
+                cells.setdefault(Cell(group, quarter, signals.TOTAL), set()).add(
+                    total.text if total.hidden else str(truth[Cell(group, quarter, signals.TOTAL)]))
+    assert differencing(cells)
 
 
 def test_bounds_pin_small_counts_that_equalities_leave_open(privacy_app):
@@ -125,9 +126,9 @@ def test_bounds_pin_small_counts_that_equalities_leave_open(privacy_app):
     the equations open, but 1–4 each forces 4 and 4."""
     quarter = warehouse.quarters()[0]
     first, second, third = warehouse.districts()
-    cells = {attacks.Cell(scope.REGION_NAME, quarter, signals.TOTAL): {"8"},
-             attacks.Cell(first, quarter, signals.TOTAL): {"<5"}, attacks.Cell(second, quarter, signals.TOTAL): {"<5"},
-             attacks.Cell(third, quarter, signals.TOTAL): {"0"}}
-    assert not attacks.differencing(cells)
-    assert attacks.bounded_inference(cells) == {attacks.Cell(first, quarter, signals.TOTAL): 4,
-                                                attacks.Cell(second, quarter, signals.TOTAL): 4}
+    cells = {Cell(scope.REGION_NAME, quarter, signals.TOTAL): {"8"},
+             Cell(first, quarter, signals.TOTAL): {"<5"}, Cell(second, quarter, signals.TOTAL): {"<5"},
+             Cell(third, quarter, signals.TOTAL): {"0"}}
+    assert not differencing(cells)
+    assert bounded_inference(cells) == {Cell(first, quarter, signals.TOTAL): 4,
+                                        Cell(second, quarter, signals.TOTAL): 4}
