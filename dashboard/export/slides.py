@@ -293,7 +293,7 @@ class Deck:
 
 def set_alt_text(picture, text: str) -> None:
     """The picture's alternative text (`descr` of its non-visual properties), which python-pptx has no property
-    for; screen readers and PowerPoint's accessibility checker read it. tests/test_export_documents checks it."""
+    for; screen readers and PowerPoint's accessibility checker read it. tests/export/test_documents.py checks it."""
     picture._element.nvPicPr.cNvPr.set("descr", text)
 
 

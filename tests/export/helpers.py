@@ -23,11 +23,6 @@ NOTE = "Toelichting bij lege cellen"
 AUDIENCES = ("coordinator", "gemeente", "openbaar")
 
 
-def needs_browser(test):
-    """Chart exports need Chromium; scripts/setup.sh --test installs it, so its absence is a failure."""
-    return test
-
-
 # --- reading what was written -------------------------------------------------------------------------
 
 
