@@ -58,6 +58,27 @@ def groups() -> list[str]:
     return [scope.REGION_NAME, *warehouse.districts()]
 
 
+def shown_groups(viewer: Viewer, quarter: str, engine: Engine | None = None) -> frozenset[str]:
+    """The groups (the region, the districts) of which the viewer may see figures in the quarter: those the
+    scope rules do not refuse as too few (`scope.group`). Once per viewer and quarter, for every measure."""
+    eng = warehouse.engine(engine)
+
+    def compute() -> frozenset[str]:
+        focus = scope.focus_of(viewer)
+        submitted = warehouse.submitted_codes(quarter, eng)
+        shown = set()
+        for name in groups():
+            kind = scope.REGION if name == scope.REGION_NAME else scope.DISTRICT
+            try:
+                scope.group(viewer, focus, kind, submitted, value=name)
+            except scope.TooFew:
+                continue
+            shown.add(name)
+        return frozenset(shown)
+
+    return warehouse.cached(eng, ("shown_groups", viewer.cache_key, quarter), compute)
+
+
 def quarter_counts(viewer: Viewer, quarter: str, engine: Engine | None = None) -> dict[str, GroupCounts]:
     """Per group (region first, then the districts), the quarter's protected counts. The cells' texts are
     written in the request's language ('1.234' or '1,234'): the language is part of the cache key."""
@@ -66,62 +87,90 @@ def quarter_counts(viewer: Viewer, quarter: str, engine: Engine | None = None) -
     return warehouse.cached(eng, key, lambda: _quarter_counts(viewer, quarter, eng))
 
 
+@dataclass(frozen=True)
+class _System:
+    """A quarter's counts as one linear system, the same for every viewer: the variables (group, kind), their
+    sums over the gemeenten that submitted, each group's population, and the equations that link them."""
+
+    names: list[str]
+    variables: list[tuple[str, str]]
+    index: dict[tuple[str, str], int]
+    values: list[int]
+    equations: list[list[tuple[int, int]]]
+    population: dict[str, int]
+
+
+def _system(quarter: str, eng: Engine) -> _System:
+    def compute() -> _System:
+        frame = warehouse.mart(eng, [quarter])
+        frame = frame[frame["submitted"]]
+        names = groups()
+        columns = [*KINDS, "population"]
+        by_district = frame.groupby("district")[columns].sum()
+        region_sums = frame[columns].sum()
+        sums: dict[str, dict[str, int]] = {}
+        for name in names:
+            row = region_sums if name == scope.REGION_NAME else (
+                by_district.loc[name] if name in by_district.index else None)
+            sums[name] = {c: int(row[c]) if row is not None else 0 for c in columns}
+        variables = [(name, k) for name in names for k in KINDS]
+        index = {v: n for n, v in enumerate(variables)}
+        equations: list[list[tuple[int, int]]] = []
+        for name in names:
+            for parts in (BY_TYPE, BY_SOURCE):
+                equations.append([(index[name, p], 1) for p in parts] + [(index[name, TOTAL], -1)])
+        for k in KINDS:
+            equations.append([(index[d, k], 1) for d in names[1:]] + [(index[names[0], k], -1)])
+        return _System(names, variables, index, [sums[name][k] for name, k in variables], equations,
+                       {name: sums[name]["population"] for name in names})
+
+    return warehouse.cached(eng, ("signal_system", quarter), compute)
+
+
+def _suppressed(quarter: str, system: _System, primary: frozenset[int], eng: Engine) -> set[int]:
+    """The cells to hide given the primary ones: a function of the quarter's system and `primary` only, so
+    viewers whose primary cells are the same share the answer."""
+    def order(v: int) -> tuple:
+        name, k = system.variables[v]
+        return (_tier(name, k), system.values[v], v)
+
+    threshold = scope.threshold()
+    return warehouse.cached(eng, ("suppressed", quarter, primary, threshold),
+                            lambda: suppress(system.values, system.equations, set(primary), rank=order,
+                                             threshold=threshold))
+
+
 def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, GroupCounts]:
-    frame = warehouse.mart(eng, [quarter])
-    frame = frame[frame["submitted"]]
+    system = _system(quarter, eng)
+    names, index = system.names, system.index
     focus = scope.focus_of(viewer)
     submitted = warehouse.submitted_codes(quarter, eng)
-    names = groups()
-    sums: dict[str, dict[str, int]] = {}
-    population: dict[str, int] = {}
+    own = warehouse.mart(eng, [quarter], [focus]) if focus else None
+    own = own[own["submitted"]] if own is not None else None
     own_part: dict[str, dict[str, int]] = {}
-    own = frame[frame["municipality_code"] == focus] if focus else frame.iloc[0:0]
     for name in names:
-        part = frame if name == scope.REGION_NAME else frame[frame["district"] == name]
-        sums[name] = {k: int(part[k].fillna(0).sum()) for k in KINDS}
-        population[name] = int(part["population"].sum())
-        mine = own if name == scope.REGION_NAME else own[own["district"] == name]
-        own_part[name] = {k: int(mine[k].fillna(0).sum()) for k in KINDS}
+        mine = own if own is None or name == scope.REGION_NAME else own[own["district"] == name]
+        own_part[name] = {k: int(mine[k].fillna(0).sum()) if mine is not None else 0 for k in KINDS}
 
-    shown_groups = set(names)
-    if not scope.exact(viewer):
-        for name in names:
-            kind = scope.REGION if name == scope.REGION_NAME else scope.DISTRICT
-            try:
-                scope.group(viewer, focus, kind, submitted, value=name)
-            except scope.TooFew:
-                shown_groups.discard(name)
-
-    variables = [(name, k) for name in names for k in KINDS]
-    index = {v: n for n, v in enumerate(variables)}
-    values = [sums[name][k] for name, k in variables]
-    equations: list[list[tuple[int, int]]] = []
-    for name in names:
-        for parts in (BY_TYPE, BY_SOURCE):
-            equations.append([(index[name, p], 1) for p in parts] + [(index[name, TOTAL], -1)])
-    for k in KINDS:
-        equations.append([(index[d, k], 1) for d in names[1:]] + [(index[names[0], k], -1)])
-    primary = {index[name, k] for name, k in variables
-               if name not in shown_groups or scope.primary_hidden(viewer, sums[name][k], own_part[name][k])}
-
-    def order(v: int) -> tuple:
-        name, k = variables[v]
-        return (_tier(name, k), values[v], v)
-
-    hidden = suppress(values, equations, primary, rank=order, threshold=scope.threshold()) if primary else set()
+    shown = shown_groups(viewer, quarter, eng)
+    sums = {(name, k): system.values[index[name, k]] for name in names for k in KINDS}
+    primary = frozenset(index[name, k] for name in names for k in KINDS
+                        if name not in shown or scope.primary_hidden(viewer, sums[name, k], own_part[name][k]))
+    hidden = _suppressed(quarter, system, primary, eng) if primary else set()
     rounding = scope.rounding(viewer)
     rates = scope.rates_shown(viewer, focus, submitted)
     out: dict[str, GroupCounts] = {}
     for name in names:
-        if name not in shown_groups:
+        if name not in shown:
             out[name] = GroupCounts(name, {k: Cell(None, _(TOO_FEW)) for k in KINDS}, None, None, shown=False)
             continue
-        cells = {k: shown_cell(sums[name][k], index[name, k] in primary, index[name, k] in hidden,
+        cells = {k: shown_cell(sums[name, k], index[name, k] in primary, index[name, k] in hidden,
                                scope.threshold(), rounding) for k in KINDS}
         total, zvh = cells[TOTAL], cells[SAFETY_HOUSE]
         per_10k = None
-        if rates and total.value is not None and population[name]:
-            per_10k = scope.publish(viewer, "signals_per_10k", total.value / population[name] * SIGNALS_PER)
+        if rates and total.value is not None and system.population[name]:
+            per_10k = scope.publish(viewer, "signals_per_10k",
+                                    total.value / system.population[name] * SIGNALS_PER)
         share = (zvh.value / total.value if total.value and zvh.value is not None else None)
         out[name] = GroupCounts(name, cells, per_10k, share)
     return out

@@ -7,7 +7,6 @@ brought into the ZVH, from the same protected cells as every other table of sign
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -39,36 +38,43 @@ def _trends(viewer: Viewer, measure: str, eng: Engine) -> pd.DataFrame:
         for quarter in sorted(warehouse.quarters(eng)):
             rows += _signal_rows(viewer, measure, quarter, eng)
     else:
-        # one read of the mart for every quarter, and each group's band from it: the whole trend is one entry of
-        # the cache (a band and a slice of the mart per quarter and group were thousands of entries nationally,
-        # more than the cache holds, so every request computed them all again)
-        mart = warehouse.mart(eng)
-        by_quarter = dict(iter(mart[mart["submitted"]].groupby("quarter")))
-        empty = mart.iloc[0:0]
+        medians = _group_medians(measure, eng)
         for quarter in sorted(warehouse.quarters(eng)):
-            rows += _median_rows(viewer, measure, quarter, by_quarter.get(quarter, empty), eng)
+            rows += _median_rows(viewer, measure, quarter, medians, eng)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _median_rows(viewer: Viewer, measure: str, quarter: str, frame: pd.DataFrame,
-                 eng: Engine) -> list[dict[str, object]]:
-    """The rows of one quarter; `frame` holds the mart's rows of the gemeenten that submitted in it."""
-    submitted = warehouse.submitted_codes(quarter, eng)
-    codes, values = frame["municipality_code"].to_numpy(), frame[measure].to_numpy(dtype=float, na_value=np.nan)
-    focus = scope.focus_of(viewer)
+def _group_medians(measure: str, eng: Engine) -> dict[tuple[str, str], tuple[float | None, int]]:
+    """Per (quarter, group): the unrounded median of the gemeenten that submitted and how many they are. The
+    region and a district have the same members for every viewer, so this is read and computed once per
+    warehouse version for all of them; what a viewer may see of it, `_median_rows` decides."""
+    def compute() -> dict[tuple[str, str], tuple[float | None, int]]:
+        mart = warehouse.mart(eng)
+        sent = mart[mart["submitted"] & mart["municipality_code"].isin(list(warehouse.region()))]
+        out: dict[tuple[str, str], tuple[float | None, int]] = {}
+        for (quarter, district), part in sent.groupby(["quarter", "district"]):
+            spread = peers.band(part[measure])
+            out[str(quarter), str(district)] = (spread.p50 if spread else None, len(part))
+        for quarter, part in sent.groupby("quarter"):
+            spread = peers.band(part[measure])
+            out[str(quarter), scope.REGION_NAME] = (spread.p50 if spread else None, len(part))
+        return out
+
+    return warehouse.cached(eng, ("group_medians", measure), compute)
+
+
+def _median_rows(viewer: Viewer, measure: str, quarter: str,
+                 medians: dict[tuple[str, str], tuple[float | None, int]], eng: Engine) -> list[dict[str, object]]:
+    """The rows of one quarter, as the viewer may see them: a group the scope rules refuse says so."""
+    shown = signals.shown_groups(viewer, quarter, eng)
     out: list[dict[str, object]] = []
     for name in signals.groups():
-        kind = scope.REGION if name == scope.REGION_NAME else scope.DISTRICT
-        try:
-            chosen = scope.group(viewer, focus, kind, submitted, value=name)
-        except scope.TooFew:
+        if name not in shown:
             out.append(dict(group=name, quarter=quarter, value=None, text=i18n.gettext(signals.TOO_FEW), n=None))
             continue
-        wanted = set(chosen.members)
-        members = np.fromiter((code in wanted for code in codes), dtype=bool, count=len(codes))
-        spread = peers.band(values[members])
-        value = scope.publish(viewer, measure, spread.p50) if spread else None
-        n = int(members.sum()) if scope.exact(viewer) else None
+        median, count = medians.get((quarter, name), (None, 0))
+        value = scope.publish(viewer, measure, median)
+        n = count if scope.exact(viewer) else None
         out.append(dict(group=name, quarter=quarter, value=value, text=scope.text(viewer, measure, value), n=n))
     return out
 
