@@ -69,8 +69,9 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
     # the groups' names as shown ('Regio NHSV' in the reader's language); the data layer gives them as `label`
     names = dict(zip(trends["group"], trends["label"], strict=True)) if "label" in trends.columns else {}
     traces = []
+    by_group = dict(iter(trends.sort_values("quarter", kind="stable").groupby("group", sort=False)))
     for k, group in enumerate(order):
-        part = trends[trends["group"] == group].sort_values("quarter")
+        part = by_group[group]
         name = names.get(group, group)
         traces.append(dict(type="scatter", x=[xlabels[q] for q in part["quarter"]], y=values(part["value"]),
                            name=name, mode="lines+markers", text=part["text"].tolist(),
