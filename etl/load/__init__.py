@@ -13,7 +13,7 @@ again file by file, each file in a SAVEPOINT with its own mart refresh, so that 
 recorded as an error and the other files load. An exception that escapes (the database lost or timed out, an
 interrupt) leaves nothing of the batch behind; the batches committed before it stay loaded, and the run is
 recorded as interrupted. For larger runs, parsing (extract) runs ahead in up to PARSE_WORKERS worker processes
-while the main process validates and writes.
+(`etl.load.workers`, the loader's worker pool) while the main process validates and writes.
 
 One load at a time per warehouse: a run holds the load lock (`db.load_lock`) from before it starts until it
 ends; another load waits for it up to NHSV_LOAD_WAIT_SECONDS and otherwise raises LoadBusy, recording nothing.
@@ -25,18 +25,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import itertools
 import logging
-import multiprocessing
 import os
-import signal
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,13 +36,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, tuple_, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import QueuePool
 
 from etl import db, marts, reference, schema
 from etl import findings as F
 from etl.domain import PARTNERS, Quarter, today
-from etl.extract import Extracted, RawSubmission, extract
+from etl.extract import RawSubmission
 from etl.findings import Finding
+from etl.load.workers import Item, batches, start_pool
 from etl.validate import Context, Submission, validate
 from nhsv import settings
 
@@ -67,11 +59,8 @@ MIN_BATCH_FILES = 25  # the first batch; with parse workers, later ones hold at 
 BATCH_BYTES = 20_000_000  # and at most about this many bytes of files per transaction
 PARSE_WORKER_FROM = 40  # a run of at least this many files parses ahead in worker processes
 PARSE_WORKERS = 2  # at most, and no more than the cores: the writing in the main process is the next bottleneck
-PARSE_AHEAD = 2 * BATCH_FILES  # files handed to the worker before they are needed (bounds the memory)
-PARSE_TASK_FILES = 8  # files per task for the worker
 CHUNK = 1000  # values per IN list
 LOCK_POLL_SECONDS = 0.5  # how often a waiting load tries the load lock again
-WORKER_WATCH_SECONDS = 0.5  # how often a parse worker checks that its loader is still there
 
 Pair = tuple[str, str]  # (municipality_code, quarter code)
 
@@ -169,14 +158,15 @@ def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, c
     # The workers are started before this run opens any connection or takes the lock: a worker then has no copy
     # of either, and a loader that is killed leaves no session behind that holds its locks.
     workers = min(PARSE_WORKERS, os.cpu_count() or 1) if parse_worker else 0
-    pool = _parse_pool(engine, workers) if workers else None
+    pool = start_pool(engine, workers) if workers else None
     try:
         with _run_connection(engine, wait_seconds, on_wait) as conn:
             report = _start_run(conn, actor, channel)
             report.parse_workers = workers if pool is not None else 0
             try:
                 planner = _Planner(actor, allowed_municipality)
-                for batch in _batches(files, pool):
+                for batch in batches(files, pool, max_files=BATCH_FILES, first_files=MIN_BATCH_FILES,
+                                     max_bytes=BATCH_BYTES):
                     for file_report in _load_batch(conn, report.run_id, batch, planner):
                         report.files.append(file_report)
                         if progress:
@@ -302,136 +292,6 @@ def run_statuses(engine: Engine, runs: Sequence[Row[Any]]) -> dict[int, str]:
     return {r.id: INTERRUPTED if r.status == RUNNING and r.id != live else r.status for r in runs}
 
 
-# --- reading and parsing ahead -------------------------------------------------------------------------------
-
-
-def _parse_pool(engine: Engine, workers: int) -> ProcessPoolExecutor | None:
-    """Worker processes for extract(), forked (cheap to start, nothing to import again); None where forking is
-    not safe or not worth it. Two workers rather than one loaded the regional inbox (351 files) in 1.45x the time
-    of parsing it alone instead of 1.56x (medians of 6 runs on 2 cores).
-
-    A fork copies every open file of the process. So the workers are forked before the run opens a connection
-    (the engine's idle connections are closed first) and never where the process runs other threads (a fork
-    copies their locks half-held) or has a connection in use: a worker holding a copy of the loader's database
-    connection kept its session, and the session's locks, alive after the loader was killed. Each worker also
-    ends by itself within WORKER_WATCH_SECONDS once its loader is gone, however the loader ended."""
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None  # a single core: the loader's process parses as fast, without the hand-over
-    if threading.active_count() > 1:
-        log.info("parsing in the loader's process: it runs other threads, which forking is not safe with")
-        return None
-    if not isinstance(engine.pool, QueuePool) or engine.pool.checkedout():
-        log.info("parsing in the loader's process: a connection is in use, which a worker would inherit")
-        return None
-    engine.dispose()  # the idle connections: a worker would inherit them
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_worker_start, initargs=(os.getpid(),))
-
-
-def _worker_start(loader_pid: int) -> None:
-    """In each parse worker: Ctrl+C is for the loader (which stops the workers), and the worker exits when its
-    loader is gone (the worker is then re-parented), also after a kill -9 that gave the loader no chance."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_without_loader, args=(loader_pid,), name="exit-without-loader",
-                     daemon=True).start()
-
-
-def _exit_without_loader(loader_pid: int) -> None:
-    while os.getppid() == loader_pid:
-        time.sleep(WORKER_WATCH_SECONDS)
-    os._exit(1)
-
-
-def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
-    """extract() of several files (one task for the worker: less overhead per file); None where it raised."""
-    out: list[Extracted | None] = []
-    for data in contents:
-        try:
-            out.append(extract(data))
-        except Exception:  # noqa: BLE001 - any fault of extract(): the loader parses the file again, and logs and records it there
-            out.append(None)
-    return out
-
-
-@dataclass
-class _Item:
-    """A file offered: its content, hash and (once parsed) what extract() read from it."""
-
-    name: str
-    data: bytes
-    sha256: str
-    future: Future[list[Extracted | None]] | None = None  # the worker's task that parses this file (and others)
-    position: int = 0  # this file's place in the task
-    _extracted: Extracted | None = None
-
-    def extracted(self) -> Extracted:
-        """What extract() read; raises what extract() raises for this file."""
-        if self._extracted is None:
-            if self.future is not None:
-                try:
-                    self._extracted = self.future.result()[self.position]  # None: extract raised in the worker
-                except BrokenProcessPool:
-                    log.warning("a parse worker stopped; %s is parsed in the loader's process", self.name)
-                self.future = None
-            if self._extracted is None:
-                self._extracted = extract(self.data)
-        return self._extracted
-
-
-def _batches(files: Iterable[tuple[str, bytes]], pool: ProcessPoolExecutor | None) -> Iterator[list[_Item]]:
-    """Batches of files; with workers, up to PARSE_AHEAD files are read and parsed before they are needed."""
-    source = iter(files)
-    ahead: deque[_Item] = deque()
-    limit = PARSE_AHEAD if pool is not None else BATCH_FILES
-
-    def fill() -> None:
-        nonlocal pool
-        while len(ahead) < limit:
-            task: list[_Item] = []
-            for name, data in itertools.islice(source, PARSE_TASK_FILES if pool is not None else 1):
-                task.append(_Item(name, data, hashlib.sha256(data).hexdigest(), position=len(task)))
-            if not task:
-                return
-            if pool is not None:
-                try:
-                    future = pool.submit(_extract_all, [item.data for item in task])
-                except BrokenProcessPool:
-                    log.warning("the parse workers stopped; the loader's process parses the rest")
-                    pool = None
-                else:
-                    for item in task:
-                        item.future = future
-            ahead.extend(task)
-
-    files_per_batch = MIN_BATCH_FILES  # doubling up to BATCH_FILES: the writing starts early
-    while True:
-        fill()
-        if not ahead:
-            return
-        batch = _next_batch(ahead, files_per_batch)
-        fill()  # the worker parses the next batch while this one is written
-        files_per_batch = min(BATCH_FILES, 2 * files_per_batch)
-        yield batch
-
-
-def _next_batch(ahead: deque[_Item], files_per_batch: int) -> list[_Item]:
-    """Up to `files_per_batch` files and BATCH_BYTES (at least one file) from the front of `ahead`; once half of
-    them are taken, no file is waited for that a worker has not parsed yet."""
-    batch: list[_Item] = []
-    size = 0
-    while ahead and len(batch) < files_per_batch and (not batch or size + len(ahead[0].data) <= BATCH_BYTES):
-        if len(batch) >= max(MIN_BATCH_FILES, files_per_batch // 2) and not _parsed(ahead[0]):
-            break  # write what is parsed rather than wait for the workers (at the end: a short tail)
-        item = ahead.popleft()
-        batch.append(item)
-        size += len(item.data)
-    return batch
-
-
-def _parsed(item: _Item) -> bool:
-    return item.future is None or item.future.done()
-
-
 # --- planning: everything that is decided before writing ----------------------------------------------------
 
 
@@ -474,7 +334,7 @@ class _State:
     Looked up once per batch (hashes already loaded, highest versions, active block statuses of the quarters
     before); a pair the batch look-up missed is looked up on its own."""
 
-    def __init__(self, conn: Connection, items: Sequence[_Item]) -> None:
+    def __init__(self, conn: Connection, items: Sequence[Item]) -> None:
         self.conn = conn
         self.loaded = _already_loaded(conn, [item.sha256 for item in items])
         pairs = {pair for item in items if item.sha256 not in self.loaded for pair in _pairs_in(item)}
@@ -548,7 +408,7 @@ class _Planner:
                                previous_statuses=lambda code, quarter: None,
                                allowed_municipality=allowed_municipality)
 
-    def plan(self, state: _State, item: _Item) -> _Plan:
+    def plan(self, state: _State, item: Item) -> _Plan:
         report = FileReport(name=item.name, sha256=item.sha256, size=len(item.data), outcome=LOADED)
         plan = _Plan(report, utcnow())
         try:
@@ -560,7 +420,7 @@ class _Planner:
             return self.error(item, report.rows_offered)
         return plan
 
-    def _in_scope(self, item: _Item) -> bool:
+    def _in_scope(self, item: Item) -> bool:
         """Whether every submission of the file is for the gemeente the upload is limited to (if any). Checked
         before "al geladen": that answer to a copy of another gemeente's file would confirm its contents. Out of
         scope, the file goes through validation, which refuses it as another gemeente's."""
@@ -569,7 +429,7 @@ class _Planner:
         pairs = _pairs_in(item)
         return bool(pairs) and all(code == self.allowed_municipality for code, _q in pairs)
 
-    def error(self, item: _Item, rows_offered: int) -> _Plan:
+    def error(self, item: Item, rows_offered: int) -> _Plan:
         """Nothing of the file is loaded; the attempt is recorded."""
         report = FileReport(name=item.name, sha256=item.sha256, size=len(item.data), outcome=ERROR,
                             rows_offered=rows_offered, rows_rejected=rows_offered)
@@ -577,7 +437,7 @@ class _Planner:
                                    "bestand is geladen. Probeer het opnieuw of neem contact op met de beheerder")]
         return _Plan(report, utcnow())
 
-    def _plan(self, state: _State, item: _Item, plan: _Plan) -> None:
+    def _plan(self, state: _State, item: Item, plan: _Plan) -> None:
         report = plan.report
         if report.sha256 in state.loaded and self._in_scope(item):
             report.outcome = ALREADY_LOADED
@@ -660,7 +520,7 @@ def _check_alive(conn: Connection) -> None:
         raise RuntimeError("the loader's connection to the warehouse was lost; the load stops")
 
 
-def _load_batch(conn: Connection, run_id: int, items: list[_Item], planner: _Planner) -> list[FileReport]:
+def _load_batch(conn: Connection, run_id: int, items: list[Item], planner: _Planner) -> list[FileReport]:
     """One transaction: plan every file, write them with one statement per table, refresh the marts of the
     pairs touched, commit. If writing fails on the data of a file, the batch is loaded again file by file."""
     _check_alive(conn)
@@ -687,7 +547,7 @@ def _load_batch(conn: Connection, run_id: int, items: list[_Item], planner: _Pla
     return _load_batch_file_by_file(conn, run_id, items, planner)
 
 
-def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[_Item], planner: _Planner
+def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[Item], planner: _Planner
                              ) -> list[FileReport]:
     """One transaction, each file in a SAVEPOINT with its own mart refresh: a file that fails is recorded as an
     error, and the files after it are planned against what was actually written."""
@@ -718,14 +578,14 @@ def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[_Item], 
     return reports
 
 
-def _record_error(conn: Connection, run_id: int, planner: _Planner, item: _Item, failed: _Plan) -> _Plan:
+def _record_error(conn: Connection, run_id: int, planner: _Planner, item: Item, failed: _Plan) -> _Plan:
     """The savepoint rolled back: nothing of the file is in the warehouse. Record the attempt."""
     plan = planner.error(item, failed.report.rows_offered)
     _write(conn, run_id, [plan], planner.actor)
     return plan
 
 
-def _pairs_in(item: _Item) -> list[Pair]:
+def _pairs_in(item: Item) -> list[Pair]:
     """The (gemeente, kwartaal) pairs of a file, for the batch's look-ups; none for a file extract() fails on,
     which planning parses again and then logs and records as an error."""
     try:
