@@ -25,7 +25,7 @@ from dashboard.metrics import MEASURES, THEMES
 from dashboard.viewer import Viewer
 from etl import db, reference, schema
 from etl.domain import STATUS_LABELS
-from etl.load import OUTCOME_LABELS
+from etl.load.runs import OUTCOME_LABELS
 from tests.warehouses import demo_warehouse, use_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

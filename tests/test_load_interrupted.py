@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from cli.main import main
 from etl import db, demo, load, schema
 from etl.domain import Quarter
+from etl.load.runs import run_statuses
 from tests.test_load import LINEAGE_FREE, empty_warehouse
 
 pytestmark = [
@@ -391,6 +392,6 @@ def test_runs_recorded_before_0004_get_a_status_from_their_end(fresh_database, w
         assert [r.status for r in rows] == ["finished", "running"]  # the second never finished
         after = table_snapshot(engine, ["load_run"])["load_run"]
         assert [r[:-1] for r in after] == before["load_run"]  # everything else as it was (status comes last)
-        assert list(load.run_statuses(engine, rows).values()) == ["finished", "interrupted"]
+        assert list(run_statuses(engine, rows).values()) == ["finished", "interrupted"]
     finally:
         engine.dispose()

@@ -15,10 +15,8 @@ interrupt) leaves nothing of the batch behind; the batches committed before it s
 recorded as interrupted. For larger runs, parsing (extract) runs ahead in up to PARSE_WORKERS worker processes
 (`etl.load.workers`, the loader's worker pool) while the main process validates and writes.
 
-One load at a time per warehouse: a run holds the load lock (`db.load_lock`) from before it starts until it
-ends; another load waits for it up to NHSV_LOAD_WAIT_SECONDS and otherwise raises LoadBusy, recording nothing.
-The lock goes with the process however it ends, so a run that holds it is alive; a run without an end whose
-lock nobody holds was interrupted, and the next run marks it so.
+One load at a time per warehouse: a run holds the load lock from before it starts until it ends (its
+bookkeeping, the lock included, is `etl.load.runs`).
 """
 
 from __future__ import annotations
@@ -27,31 +25,37 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, func, select, tuple_, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from etl import db, marts, reference, schema
 from etl import findings as F
 from etl.domain import PARTNERS, Quarter, today
 from etl.extract import RawSubmission
-from etl.findings import Finding
+from etl.load.runs import (
+    ALREADY_LOADED,
+    ERROR,
+    FINISHED,
+    INTERRUPTED,
+    LOADED,
+    REJECTED,
+    FileReport,
+    RunInfo,
+    RunReport,
+    count_files,
+    end_run,
+    run_connection,
+    start_run,
+    utcnow,
+)
 from etl.load.workers import Item, batches, start_pool
 from etl.validate import Context, Submission, validate
-from nhsv import settings
 
 log = logging.getLogger(__name__)
-
-LOADED, ALREADY_LOADED, REJECTED, ERROR = "loaded", "already_loaded", "rejected", "error"
-OUTCOME_LABELS = {LOADED: "geladen", ALREADY_LOADED: "al geladen", REJECTED: "afgewezen", ERROR: "fout"}
-RUNNING, FINISHED, INTERRUPTED = "running", "finished", "interrupted"  # load_run.status
-RUN_STATUS_LABELS = {RUNNING: "bezig", FINISHED: "voltooid", INTERRUPTED: "afgebroken"}
 
 BATCH_FILES = 200  # files per transaction
 MIN_BATCH_FILES = 25  # the first batch; with parse workers, later ones hold at least this many files (or half
@@ -60,70 +64,8 @@ BATCH_BYTES = 20_000_000  # and at most about this many bytes of files per trans
 PARSE_WORKER_FROM = 40  # a run of at least this many files parses ahead in worker processes
 PARSE_WORKERS = 2  # at most, and no more than the cores: the writing in the main process is the next bottleneck
 CHUNK = 1000  # values per IN list
-LOCK_POLL_SECONDS = 0.5  # how often a waiting load tries the load lock again
 
 Pair = tuple[str, str]  # (municipality_code, quarter code)
-
-
-@dataclass
-class FileReport:
-    name: str
-    sha256: str
-    size: int
-    outcome: str
-    findings: list[Finding] = field(default_factory=list)
-    submissions: list[tuple[str, str, int]] = field(default_factory=list)  # (gemeente, kwartaal, versie)
-    rows_offered: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """A load run as the messages about it show it."""
-
-    id: int
-    started_at: dt.datetime
-    actor: str
-    channel: str
-    files_offered: int
-    rows_loaded: int
-
-    @classmethod
-    def of(cls, row: Row[Any]) -> RunInfo:
-        return cls(row.id, row.started_at, row.actor, row.channel, row.files_offered, row.rows_loaded)
-
-    def text(self) -> str:
-        """Dutch, for messages: 'laadronde 12 (gestart 13-11-2026 10:02 UTC door jan (cli))'."""
-        return f"laadronde {self.id} (gestart {self.started_at:%d-%m-%Y %H:%M} UTC door {self.actor})"
-
-
-@dataclass
-class RunReport:
-    run_id: int
-    files: list[FileReport] = field(default_factory=list)
-    interrupted: list[RunInfo] = field(default_factory=list)  # earlier runs found interrupted, marked by this one
-    parse_workers: int = 0  # worker processes that parsed ahead (0: parsed in the loader's own process)
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for f in self.files if f.outcome == outcome)
-
-    @property
-    def any_rejected(self) -> bool:
-        return any(f.outcome in (REJECTED, ERROR) for f in self.files)
-
-
-class LoadBusy(Exception):
-    """Another load held the warehouse's load lock for the whole wait; this load recorded nothing."""
-
-    def __init__(self, waited: float, holder: RunInfo | None) -> None:
-        super().__init__(f"another load holds the load lock (waited {waited:.0f} s): {holder}")
-        self.waited = waited
-        self.holder = holder
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -160,8 +102,8 @@ def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, c
     workers = min(PARSE_WORKERS, os.cpu_count() or 1) if parse_worker else 0
     pool = start_pool(engine, workers) if workers else None
     try:
-        with _run_connection(engine, wait_seconds, on_wait) as conn:
-            report = _start_run(conn, actor, channel)
+        with run_connection(engine, wait_seconds, on_wait) as conn:
+            report = start_run(conn, actor, channel)
             report.parse_workers = workers if pool is not None else 0
             try:
                 planner = _Planner(actor, allowed_municipality)
@@ -172,9 +114,9 @@ def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, c
                         if progress:
                             progress(file_report)
             except BaseException:
-                _end_run(conn, report.run_id, INTERRUPTED)
+                end_run(conn, report.run_id, INTERRUPTED)
                 raise
-            _end_run(conn, report.run_id, FINISHED)
+            end_run(conn, report.run_id, FINISHED)
             return report
     finally:
         if pool is not None:
@@ -200,96 +142,6 @@ def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel:
     """Loads files and folders (see load_files)."""
     return load_files(engine, _Files(collect_paths(paths)), actor, channel, progress=progress,
                       wait_seconds=wait_seconds, on_wait=on_wait)
-
-
-# --- the run: its connection, the load lock, its row in load_run --------------------------------------------
-
-
-@contextmanager
-def _run_connection(engine: Engine, wait_seconds: float | None,
-                    on_wait: Callable[[RunInfo | None, float], None] | None) -> Iterator[Connection]:
-    """The connection a run writes with, holding the load lock; waits for another load up to `wait_seconds`."""
-    wait = settings.get_int("NHSV_LOAD_WAIT_SECONDS") if wait_seconds is None else wait_seconds
-    with engine.connect() as conn:
-        lock = db.load_lock(conn)
-        deadline = time.monotonic() + wait
-        told = False
-        while not lock.try_acquire():
-            if not told:
-                told = True
-                log.info("waiting up to %s s for another load to finish", wait)
-                if on_wait is not None:
-                    on_wait(_live_run(conn), wait)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise LoadBusy(wait, _live_run(conn))
-            time.sleep(min(LOCK_POLL_SECONDS, remaining))
-        try:
-            yield conn
-        finally:
-            lock.release()
-
-
-def _live_run(conn: Connection) -> RunInfo | None:
-    """The newest run still marked running: the one a live loader is doing, when the load lock is held."""
-    lr = schema.load_run
-    with conn.begin():
-        row = conn.execute(select(lr).where(lr.c.status == RUNNING).order_by(lr.c.id.desc()).limit(1)).first()
-    return RunInfo.of(row) if row is not None else None
-
-
-def _start_run(conn: Connection, actor: str, channel: str) -> RunReport:
-    """The run's row; runs left "running" are marked interrupted first (holding the lock, this one knows that
-    none of them is still going)."""
-    lr = schema.load_run
-    with conn.begin():
-        db.set_loader_timeouts(conn)
-        left = conn.execute(select(lr).where(lr.c.status == RUNNING).order_by(lr.c.id)).all()
-        if left:
-            conn.execute(update(lr).where(lr.c.id.in_([r.id for r in left])).values(status=INTERRUPTED))
-        run_id = conn.execute(insert(lr).values(
-            started_at=utcnow(), actor=actor, channel=channel, status=RUNNING, files_offered=0, files_loaded=0,
-            files_already_loaded=0, files_rejected=0, rows_offered=0, rows_loaded=0, rows_rejected=0,
-        ).returning(lr.c.id)).scalar_one()
-    interrupted = [RunInfo.of(r) for r in left]
-    for run in interrupted:
-        log.warning("load run %d (started %s by %s) was interrupted; what its committed batches loaded stays",
-                    run.id, run.started_at, run.actor)
-    return RunReport(run_id, interrupted=interrupted)
-
-
-def _end_run(conn: Connection, run_id: int, status: str) -> None:
-    """Record how the run ended. After an interruption this is best effort: the connection may be what failed,
-    and then the next run marks this one."""
-    values: dict[str, Any] = {"status": status}
-    if status == FINISHED:
-        values["finished_at"] = utcnow()
-    if status == INTERRUPTED and conn.invalidated:
-        log.warning("load run %d was interrupted and its connection lost; the next load marks it", run_id)
-        return
-    try:
-        if conn.in_transaction():
-            conn.rollback()
-        with conn.begin():
-            db.set_loader_timeouts(conn)
-            conn.execute(update(schema.load_run).where(schema.load_run.c.id == run_id).values(values))
-    except SQLAlchemyError:
-        if status == FINISHED:
-            raise
-        log.warning("could not mark load run %d as interrupted; the next load will", run_id, exc_info=True)
-
-
-def run_statuses(engine: Engine, runs: Sequence[Row[Any]]) -> dict[int, str]:
-    """The status of each of `runs` (load_run rows) as it is now: a run still marked running is interrupted
-    unless a live loader holds the load lock and it is that loader's run (the newest one running)."""
-    running = [r.id for r in runs if r.status == RUNNING]
-    live: int | None = None
-    if running:
-        with engine.connect() as conn:
-            if db.load_lock(conn).held_elsewhere():
-                found = _live_run(conn)
-                live = found.id if found is not None else None
-    return {r.id: INTERRUPTED if r.status == RUNNING and r.id != live else r.status for r in runs}
 
 
 # --- planning: everything that is decided before writing ----------------------------------------------------
@@ -535,7 +387,7 @@ def _load_batch(conn: Connection, run_id: int, items: list[Item], planner: _Plan
                 plans.append(plan)
             written = _write(conn, run_id, plans, planner.actor)
             marts.refresh(conn, marts.pairs_to_refresh(pair for plan in plans for pair in plan.touched), written)
-            _count(conn, run_id, [plan.report for plan in plans])
+            count_files(conn, run_id, [plan.report for plan in plans])
         return [plan.report for plan in plans]
     except (IntegrityError, DataError):
         log.warning("the warehouse refused the data of a batch of %d files; loading them one at a time", len(items),
@@ -574,7 +426,7 @@ def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[Item], p
             else:
                 state.apply(plan)
             reports.append(plan.report)
-        _count(conn, run_id, reports)
+        count_files(conn, run_id, reports)
     return reports
 
 
@@ -625,23 +477,6 @@ def _record_file(conn: Connection, run_id: int, plans: Sequence[_Plan], actor: s
     ]
     db.insert_rows(conn, schema.finding, findings)
     return file_ids
-
-
-def _count(conn: Connection, run_id: int, reports: Sequence[FileReport]) -> None:
-    """Add the files of a batch to the counts of their run."""
-    if not reports:
-        return
-    lr = schema.load_run.c
-    outcomes = [r.outcome for r in reports]
-    conn.execute(update(schema.load_run).where(lr.id == run_id).values({
-        lr.files_offered: lr.files_offered + len(reports),
-        lr.files_loaded: lr.files_loaded + outcomes.count(LOADED),
-        lr.files_already_loaded: lr.files_already_loaded + outcomes.count(ALREADY_LOADED),
-        lr.files_rejected: lr.files_rejected + outcomes.count(REJECTED) + outcomes.count(ERROR),
-        lr.rows_offered: lr.rows_offered + sum(r.rows_offered for r in reports),
-        lr.rows_loaded: lr.rows_loaded + sum(r.rows_loaded for r in reports),
-        lr.rows_rejected: lr.rows_rejected + sum(r.rows_rejected for r in reports),
-    }))
 
 
 def _insert_submission(conn: Connection, run_id: int,
