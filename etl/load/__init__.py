@@ -13,36 +13,32 @@ again file by file, each file in a SAVEPOINT with its own mart refresh, so that 
 recorded as an error and the other files load. An exception that escapes (the database lost or timed out, an
 interrupt) leaves nothing of the batch behind; the batches committed before it stay loaded, and the run is
 recorded as interrupted. For larger runs, parsing (extract) runs ahead in up to PARSE_WORKERS worker processes
-(`etl.load.workers`, the loader's worker pool) while the main process validates and writes.
+while the main process validates and writes.
 
-One load at a time per warehouse: a run holds the load lock from before it starts until it ends (its
-bookkeeping, the lock included, is `etl.load.runs`).
+This module runs a load, its batches' transactions and the writing of the planned files; the rest is in its own
+modules:
+- `runs` — the run's bookkeeping: its report, its row in load_run, the load lock (one load at a time), statuses;
+- `workers` — the worker pool that parses ahead, and the cutting of the files into batches;
+- `plan` — planning each file (outcome, findings, versions) before anything is written;
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select, tuple_, update
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, tuple_, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from etl import db, marts, reference, schema
-from etl import findings as F
-from etl.domain import PARTNERS, Quarter, today
-from etl.extract import RawSubmission
+from etl.domain import PARTNERS
+from etl.load.plan import Plan, Planner, State
 from etl.load.runs import (
-    ALREADY_LOADED,
-    ERROR,
     FINISHED,
     INTERRUPTED,
-    LOADED,
-    REJECTED,
     FileReport,
     RunInfo,
     RunReport,
@@ -50,10 +46,9 @@ from etl.load.runs import (
     end_run,
     run_connection,
     start_run,
-    utcnow,
 )
 from etl.load.workers import Item, batches, start_pool
-from etl.validate import Context, Submission, validate
+from etl.validate import Submission
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +58,6 @@ MIN_BATCH_FILES = 25  # the first batch; with parse workers, later ones hold at 
 BATCH_BYTES = 20_000_000  # and at most about this many bytes of files per transaction
 PARSE_WORKER_FROM = 40  # a run of at least this many files parses ahead in worker processes
 PARSE_WORKERS = 2  # at most, and no more than the cores: the writing in the main process is the next bottleneck
-CHUNK = 1000  # values per IN list
-
-Pair = tuple[str, str]  # (municipality_code, quarter code)
 
 
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -106,7 +98,7 @@ def load_files(engine: Engine, files: Iterable[tuple[str, bytes]], actor: str, c
             report = start_run(conn, actor, channel)
             report.parse_workers = workers if pool is not None else 0
             try:
-                planner = _Planner(actor, allowed_municipality)
+                planner = Planner(actor, allowed_municipality)
                 for batch in batches(files, pool, max_files=BATCH_FILES, first_files=MIN_BATCH_FILES,
                                      max_bytes=BATCH_BYTES):
                     for file_report in _load_batch(conn, report.run_id, batch, planner):
@@ -144,209 +136,7 @@ def load_paths(engine: Engine, paths: Iterable[str | Path], actor: str, channel:
                       wait_seconds=wait_seconds, on_wait=on_wait)
 
 
-# --- planning: everything that is decided before writing ----------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    """What loading one file writes: its report, and its submissions as (code, quarter, version, status, sub)."""
-
-    report: FileReport
-    at: dt.datetime
-    rows: list[tuple[str, str, int, str, Submission | None]] = field(default_factory=list)
-    versions: dict[Pair, int] = field(default_factory=dict)  # the highest version per pair after this file
-    active: dict[Pair, dict[str, int]] = field(default_factory=dict)  # block statuses of its active versions
-
-    @property
-    def touched(self) -> list[tuple[str, Quarter]]:
-        return [(code, Quarter.parse(q)) for code, q, _v, status, _s in self.rows if status == "active"]
-
-
-def _pair_of(raw: RawSubmission) -> Pair | None:
-    """(gemeente, kwartaal) of a raw submission as validation will read it, or None (for look-ups only)."""
-    quarter = _quarter_of(raw)
-    if quarter is None or "gemeente_code" not in raw.general:
-        return None
-    return str(raw.general["gemeente_code"].value).strip().upper().replace(" ", ""), quarter
-
-
-def _quarter_of(raw: RawSubmission) -> str | None:
-    """The quarter code of a raw submission, or None where it has none or no valid one (validation says so)."""
-    if "kwartaal" not in raw.general:
-        return None
-    try:
-        return Quarter.parse(str(raw.general["kwartaal"].value)).code
-    except ValueError:
-        return None
-
-
-class _State:
-    """What the warehouse holds, as far as planning needs it, plus the files of the batch planned so far.
-
-    Looked up once per batch (hashes already loaded, highest versions, active block statuses of the quarters
-    before); a pair the batch look-up missed is looked up on its own."""
-
-    def __init__(self, conn: Connection, items: Sequence[Item]) -> None:
-        self.conn = conn
-        self.loaded = _already_loaded(conn, [item.sha256 for item in items])
-        pairs = {pair for item in items if item.sha256 not in self.loaded for pair in _pairs_in(item)}
-        previous = {(code, Quarter.parse(q).previous().code) for code, q in pairs}
-        s, bs = schema.submission, schema.block_status
-        self.versions: dict[Pair, int] = dict.fromkeys(pairs, 0)
-        self.active: dict[Pair, dict[str, int] | None] = dict.fromkeys(previous)
-        for chunk in _chunks(sorted(pairs)):
-            for code, q, version in conn.execute(
-                    select(s.c.municipality_code, s.c.quarter, func.max(s.c.version))
-                    .where(tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))
-                    .group_by(s.c.municipality_code, s.c.quarter)):
-                self.versions[(code, q)] = version or 0
-        for chunk in _chunks(sorted(previous)):
-            for code, q, block, status in conn.execute(
-                    select(s.c.municipality_code, s.c.quarter, bs.c.block_code, bs.c.status)
-                    .join(s, s.c.id == bs.c.submission_id)
-                    .where(s.c.status == "active", tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))):
-                statuses = self.active.get((code, q))
-                if statuses is None:
-                    statuses = self.active[(code, q)] = {}
-                statuses[block] = status
-
-    def version(self, pair: Pair) -> int:
-        if pair not in self.versions:
-            s = schema.submission
-            self.versions[pair] = self.conn.execute(select(func.max(s.c.version)).where(
-                s.c.municipality_code == pair[0], s.c.quarter == pair[1])).scalar() or 0
-        return self.versions[pair]
-
-    def statuses(self, code: str, quarter: Quarter) -> dict[str, int] | None:
-        pair = (code, quarter.code)
-        if pair not in self.active:
-            self.active[pair] = previous_statuses(self.conn, code, quarter.next())
-        return self.active[pair] or None
-
-    def apply(self, plan: _Plan) -> None:
-        """The file is (to be) written: later files of the batch see it."""
-        self.versions.update(plan.versions)
-        self.active.update(plan.active)
-        if plan.report.outcome == LOADED:
-            self.loaded.add(plan.report.sha256)
-
-
-def _already_loaded(conn: Connection, digests: Sequence[str]) -> set[str]:
-    """The hashes among `digests` of files that were loaded before."""
-    sf = schema.source_file
-    out: set[str] = set()
-    for chunk in _chunks(sorted(set(digests))):
-        out.update(conn.scalars(select(sf.c.sha256).where(db.is_in(conn, sf.c.sha256, chunk), sf.c.outcome == LOADED)))
-    return out
-
-
-def previous_statuses(conn: Connection, code: str, quarter: Quarter) -> dict[str, int] | None:
-    """Block statuses of the active submission of the quarter before, or None."""
-    s, bs = schema.submission, schema.block_status
-    rows = conn.execute(select(bs.c.block_code, bs.c.status).join(s, s.c.id == bs.c.submission_id).where(
-        s.c.municipality_code == code, s.c.quarter == quarter.previous().code, s.c.status == "active")).all()
-    return {r.block_code: r.status for r in rows} or None
-
-
-class _Planner:
-    """Decides, for one file at a time, its outcome, findings and the versions of its submissions."""
-
-    def __init__(self, actor: str, allowed_municipality: str | None) -> None:
-        self.actor = actor
-        self.allowed_municipality = allowed_municipality
-        self.region = reference.region()
-        self.context = Context(municipalities=reference.municipalities(), blocks=reference.blocks(),
-                               checklist_version=reference.current_checklist_version(), today=today(),
-                               previous_statuses=lambda code, quarter: None,
-                               allowed_municipality=allowed_municipality)
-
-    def plan(self, state: _State, item: Item) -> _Plan:
-        report = FileReport(name=item.name, sha256=item.sha256, size=len(item.data), outcome=LOADED)
-        plan = _Plan(report, utcnow())
-        try:
-            self._plan(state, item, plan)
-        except SQLAlchemyError:
-            raise  # the warehouse, not the file: the batch fails
-        except Exception:  # a fault in extract or validate on this file: it fails alone, recorded as an error
-            log.exception("loading %s failed; it is recorded as an error", item.name)
-            return self.error(item, report.rows_offered)
-        return plan
-
-    def _in_scope(self, item: Item) -> bool:
-        """Whether every submission of the file is for the gemeente the upload is limited to (if any). Checked
-        before "al geladen": that answer to a copy of another gemeente's file would confirm its contents. Out of
-        scope, the file goes through validation, which refuses it as another gemeente's."""
-        if self.allowed_municipality is None:
-            return True
-        pairs = _pairs_in(item)
-        return bool(pairs) and all(code == self.allowed_municipality for code, _q in pairs)
-
-    def error(self, item: Item, rows_offered: int) -> _Plan:
-        """Nothing of the file is loaded; the attempt is recorded."""
-        report = FileReport(name=item.name, sha256=item.sha256, size=len(item.data), outcome=ERROR,
-                            rows_offered=rows_offered, rows_rejected=rows_offered)
-        report.findings = [F.fatal("interne_fout", "bestand", "er ging iets mis bij het laden; niets van dit "
-                                   "bestand is geladen. Probeer het opnieuw of neem contact op met de beheerder")]
-        return _Plan(report, utcnow())
-
-    def _plan(self, state: _State, item: Item, plan: _Plan) -> None:
-        report = plan.report
-        if report.sha256 in state.loaded and self._in_scope(item):
-            report.outcome = ALREADY_LOADED
-            return
-
-        extracted = item.extracted()
-        report.rows_offered = extracted.rows
-        in_file: dict[Pair, dict[str, int]] = {}
-
-        def previous(code: str, quarter: Quarter) -> dict[str, int] | None:
-            return in_file.get((code, quarter.previous().code)) or state.statuses(code, quarter.previous())
-
-        ctx = dataclasses.replace(self.context, previous_statuses=previous)
-        report.findings.extend(extracted.findings)
-        valid: list[Submission] = []
-        rejected_keys: list[Pair] = []
-
-        for raw in sorted(extracted.submissions, key=lambda raw: _quarter_of(raw) or ""):
-            sub, found = validate(raw, ctx)
-            report.findings.extend(found)
-            if sub is None:
-                first = found[0] if found else None
-                refused_scope = any(f.rule == F.OTHER_MUNICIPALITY for f in found)
-                if first and first.municipality_code in self.region and first.quarter and not refused_scope:
-                    # a rejected version in the gemeente's history; never for an upload refused for its scope,
-                    # which would put another gemeente's attempt into this gemeente's history
-                    rejected_keys.append((first.municipality_code, first.quarter))
-            else:
-                valid.append(sub)
-                in_file[(sub.municipality_code, sub.quarter.code)] = sub.statuses
-        if not extracted.submissions and not extracted.findings:
-            report.findings.append(F.fatal(F.UNREADABLE, "bestand", "het bestand bevat geen aanlevering; vul het "
-                                           "sjabloon in of voeg regels toe aan de CSV"))
-
-        def add(code: str, quarter: str, status: str, sub: Submission | None) -> int:
-            pair = (code, quarter)
-            version = (plan.versions[pair] if pair in plan.versions else state.version(pair)) + 1
-            plan.versions[pair] = version
-            plan.rows.append((code, quarter, version, status, sub))
-            return version
-
-        if any(f.is_fatal for f in report.findings):
-            report.outcome = REJECTED
-            report.rows_rejected = report.rows_offered
-            for code, q in rejected_keys:
-                add(code, q, "rejected", None)
-            return
-
-        report.outcome = LOADED
-        report.rows_loaded = report.rows_offered
-        for sub in valid:
-            version = add(sub.municipality_code, sub.quarter.code, "active", sub)
-            report.submissions.append((sub.municipality_code, sub.quarter.code, version))
-            plan.active[(sub.municipality_code, sub.quarter.code)] = sub.statuses
-
-
-# --- writing -------------------------------------------------------------------------------------------------
+# --- a batch's transaction -----------------------------------------------------------------------------------
 
 
 def _begin(conn: Connection) -> None:
@@ -372,20 +162,20 @@ def _check_alive(conn: Connection) -> None:
         raise RuntimeError("the loader's connection to the warehouse was lost; the load stops")
 
 
-def _load_batch(conn: Connection, run_id: int, items: list[Item], planner: _Planner) -> list[FileReport]:
+def _load_batch(conn: Connection, run_id: int, items: list[Item], planner: Planner) -> list[FileReport]:
     """One transaction: plan every file, write them with one statement per table, refresh the marts of the
     pairs touched, commit. If writing fails on the data of a file, the batch is loaded again file by file."""
     _check_alive(conn)
     try:
         with conn.begin():
             _begin(conn)
-            state = _State(conn, items)
+            state = State(conn, items)
             plans = []
             for item in items:
                 plan = planner.plan(state, item)
                 state.apply(plan)
                 plans.append(plan)
-            written = _write(conn, run_id, plans, planner.actor)
+            written = write_files(conn, run_id, plans, planner.actor)
             marts.refresh(conn, marts.pairs_to_refresh(pair for plan in plans for pair in plan.touched), written)
             count_files(conn, run_id, [plan.report for plan in plans])
         return [plan.report for plan in plans]
@@ -399,7 +189,7 @@ def _load_batch(conn: Connection, run_id: int, items: list[Item], planner: _Plan
     return _load_batch_file_by_file(conn, run_id, items, planner)
 
 
-def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[Item], planner: _Planner
+def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[Item], planner: Planner
                              ) -> list[FileReport]:
     """One transaction, each file in a SAVEPOINT with its own mart refresh: a file that fails is recorded as an
     error, and the files after it are planned against what was actually written."""
@@ -407,12 +197,12 @@ def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[Item], p
     reports = []
     with conn.begin():
         _begin(conn)
-        state = _State(conn, items)
+        state = State(conn, items)
         for item in items:
             plan = planner.plan(state, item)
             try:
                 with conn.begin_nested():
-                    written = _write(conn, run_id, [plan], planner.actor)
+                    written = write_files(conn, run_id, [plan], planner.actor)
                     marts.refresh(conn, marts.pairs_to_refresh(plan.touched), written)
             except (IntegrityError, DataError):
                 log.warning("the warehouse refused the data of %s; it is recorded as an error", item.name,
@@ -430,30 +220,17 @@ def _load_batch_file_by_file(conn: Connection, run_id: int, items: list[Item], p
     return reports
 
 
-def _record_error(conn: Connection, run_id: int, planner: _Planner, item: Item, failed: _Plan) -> _Plan:
+def _record_error(conn: Connection, run_id: int, planner: Planner, item: Item, failed: Plan) -> Plan:
     """The savepoint rolled back: nothing of the file is in the warehouse. Record the attempt."""
     plan = planner.error(item, failed.report.rows_offered)
-    _write(conn, run_id, [plan], planner.actor)
+    write_files(conn, run_id, [plan], planner.actor)
     return plan
 
 
-def _pairs_in(item: Item) -> list[Pair]:
-    """The (gemeente, kwartaal) pairs of a file, for the batch's look-ups; none for a file extract() fails on,
-    which planning parses again and then logs and records as an error."""
-    try:
-        extracted = item.extracted()
-    except Exception:
-        log.debug("extract() failed on %s; planning records it", item.name, exc_info=True)
-        return []
-    return [pair for raw in extracted.submissions if (pair := _pair_of(raw))]
+# --- writing -------------------------------------------------------------------------------------------------
 
 
-def _chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _write(conn: Connection, run_id: int, plans: Sequence[_Plan], actor: str) -> dict[int, marts.Facts]:
+def write_files(conn: Connection, run_id: int, plans: Sequence[Plan], actor: str) -> dict[int, marts.Facts]:
     """Files with their findings, then their submissions and facts: one statement per table. Returns the facts
     written, by submission id, for the mart refresh."""
     file_ids = _record_file(conn, run_id, plans, actor)
@@ -461,7 +238,7 @@ def _write(conn: Connection, run_id: int, plans: Sequence[_Plan], actor: str) ->
     return _insert_submission(conn, run_id, subs, actor) if subs else {}
 
 
-def _record_file(conn: Connection, run_id: int, plans: Sequence[_Plan], actor: str) -> list[int]:
+def _record_file(conn: Connection, run_id: int, plans: Sequence[Plan], actor: str) -> list[int]:
     """source_file rows (with the findings) of `plans`, in order; returns their ids."""
     sf = schema.source_file
     file_ids = db.insert_rows_returning_ids(conn, sf, [
@@ -487,7 +264,7 @@ def _insert_submission(conn: Connection, run_id: int,
     s = schema.submission
     last_active = {(code, q): i for i, (_f, _at, code, q, _v, status, _s) in enumerate(subs) if status == "active"}
     older = [(code, q) for (code, q), i in last_active.items() if subs[i][4] > 1]
-    for chunk in _chunks(older):
+    for chunk in db.chunks(older):
         conn.execute(update(s).where(s.c.status == "active", tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))
                      .values(status="superseded"))
     checklist_version = reference.current_checklist_version()
