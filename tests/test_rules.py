@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import text
 
 from etl import findings as F
-from etl.validate import passes_eleven_test, personal_data_kind
+from etl.validate.personal import passes_eleven_test, personal_data_kind
 from tests.conftest import csv_bytes, csv_rows, good_values, load_bytes, table_snapshot
 
 LOADED, REJECTED = "loaded", "rejected"

@@ -24,7 +24,8 @@ from etl.domain import Quarter, today
 from etl.extract import RawSubmission
 from etl.load.runs import ALREADY_LOADED, ERROR, LOADED, REJECTED, FileReport, utcnow
 from etl.load.workers import Item
-from etl.validate import Context, Submission, validate
+from etl.validate import Submission, validate
+from etl.validate.context import Context
 
 log = logging.getLogger(__name__)
 
