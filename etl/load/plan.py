@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from etl import db, reference, schema
 from etl import findings as F
 from etl.domain import Quarter, today
-from etl.extract import RawSubmission
+from etl.extract.raw import RawSubmission
 from etl.load.runs import ALREADY_LOADED, ERROR, LOADED, REJECTED, FileReport, utcnow
 from etl.load.workers import Item
 from etl.validate import Submission, validate

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
-from etl.extract import Extracted, extract
+from etl.extract import extract
+from etl.extract.raw import Extracted
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from etl.domain import Quarter
-from etl.extract import RawSubmission
+from etl.extract.raw import RawSubmission
 from etl.findings import Finding
 from etl.validate.contents import check_blocks, check_explanations, check_network, check_resources, check_signals
 from etl.validate.context import Context, Findings

@@ -8,7 +8,7 @@ from typing import Any
 
 from etl import findings as F
 from etl.domain import EXPLANATION_MAX, PARTNERS, RESOURCE_FIELDS, SIGNAL_FIELDS, STATUS_BY_LABEL, STATUS_LABELS, YES_NO
-from etl.extract import RawSubmission
+from etl.extract.raw import RawSubmission
 from etl.validate.context import Context, Findings
 from etl.validate.values import read_fields, suggestion
 

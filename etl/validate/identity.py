@@ -11,7 +11,7 @@ from typing import Any
 
 from etl import findings as F
 from etl.domain import GENERAL_FIELDS, TEMPLATE_VERSIONS, Quarter
-from etl.extract import RawSubmission
+from etl.extract.raw import RawSubmission
 from etl.reference import Municipality
 from etl.validate.context import Context, Findings
 from etl.validate.values import read_fields

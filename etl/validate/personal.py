@@ -9,7 +9,7 @@ from typing import Any
 
 from etl import personal_data
 from etl.domain import GENERAL_FIELDS, PARTNERS, RESOURCE_FIELDS, SIGNAL_FIELDS
-from etl.extract import RawSubmission
+from etl.extract.raw import RawSubmission
 from etl.validate.context import Context, Findings
 
 FREE_TEXT_FIELDS = ("gemeente_naam",)  # besides every toelichting and every key cell

@@ -14,7 +14,7 @@ from typing import Any
 
 from etl import findings as F
 from etl.domain import Field
-from etl.extract import Raw
+from etl.extract.raw import Raw
 from etl.validate.context import Findings
 
 MAX_NUMBER = 1e9  # a larger count or amount is a typing error (or a number that is not a count at all)

@@ -8,7 +8,7 @@ from typing import Any
 
 from etl import findings as F
 from etl.domain import IN_ORDER_FROM, STATUS_LABELS
-from etl.extract import RawSubmission
+from etl.extract.raw import RawSubmission
 from etl.measures import per_inhabitants
 from etl.validate.context import Context, Findings
 from etl.validate.identity import Identity
