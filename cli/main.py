@@ -70,7 +70,7 @@ def init() -> None:
 
 
 def _print_file(out: Console, report) -> None:
-    from etl.load import OUTCOME_LABELS
+    from etl.load.runs import OUTCOME_LABELS
 
     label = OUTCOME_LABELS[report.outcome]
     what = ", ".join(f"{c} {q} v{v}" for c, q, v in report.submissions)
@@ -145,7 +145,7 @@ def run_load(engine, paths: list[str], actor: str, channel: str, quiet: bool = F
     process with a Dutch message and the exit code of `nhsv load --help`."""
     from sqlalchemy.exc import OperationalError
 
-    from etl.load import LoadBusy
+    from etl.load.runs import LoadBusy
 
     done: list = []
     try:
@@ -225,7 +225,7 @@ def runs(limit: int, run_id: int | None) -> None:
     from sqlalchemy import select
 
     from etl import schema
-    from etl.load import INTERRUPTED, OUTCOME_LABELS, RUN_STATUS_LABELS, run_statuses
+    from etl.load.runs import INTERRUPTED, OUTCOME_LABELS, RUN_STATUS_LABELS, run_statuses
 
     engine = _engine()
     _ensure_schema(engine)

@@ -25,7 +25,7 @@ from dashboard.viewer import Viewer
 from etl import db, reference, schema
 from etl import findings as F
 from etl.findings import Finding
-from etl.load import ALREADY_LOADED, ERROR, LOADED, OUTCOME_LABELS, REJECTED, FileReport
+from etl.load.runs import ALREADY_LOADED, ERROR, LOADED, OUTCOME_LABELS, REJECTED, FileReport
 from nhsv import settings
 
 REFUSED = "refused"  # refused before the loader saw the file (too large, not decodable, not allowed)
@@ -35,7 +35,7 @@ REFUSED = "refused"  # refused before the loader saw the file (too large, not de
 ACCEPTED_TYPES = ".xlsx,.ods,.csv,.txt"
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 SUBMISSION_STATUS_LABELS = {"active": N_("actief"), "superseded": N_("vervangen"), "rejected": N_("afgewezen")}
-# etl.load.OUTCOME_LABELS, marked for extraction here (etl never imports the dashboard); shown through gettext,
+# etl.load.runs.OUTCOME_LABELS, marked for extraction here (etl never imports the dashboard); shown through gettext,
 # tests/test_i18n.py checks that the two stay the same
 OUTCOME_NAMES = (N_("geladen"), N_("al geladen"), N_("afgewezen"), N_("fout"))
 MAX_NAME = 200
@@ -174,7 +174,8 @@ def receive_upload(viewer: Viewer, contents: str | None, filename: str | None, s
     detail["bytes"] = len(data)
     detail["sha256"] = hashlib.sha256(data).hexdigest()
 
-    from etl.load import LoadBusy, load_files
+    from etl.load import load_files
+    from etl.load.runs import LoadBusy
 
     try:
         report = load_files(engine or db.engine(), [(name, data)], actor=viewer.email or viewer.role,

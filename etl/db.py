@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import filelock
 from sqlalchemy import ARRAY, Connection, Engine, Table, any_, bindparam, create_engine, event, insert, inspect, text
@@ -26,6 +26,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SCHEMA_HEAD = "0007"
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -123,6 +125,15 @@ def is_in(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+CHUNK = 1000  # values per IN list (SQLite allows 32,766 parameters per statement)
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`values` in slices of at most `size`: one IN list each."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 # --- the loader's hold on the warehouse ---------------------------------------------------------------------

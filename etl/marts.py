@@ -24,14 +24,6 @@ def pairs_to_refresh(touched: Iterable[tuple[str, Quarter]]) -> set[Pair]:
     return out
 
 
-CHUNK = 1000  # values per IN list (SQLite allows 32,766 parameters per statement)
-
-
-def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
     """The active submission of each pair that has one (looked up by quarter and gemeente, then filtered)."""
     if not pairs:
@@ -40,7 +32,7 @@ def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
     codes = sorted({c for c, _ in pairs})
     quarters = sorted({q for _, q in pairs})
     out = {}
-    for chunk in _chunks(codes):
+    for chunk in db.chunks(codes):
         rows = conn.execute(
             select(s.c.id, s.c.municipality_code, s.c.quarter, s.c.loaded_at)
             .where(s.c.status == "active", s.c.quarter.in_(quarters), s.c.municipality_code.in_(chunk))
@@ -52,7 +44,7 @@ def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
 
 def _rows_by_submission(conn: Connection, table, ids: list[int]) -> list:
     rows: list = []
-    for chunk in _chunks(ids):
+    for chunk in db.chunks(ids):
         rows.extend(conn.execute(select(table).where(db.is_in(conn, table.c.submission_id, chunk))))
     return rows
 
@@ -107,7 +99,7 @@ def refresh(conn: Connection, pairs: set[Pair], known: Mapping[int, Facts] | Non
         themes.setdefault(b.theme_code, []).append(b.code)
 
     bq = schema.block_quarter
-    for keys in _chunks(sorted(pairs)):
+    for keys in db.chunks(sorted(pairs)):
         conn.execute(delete(mq).where(tuple_(mq.c.municipality_code, mq.c.quarter).in_(keys)))
         conn.execute(delete(bq).where(tuple_(bq.c.municipality_code, bq.c.quarter).in_(keys)))
 

@@ -20,6 +20,7 @@ os.environ.setdefault("NHSV_SECRET_KEY", "test-secret-key-not-for-production")
 
 from etl import db, load, reference, schema
 from etl.domain import Quarter
+from etl.load.runs import FileReport
 from etl.template import build_workbook
 from tests.mailserver import smtp  # noqa: F401 - the fixture `smtp`: a real SMTP server (aiosmtpd)
 
@@ -200,7 +201,7 @@ def csv_rows(code: str = "GM0405", quarter: str = "2026Q3", values: dict | None 
     return rows
 
 
-def load_bytes(engine: Engine, name: str, data: bytes, **kwargs) -> load.FileReport:
+def load_bytes(engine: Engine, name: str, data: bytes, **kwargs) -> FileReport:
     return load.load_files(engine, [(name, data)], actor="test", **kwargs).files[0]
 
 

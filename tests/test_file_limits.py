@@ -113,7 +113,7 @@ def xlsx_within_every_limit(workbook) -> bytes:
 
 
 def _column(index: int) -> bytes:
-    from etl.extract import col_letter
+    from etl.extract.workbook import col_letter
 
     return col_letter(index).encode()
 

@@ -18,7 +18,7 @@ from dashboard.charts.base import figure
 from dashboard.metrics import MEASURES, THEMES
 from etl import reference
 from etl.domain import STATUS_LABELS
-from etl.load import OUTCOME_LABELS
+from etl.load.runs import OUTCOME_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "dashboard" / "translations" / "messages.pot"

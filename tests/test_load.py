@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from etl import load, schema
+from etl.load import write
 from tests.conftest import good_values, load_bytes, table_snapshot
 
 WAREHOUSE_TABLES = ["submission", "fact_block_status", "fact_resources", "fact_signals", "fact_network",
@@ -71,7 +72,7 @@ def test_a_load_failing_halfway_leaves_every_table_as_it_was(engine, workbook, m
     if fail_in == "refresh":
         monkeypatch.setattr(load.marts, "refresh", boom)  # facts written, marts not
     else:
-        monkeypatch.setattr(load, fail_in, boom)  # block statuses, resources, signals written, network not
+        monkeypatch.setattr(write, fail_in, boom)  # block statuses, resources, signals written, network not
     report = load_bytes(engine, "v2.xlsx", workbook(values=good_values({"LA1": 3})))
     assert report.outcome == "error"
     assert table_snapshot(engine, WAREHOUSE_TABLES) == before
@@ -230,14 +231,14 @@ def test_a_file_failing_in_the_middle_of_a_batch_takes_only_itself_down(engine, 
     expected = content_snapshot(engine)
     empty_warehouse(engine)
 
-    write_network = load._write_network
+    write_network = write._write_network
 
     def fail_for_one_submission(conn, written):
         if any(sub.municipality_code == "GM0400" for _id, sub in written):
             raise RuntimeError("injected fault")  # block statuses, resources and signals of the batch written
         write_network(conn, written)
 
-    monkeypatch.setattr(load, "_write_network", fail_for_one_submission)
+    monkeypatch.setattr(write, "_write_network", fail_for_one_submission)
     report = load.load_files(engine, files, actor="test")
     assert [f.outcome for f in report.files] == ["loaded", "loaded", "error", "loaded"]
     assert report.files[3].submissions == [("GM0405", "2026Q3", 1)]

@@ -25,6 +25,8 @@ from sqlalchemy.exc import DBAPIError
 from cli.main import main
 from etl import db, demo, load, schema
 from etl.domain import Quarter
+from etl.load import plan
+from etl.load.runs import run_statuses
 from tests.test_load import LINEAGE_FREE, empty_warehouse
 
 pytestmark = [
@@ -352,7 +354,7 @@ def test_a_load_blocked_by_another_session_stops_at_the_lock_timeout(postgresql,
 
 def test_a_loader_stalled_inside_a_transaction_loses_its_session_and_its_locks(postgresql, workbook, monkeypatch):
     monkeypatch.setenv("NHSV_LOAD_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", "1")
-    validate = load.validate
+    validate = plan.validate
     stalled = threading.Event()
 
     def stall(*args):  # planning, inside the batch's transaction, after its first look-ups
@@ -360,11 +362,11 @@ def test_a_loader_stalled_inside_a_transaction_loses_its_session_and_its_locks(p
         time.sleep(3)
         return validate(*args)
 
-    monkeypatch.setattr(load, "validate", stall)
+    monkeypatch.setattr(plan, "validate", stall)
     with pytest.raises(DBAPIError) as failure:
         load.load_files(postgresql, [("hoorn.xlsx", workbook("GM0405", "2026Q2"))], actor="test")
     assert stalled.is_set() and failure.value.connection_invalidated  # the server ended the session
-    monkeypatch.setattr(load, "validate", validate)
+    monkeypatch.setattr(plan, "validate", validate)
     report = load.load_files(postgresql, [("hoorn.xlsx", workbook("GM0405", "2026Q2"))], actor="test",
                              wait_seconds=5)
     assert [f.outcome for f in report.files] == ["loaded"]  # the load lock and the rows were free again
@@ -391,6 +393,6 @@ def test_runs_recorded_before_0004_get_a_status_from_their_end(fresh_database, w
         assert [r.status for r in rows] == ["finished", "running"]  # the second never finished
         after = table_snapshot(engine, ["load_run"])["load_run"]
         assert [r[:-1] for r in after] == before["load_run"]  # everything else as it was (status comes last)
-        assert list(load.run_statuses(engine, rows).values()) == ["finished", "interrupted"]
+        assert list(run_statuses(engine, rows).values()) == ["finished", "interrupted"]
     finally:
         engine.dispose()

@@ -1,125 +1,36 @@
-"""Every rule of SUBMISSION.md section 3: a file that breaks exactly that rule, and what the loader says about it.
+"""Every rule of SUBMISSION.md section 3 on the values of a file: a file that breaks exactly that rule, and what
+the loader says about it. The rules on the file as a whole are in test_rules_file.py, the warnings in
+test_rules_warnings.py; the row map of the template and the CSV lines is in tests/rules.py.
 
 Each case asserts the outcome (rejected, or loaded with a warning), the rule id, the place a person would look
 (``Bouwstenen!C7``, ``Signalen!B4``, ``regel 12``) and (part of) the Dutch message.
-
-Row map of the template: Gegevens B2 gemeente_code, B3 gemeente_naam, B4 kwartaal, B5 sjabloonversie,
-B6 ingevuld_op; Bouwstenen LA1 row 2 … PR2 row 19 (C status, D toelichting); Middelen B2 capaciteit_fte,
-B3 budget_aanpak_eur, B4 budget_interventies_eur, B5 medewerkers_getraind, B6 datum_laatste_training,
-B7 interventietrajecten_lopend; Signalen B2 radicalisering, B3 polarisatie, B4 van_burgers,
-B5 van_professionals, B6 ingebracht_zvh; Netwerk rows 2-8.
-CSV lines made by ``csv_rows``: 1 header, 2-19 bouwstenen, 20 toelichting LA1, 21-26 middelen, 27-31 signalen,
-32-38 netwerk.
 """
 
 from __future__ import annotations
-
-import io
-import random
-import zipfile
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
 
 from etl import findings as F
-from etl.validate import passes_eleven_test, personal_data_kind
+from etl.validate.personal import passes_eleven_test, personal_data_kind
 from tests.conftest import csv_bytes, csv_rows, good_values, load_bytes, table_snapshot
+from tests.rules import (
+    LOADED,
+    REJECTED,
+    active_submissions,
+    append_row,
+    assert_rejected_for,
+    csv_file,
+    delete_row,
+    drop_csv,
+    fatals,
+    remove_sheet,
+    set_cell,
+    set_csv,
+)
 
-LOADED, REJECTED = "loaded", "rejected"
 FACT_AND_MART_TABLES = ["fact_block_status", "fact_resources", "fact_signals", "fact_network",
                         "mart_municipality_quarter", "mart_block_quarter"]
-
-
-# --- helpers --------------------------------------------------------------------------------------------
-
-def set_cell(sheet: str, ref: str, value) -> Callable:
-    def edit(wb):
-        wb[sheet][ref].value = value
-    return edit
-
-
-def delete_row(sheet: str, row: int) -> Callable:
-    def edit(wb):
-        wb[sheet].delete_rows(row)
-    return edit
-
-
-def append_row(sheet: str, *values) -> Callable:
-    def edit(wb):
-        wb[sheet].append(list(values))
-    return edit
-
-
-def remove_sheet(sheet: str) -> Callable:
-    def edit(wb):
-        del wb[sheet]
-    return edit
-
-
-def edits(*fns: Callable) -> Callable:
-    def edit(wb):
-        for fn in fns:
-            fn(wb)
-    return edit
-
-
-def fatals(report):
-    return [f for f in report.findings if f.is_fatal]
-
-
-def warnings_of(report):
-    return [f for f in report.findings if not f.is_fatal]
-
-
-def assert_rejected_for(report, rule: str, place: str, message_part: str) -> None:
-    """Rejected, for this rule only, with a finding of that rule at that place whose message says that."""
-    assert report.outcome == REJECTED, report.findings
-    found = fatals(report)
-    assert {f.rule for f in found} == {rule}, [f.text() for f in found]
-    assert any(f.place == place and message_part in f.message for f in found), [f.text() for f in found]
-
-
-def assert_loaded_with_warning(engine, report, rule: str, place: str, message_part: str) -> None:
-    """Loaded, with only warnings of this rule, one of them at that place saying that; kept in the warehouse."""
-    assert report.outcome == LOADED, [f.text() for f in report.findings]
-    assert not fatals(report)
-    found = warnings_of(report)
-    assert {f.rule for f in found} == {rule}, [f.text() for f in found]
-    assert all(f.severity == F.WARNING for f in found)
-    assert any(f.place == place and message_part in f.message for f in found), [f.text() for f in found]
-    with engine.connect() as conn:
-        stored = conn.execute(text("SELECT severity, rule, place FROM finding")).all()
-    assert (F.WARNING, rule, place) in [tuple(r) for r in stored]
-
-
-def csv_file(code="GM0405", quarter="2026Q3", values=None, change: Callable | None = None, **kw) -> bytes:
-    rows = csv_rows(code, quarter, values)
-    if change:
-        rows = change(rows)
-    return csv_bytes(rows, **kw)
-
-
-def set_csv(line: int, value: str, column: int = 4) -> Callable:
-    """Changes one cell of a CSV row, by its line number in the file (header = 1)."""
-    def change(rows):
-        rows = [list(r) for r in rows]
-        rows[line - 2][column] = value
-        return rows
-    return change
-
-
-def drop_csv(line: int) -> Callable:
-    def change(rows):
-        return rows[:line - 2] + rows[line - 1:]
-    return change
-
-
-def active_submissions(engine) -> list[tuple]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT municipality_code, quarter, version, status FROM submission "
-            "WHERE status <> 'rejected' ORDER BY municipality_code, quarter, version")).all()]
 
 
 # --- the baseline: a good file has no findings --------------------------------------------------------------
@@ -129,72 +40,6 @@ def test_good_workbook_and_good_csv_load_without_findings(engine, workbook):
     assert report.outcome == LOADED and report.findings == []
     report = load_bytes(engine, "goed.csv", csv_file("GM0361", "2026Q3"))
     assert report.outcome == LOADED and report.findings == []
-
-
-# --- fatal: the file as a whole ----------------------------------------------------------------------------
-
-def _zip_without_workbook() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("notities.txt", "geen werkmap")
-    return out.getvalue()
-
-
-def _zip_with_broken_workbook() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", "<kapot")
-        z.writestr("xl/workbook.xml", "<kapot")
-    return out.getvalue()
-
-
-@pytest.mark.parametrize("data, message", [
-    pytest.param(bytes(random.Random(7).randrange(256) for _ in range(4096)),
-                 "geen Excel-werkmap (.xlsx), geen OpenDocument-rekenblad (.ods) en geen CSV", id="random-bytes"),
-    pytest.param(b"", "het bestand is leeg", id="empty"),
-    pytest.param(b"  \r\n\n", "het bestand is leeg", id="only-whitespace"),
-    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "oud Excel-bestand (.xls)", id="old-xls-ole"),
-    pytest.param(_zip_without_workbook(), "dit zip-bestand is geen Excel-werkmap", id="zip-not-workbook"),
-    pytest.param(_zip_with_broken_workbook(), "de werkmap kan niet worden gelezen", id="zip-broken-workbook"),
-])
-def test_unreadable_file_is_rejected(engine, data, message):
-    report = load_bytes(engine, "aanlevering.xlsx", data)
-    assert_rejected_for(report, F.UNREADABLE, "bestand", message)
-
-
-@pytest.mark.parametrize("sheet", ["Gegevens", "Bouwstenen", "Middelen", "Signalen", "Netwerk"])
-def test_missing_sheet(engine, workbook, sheet):
-    report = load_bytes(engine, "a.xlsx", workbook(edit=remove_sheet(sheet)))
-    assert_rejected_for(report, F.SHEET_MISSING, f"tabblad {sheet}", f"het tabblad {sheet} ontbreekt")
-
-
-@pytest.mark.parametrize("sheet, cell, column, place", [
-    pytest.param("Signalen", "B1", "waarde", "Signalen!D1", id="Signalen-waarde"),
-    pytest.param("Bouwstenen", "C1", "status", "Bouwstenen!G1", id="Bouwstenen-status"),
-    pytest.param("Netwerk", "A1", "partner", "Netwerk!A1", id="Netwerk-partner"),
-    pytest.param("Middelen", "A1", "veld", "Middelen!A1", id="Middelen-veld"),
-    pytest.param("Gegevens", "B1", "waarde", "Gegevens!D1", id="Gegevens-waarde"),
-])
-def test_missing_column_in_workbook(engine, workbook, sheet, cell, column, place):
-    report = load_bytes(engine, "a.xlsx", workbook(edit=set_cell(sheet, cell, "iets anders")))
-    assert_rejected_for(report, F.COLUMN_MISSING, place, f"de kolom '{column}' ontbreekt in de kopregel van "
-                                                         f"tabblad {sheet}")
-
-
-def test_missing_column_in_csv_header(engine):
-    body = "gemeente_code,kwartaal,onderdeel,veld\n" + "\n".join(
-        ",".join(r[:4]) for r in csv_rows("GM0405", "2026Q3")) + "\n"
-    report = load_bytes(engine, "a.csv", body.encode())
-    assert_rejected_for(report, F.COLUMN_MISSING, "regel 1", "de kopregel mist de kolom(men) waarde")
-
-
-def test_csv_line_with_too_few_columns(engine):
-    def change(rows):
-        return [*rows[:9], rows[9][:3], *rows[10:]]  # line 11: the value and field cut off
-    report = load_bytes(engine, "a.csv", csv_file(change=change))
-    assert report.outcome == REJECTED
-    assert any(f.rule == F.COLUMN_MISSING and f.place == "regel 11" and "3 kolommen in plaats van 5" in f.message
-               for f in fatals(report)), [f.text() for f in report.findings]
 
 
 # --- fatal: the values, in the workbook --------------------------------------------------------------------------
@@ -490,96 +335,3 @@ def test_rejected_file_leaves_submissions_facts_and_marts_unchanged(engine, work
         n_findings = conn.execute(text("SELECT count(*) FROM finding WHERE file_id = "
                                        "(SELECT id FROM source_file WHERE file_name = 'fout.bin')")).scalar_one()
     assert recorded == REJECTED and n_findings == len(report.findings)
-
-
-# --- warnings: loaded, and the warning kept ---------------------------------------------------------------------
-
-WARNING_CASES = [
-    ("mm1-without-budget", dict(values=good_values({"MM1": 2}, resources={"budget_interventies_eur": 0})),
-     F.MM1_NO_BUDGET, "Middelen!B4", "MM1 staat op Gerealiseerd maar het geld voor interventietrajecten is 0"),
-    ("mm1-geborgd-without-budget", dict(values=good_values({"MM1": 3}, resources={"budget_interventies_eur": 0})),
-     F.MM1_NO_BUDGET, "Middelen!B4", "MM1 staat op Geborgd"),
-    ("mm2-without-capacity", dict(values=good_values({"MM2": 3}, resources={"capaciteit_fte": 0})),
-     F.MM2_NO_CAPACITY, "Middelen!B2", "MM2 staat op Geborgd maar de capaciteit is 0 fte"),
-    ("implausible-fte", dict(values=good_values(resources={"capaciteit_fte": 80})),
-     F.IMPLAUSIBLE, "Middelen!B2", "80 fte is meer dan 10 fte per 10.000 inwoners"),
-    ("implausible-signals", dict(values=good_values(signals={
-        "meldingen_radicalisering": 150, "meldingen_polarisatie": 50, "meldingen_van_burgers": 100,
-        "meldingen_van_professionals": 100, "ingebracht_zvh": 20})),
-     F.IMPLAUSIBLE, "Signalen!B2", "200 meldingen is meer dan 25 per 10.000 inwoners"),
-    ("name-mismatch", dict(edit=set_cell("Gegevens", "B3", "Alkmaar")),
-     F.NAME_MISMATCH, "Gegevens!B3", 'de gemeentenaam "Alkmaar" hoort niet bij GM0405 (Hoorn)'),
-]
-
-
-@pytest.mark.parametrize("build, rule, place, message", [pytest.param(*c[1:], id=c[0]) for c in WARNING_CASES])
-def test_workbook_warning(engine, workbook, build, rule, place, message):
-    report = load_bytes(engine, "a.xlsx", workbook(**build))
-    assert_loaded_with_warning(engine, report, rule, place, message)
-    assert report.submissions == [("GM0405", "2026Q3", 1)]
-
-
-def test_no_mm_warnings_below_gerealiseerd_or_at_the_fte_boundary(engine, workbook):
-    # In ontwikkeling with nothing, and exactly 10 fte per 10,000 inhabitants, are not warned about
-    values = good_values({"MM1": 1, "MM2": 1}, resources={"budget_interventies_eur": 0, "capaciteit_fte": 76.202})
-    report = load_bytes(engine, "a.xlsx", workbook(values=values))
-    assert report.outcome == LOADED and report.findings == [], [f.text() for f in report.findings]
-
-
-def test_regression_since_last_quarter_is_a_warning(engine, workbook):
-    first = load_bytes(engine, "q2.xlsx", workbook("GM0405", "2026Q2", good_values({"LA4": 2, "SS4": 3})))
-    assert first.outcome == LOADED and first.findings == []
-    report = load_bytes(engine, "q3.xlsx", workbook("GM0405", "2026Q3", good_values({"SS4": 3})))
-    assert_loaded_with_warning(engine, report, F.REGRESSION, "Bouwstenen!C5",
-                               "LA4 (Contact met de gemeentelijk expert radicalisering bij het Zorg- en "
-                               "Veiligheidshuis) is teruggegaan van Gerealiseerd naar In ontwikkeling sinds het "
-                               "2e kwartaal 2026")
-    assert len(warnings_of(report)) == 1  # SS4 stayed, the others stayed
-
-
-def test_regression_within_one_csv_is_a_warning(engine):
-    data = csv_bytes(csv_rows("GM0405", "2026Q3", good_values({"KE2": 0}))
-                     + csv_rows("GM0405", "2026Q2", good_values({"KE2": 3})))
-    report = load_bytes(engine, "a.csv", data)
-    assert_loaded_with_warning(engine, report, F.REGRESSION, "regel 9", "is teruggegaan van Geborgd naar "
-                                                                       "Niet gestart sinds het 2e kwartaal 2026")
-
-
-def test_warning_in_csv_has_line_place(engine):
-    data = csv_file(values=good_values({"MM2": 2}, resources={"capaciteit_fte": 0}))
-    report = load_bytes(engine, "a.csv", data)
-    assert_loaded_with_warning(engine, report, F.MM2_NO_CAPACITY, "regel 21", "MM2 staat op Gerealiseerd")
-
-
-# --- CSV variants ---------------------------------------------------------------------------------------------
-
-def test_semicolon_csv_with_bom_and_decimal_comma_is_loaded(engine):
-    values = good_values(resources={"capaciteit_fte": "1,5", "budget_aanpak_eur": "12.500,50",
-                                    "budget_interventies_eur": "2000,00"})
-    rows = csv_rows("GM0405", "2026Q3", values)
-    data = csv_bytes(rows, delimiter=";", bom=True)
-    assert data.startswith(b"\xef\xbb\xbfgemeente_code;kwartaal;")
-    report = load_bytes(engine, "aanlevering.csv", data)
-    assert report.outcome == LOADED and report.findings == [], [f.text() for f in report.findings]
-    assert report.submissions == [("GM0405", "2026Q3", 1)]
-    assert report.rows_loaded == report.rows_offered == len(rows)
-    with engine.connect() as conn:
-        fte, aanpak, interventies = conn.execute(text(
-            "SELECT capacity_fte, budget_approach_eur, budget_interventions_eur FROM fact_resources")).one()
-    assert (float(fte), float(aanpak), float(interventies)) == (1.5, 12500.5, 2000.0)
-
-
-def test_comma_csv_with_several_gemeenten_and_quarters_makes_several_submissions(engine):
-    rows = (csv_rows("GM0405", "2026Q2") + csv_rows("GM0405", "2026Q3", good_values({"LA2": 2}))
-            + csv_rows("GM0361", "2026Q3"))
-    report = load_bytes(engine, "bulk.csv", csv_bytes(rows))
-    assert report.outcome == LOADED and report.findings == [], [f.text() for f in report.findings]
-    assert sorted(report.submissions) == [("GM0361", "2026Q3", 1), ("GM0405", "2026Q2", 1),
-                                          ("GM0405", "2026Q3", 1)]
-    assert report.rows_loaded == len(rows)
-    assert active_submissions(engine) == [("GM0361", "2026Q3", 1, "active"), ("GM0405", "2026Q2", 1, "active"),
-                                          ("GM0405", "2026Q3", 1, "active")]
-    with engine.connect() as conn:
-        per_submission = conn.execute(text(
-            "SELECT count(*) FROM fact_block_status GROUP BY submission_id")).scalars()
-        assert sorted(per_submission) == [18, 18, 18]
