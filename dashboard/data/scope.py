@@ -28,6 +28,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from dashboard import formatting
 from dashboard.data import warehouse
 from dashboard.disclosure import significant
@@ -193,13 +195,11 @@ def fitting_populations(measure: str, value: float, step: float) -> int:
     per, unit = MEASURES[measure].per_inhabitants, REPORTED_STEP[measure]
     if per is None:
         raise ValueError(f"{measure} is no measure per inhabitants")
-    fits = 0
-    for place in warehouse.region().values():
-        low = (value - step / 2) * place.population / per / unit
-        high = (value + step / 2) * place.population / per / unit
-        first = max(1, math.ceil(low - 1e-9))
-        fits += first <= high + 1e-9
-    return fits
+    populations = np.fromiter((p.population for p in warehouse.region().values()), dtype=float)
+    low = (value - step / 2) * populations / per / unit
+    high = (value + step / 2) * populations / per / unit
+    first = np.maximum(1, np.ceil(low - 1e-9))
+    return int((first <= high + 1e-9).sum())
 
 
 def publish(viewer: Viewer, measure: str, value: float | None) -> float | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard import formatting, i18n
@@ -145,12 +146,12 @@ def _quarter_counts(viewer: Viewer, quarter: str, eng: Engine) -> dict[str, Grou
     names, index = system.names, system.index
     focus = scope.focus_of(viewer)
     submitted = warehouse.submitted_codes(quarter, eng)
+    # the own gemeente's counts (gemeente users): part of the region's and of its district's
     own = warehouse.mart(eng, [quarter], [focus]) if focus else None
-    own = own[own["submitted"]] if own is not None else None
-    own_part: dict[str, dict[str, int]] = {}
-    for name in names:
-        mine = own if own is None or name == scope.REGION_NAME else own[own["district"] == name]
-        own_part[name] = {k: int(mine[k].fillna(0).sum()) if mine is not None else 0 for k in KINDS}
+    rows = own[own["submitted"]].to_dict("records") if own is not None else []
+    mine = {k: int(rows[0][k]) if rows and not pd.isna(rows[0][k]) else 0 for k in KINDS}
+    none = dict.fromkeys(KINDS, 0)
+    own_part = {name: mine if rows and name in (scope.REGION_NAME, rows[0]["district"]) else none for name in names}
 
     shown = shown_groups(viewer, quarter, eng)
     sums = {(name, k): system.values[index[name, k]] for name in names for k in KINDS}
