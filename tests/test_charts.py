@@ -195,3 +195,29 @@ def test_a_map_click_opens_the_profile_and_nothing_else():
     assert profile_href([None, {"points": [{"customdata": "GM0405"}]}]) == "/gemeente/GM0405"
     assert profile_href([{"points": [{"customdata": ""}]}]) is None  # a grey tile without a gemeente
     assert profile_href([None]) is None
+
+
+def test_margins_make_room_for_the_axes_labels_and_titles():
+    from dashboard.charts.margins import TITLE_PX, axis_margins
+
+    names = [dict(type="bar", orientation="h", y=["Texel", "Hollands Kroon"], x=[3, 12])]
+    short = axis_margins([dict(type="bar", orientation="h", y=["Texel"], x=[3])], {}, 13)
+    long = axis_margins(names, {}, 13)
+    assert long["l"] > short["l"] > 0  # the longest name decides
+    titled = axis_margins(names, {"yaxis": {"title": {"text": "Gemeente"}}}, 13)
+    assert titled["l"] == long["l"] + TITLE_PX
+    assert axis_margins(names, {"xaxis": {"visible": False}, "yaxis": {"visible": False}}, 13) == \
+        {"l": 0, "r": 0, "t": 0, "b": 0}
+    on_top = axis_margins([dict(type="heatmap", z=[[1]], x=[0], y=["Texel"])],
+                          {"xaxis": {"side": "top", "tickvals": [0], "ticktext": ["LA1<br>3"], "tickangle": 0}}, 13)
+    assert on_top["t"] > 0 and on_top["b"] == 0
+    few = axis_margins([dict(type="scatter", x=[f"K{q} 2026" for q in range(1, 5)], y=[1, 2, 3, 4])], {}, 13)
+    many = axis_margins([dict(type="scatter", x=[f"K{q % 4 + 1} {2020 + q // 4}" for q in range(40)],
+                              y=list(range(40)))], {}, 13)
+    assert many["b"] > few["b"]  # forty quarters stand upright under the axis
+
+
+def test_figures_ask_for_the_margins_their_axes_need():
+    chart = charts.status_heatmap(pd.DataFrame({"label": ["Hollands Kroon"], "own": [False], "score": [1],
+                                                "LA1": [3]}), ["LA1"], THEMES)
+    assert chart.figure["layout"]["margin"]["l"] > 10 and chart.figure["layout"]["margin"]["t"] == 50

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from dashboard import formatting
+from dashboard.charts.margins import axis_margins
 from dashboard.i18n import N_, _
 from etl.domain import STATUS_LABELS
 
@@ -26,6 +27,7 @@ STATUS_PATTERNS = {0: "x", 1: "/", 2: "", 3: "."}
 SYMBOLS = ["circle", "square", "diamond", "triangle-up"]
 SEQUENTIAL = [[0, "#C6DBEF"], [0.5, "#4292C6"], [1, "#08306B"]]  # light enough to see, dark enough to read
 FONT = "Segoe UI, Roboto, DejaVu Sans, Arial, sans-serif"
+FONT_SIZE = 13
 NOT_REPORTED = N_("Niet aangeleverd")
 # etl.domain.STATUS_LABELS, marked for extraction here (etl never imports the dashboard): the statuses as a
 # submission writes them, shown through gettext; tests/test_i18n.py checks that the two stay the same
@@ -69,10 +71,12 @@ class Chart:
 
 def figure(traces: list[dict], layout: dict, height: int = 380, legend: bool = True) -> dict:
     """A figure with the monitor's look: font, the language's number separators (Dutch: decimal comma, thousands
-    point), the legend above the plot."""
+    point), the legend above the plot, and margins that fit its axes (`dashboard.charts.margins`)."""
     layout = {**layout}
-    layout.setdefault("margin", dict(l=10, r=10, t=30, b=10))
-    layout.update(template=TEMPLATE, height=height, font=dict(family=FONT, size=13, color="#1A1A1A"),
+    given = {**dict(l=10, r=10, t=30, b=10), **layout.get("margin", {})}
+    needed = axis_margins(traces, layout, FONT_SIZE)
+    layout["margin"] = {**given, **{side: max(given[side], needed[side]) for side in needed}}
+    layout.update(template=TEMPLATE, height=height, font=dict(family=FONT, size=FONT_SIZE, color="#1A1A1A"),
                   showlegend=legend, separators=formatting.separators())
     layout.setdefault("legend", dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return {"data": traces, "layout": layout}

@@ -120,3 +120,35 @@ def test_pages_fit_the_screen_without_sideways_scrolling_or_clipped_charts(page_
         assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at {width}px"
         clipped = page.evaluate(CLIPPED)
         assert not clipped, f"{path} at {width}px: {clipped}"
+
+
+# Where plotly put each chart's plot area against the margins the figure asked for, left and right: plotly grows a
+# margin the axes' labels do not fit by drawing the whole chart again (dashboard/charts/margins.py). Top and
+# bottom are left out: a legend above or below the plot pushes those without a second drawing.
+GROWN_MARGINS = """() => {
+  const out = [];
+  document.querySelectorAll('.js-plotly-plot').forEach((gd, k) => {
+    if (!gd.offsetParent || !gd.layout || (gd.layout.xaxis || {}).visible === false) return;  // hidden, or a map
+    const area = gd.querySelector('.draglayer .xy .nsewdrag');
+    if (!area) return;
+    const x = +area.getAttribute('x'), width = +area.getAttribute('width');
+    const given = gd.layout.margin || {}, right = gd.getBoundingClientRect().width - x - width;
+    if (Math.abs(x - given.l) > 1 || Math.abs(right - given.r) > 1) {
+      out.push(`${gd.parentElement.id || k}: asked l ${given.l} r ${given.r}, drawn l ${x} r ${Math.round(right)}`);
+    }
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("role", ["coordinator", "gemeente"])
+def test_each_chart_is_drawn_once_its_margins_fit_its_axes(page_as, live_server, role):
+    page = page_as(role)
+    compare = "/vergelijken?gemeente=GM0405" if role == "coordinator" else "/vergelijken"
+    for path in ["/", "/gemeente/GM0405", compare, "/ontwikkeling", "/signalen"]:
+        page.goto(live_server + path)
+        wait_for_charts(page)
+        page.wait_for_timeout(300)
+        assert page.locator(".js-plotly-plot").count() > 0, path
+        grown = page.evaluate(GROWN_MARGINS)
+        assert not grown, f"{path}: {grown}"
