@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 
 from dashboard import auth
 from etl import db
+from tests.auth.helpers import COORDINATOR, PASSWORD, csrf_token, login
 from tests.serverprocess import ServerProcess
-from tests.test_auth import COORDINATOR, PASSWORD, csrf_token, login
 
 UNAVAILABLE = "Monitor tijdelijk niet beschikbaar"
 

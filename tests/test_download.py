@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from dashboard import auth, data
 from dashboard.export import jobs
+from tests.auth.helpers import login
 from tests.conftest import good_values, load_bytes
-from tests.test_auth import login
 
 PASSWORD = "download-test-wachtwoord"
 GEMEENTEN = ("GM0405", "GM0361", "GM0392", "GM0448", "GM0400")

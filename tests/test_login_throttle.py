@@ -17,8 +17,8 @@ from sqlalchemy import insert, select, text
 
 from dashboard.auth import throttle
 from etl import db, reference, schema
+from tests.auth.helpers import COORDINATOR, HOORN, PASSWORD, client_from, csrf_token, login, logout
 from tests.conftest import table_snapshot
-from tests.test_auth import COORDINATOR, HOORN, PASSWORD, client_from, csrf_token, login, logout
 
 WRONG = "fout-fout-fout-1"
 

@@ -63,8 +63,8 @@ def test_import_simplifies_keeps_the_province_and_reports(boundaries):
 
 def test_overview_sends_the_outlines_once_per_version(boundaries, engine, workbook, make_app):
     from dashboard import auth
+    from tests.auth.helpers import login
     from tests.conftest import good_values, load_bytes
-    from tests.test_auth import login
 
     source, _ = boundaries
     assert CliRunner().invoke(main, ["geo", "import", str(source)]).exit_code == 0
@@ -75,7 +75,7 @@ def test_overview_sends_the_outlines_once_per_version(boundaries, engine, workbo
     client = app.server.test_client()
     login(client, "hoorn@test.nl", "kaart-test-wachtwoord")
     key = next(k for k in app.callback_map if "_pages_content" in k)
-    from tests.test_auth import callback_payload
+    from tests.auth.helpers import callback_payload
 
     body = callback_payload(key, app.callback_map[key])
     body["inputs"][0]["value"] = "/"

@@ -17,9 +17,9 @@ from dashboard.auth.config import utcnow
 from etl import load, reference, schema
 from etl.domain import Quarter
 from tests.accounts.helpers import form
+from tests.auth.helpers import PASSWORD, login
 from tests.conftest import good_values
 from tests.mailserver import text_of
-from tests.test_auth import PASSWORD, login
 
 Q3 = Quarter(2026, 3)  # deadline: 30 October 2026 (NHSV_DEADLINE_DAYS=30)
 REGION = {code: m.name for code, m in reference.region().items()}

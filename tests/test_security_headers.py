@@ -12,7 +12,7 @@ import re
 import pytest
 
 from dashboard import auth
-from tests.test_auth import COORDINATOR, PASSWORD, callback_payload, login
+from tests.auth.helpers import COORDINATOR, PASSWORD, callback_payload, login
 
 PAGES = ["/", "/gemeente/GM0405", "/vergelijken", "/ontwikkeling", "/signalen", "/verantwoording", "/aanlevering",
          "/aanleveren"]

@@ -7,7 +7,7 @@ import pytest
 from dashboard import auth
 from dashboard.auth import totp
 from tests.accounts.helpers import ADMIN, Clock
-from tests.test_auth import COORDINATOR, HOORN, PASSWORD
+from tests.auth.helpers import COORDINATOR, HOORN, PASSWORD
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dashboard.auth import totp
 from etl import schema
-from tests.test_auth import PASSWORD, assert_anonymous, assert_logged_in, audit_rows, csrf_token, login
+from tests.auth.helpers import PASSWORD, assert_anonymous, assert_logged_in, audit_rows, csrf_token, login
 
 ADMIN = "beheer@example.nl"
 NEW_PASSWORD = "vier-losse-woorden-fiets-lamp"

@@ -10,8 +10,8 @@ import re
 from dashboard import auth
 from dashboard.auth import totp
 from tests.accounts.helpers import ADMIN, admin_client, enrol, events, form, user_row
+from tests.auth.helpers import COORDINATOR, HOORN, assert_anonymous, assert_logged_in, audit_rows, login
 from tests.mailserver import link_path, text_of
-from tests.test_auth import COORDINATOR, HOORN, assert_anonymous, assert_logged_in, audit_rows, login
 
 # --- /beheer ---------------------------------------------------------------------------------------------------
 

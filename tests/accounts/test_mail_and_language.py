@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from etl import reference, schema
 from tests.accounts.helpers import NEW_PASSWORD, admin_client, code_at, form, recovery_codes_on, secret_on, user_row
+from tests.auth.helpers import COORDINATOR, HOORN, login
 from tests.mailserver import html_of, link_path, text_of
-from tests.test_auth import COORDINATOR, HOORN, login
 
 # --- mail without a server ---------------------------------------------------------------------------------------
 

@@ -14,8 +14,7 @@ from dashboard import auth
 from dashboard.auth import passwords
 from etl import schema
 from tests.accounts.helpers import ADMIN, NEW_PASSWORD, admin_client, code_at, enrol, events, form, login_with_code
-from tests.mailserver import link_path, text_of
-from tests.test_auth import (
+from tests.auth.helpers import (
     HOORN,
     PASSWORD,
     assert_anonymous,
@@ -25,6 +24,7 @@ from tests.test_auth import (
     login,
     session_cookie,
 )
+from tests.mailserver import link_path, text_of
 
 # --- invitation -> password -> second factor -> login with both ------------------------------------------------
 

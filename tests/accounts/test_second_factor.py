@@ -14,7 +14,7 @@ from dashboard import auth
 from dashboard.auth import totp
 from etl import schema
 from tests.accounts.helpers import NEW_PASSWORD, code_at, enrol, events, form, login_with_code, user_row
-from tests.test_auth import HOORN, PASSWORD, assert_anonymous, assert_logged_in, audit_rows, login
+from tests.auth.helpers import HOORN, PASSWORD, assert_anonymous, assert_logged_in, audit_rows, login
 
 # --- the pending login ---------------------------------------------------------------------------------------
 
