@@ -33,9 +33,11 @@ def _lines(label: object) -> list[str]:
 
 def _numeric_labels(values: list[float]) -> list[str]:
     """The longest tick label plotly may write for an axis over these numbers: the largest absolute value with
-    thousands separators, decimals where the values are small, a sign where one is negative."""
-    largest = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
-    text = f"{int(largest):,}" + (".00" if largest < 10 else ".0" if largest < 100 else "")
+    thousands separators, decimals where the values are small fractions, a sign where one is negative."""
+    finite = [v for v in values if math.isfinite(v)]
+    largest = max((abs(v) for v in finite), default=0.0)
+    whole = all(float(v).is_integer() for v in finite)
+    text = f"{int(largest):,}" + ("" if whole or largest >= 10 else ".0" if largest >= 1 else ".00")
     return [("-" if any(v < 0 for v in values) else "") + text]
 
 
