@@ -62,7 +62,7 @@ def _labels(axis: dict, traces: list[dict], letter: str) -> list[str]:
         return [str(t) for t in axis["ticktext"]]
     values = _axis_values(traces, letter)
     if any(isinstance(v, str) for v in values):
-        return [str(v) for v in values]
+        return list(dict.fromkeys(str(v) for v in values))  # each category once
     numbers = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     if not numbers and axis.get("range"):
         numbers = [float(v) for v in axis["range"] if isinstance(v, int | float)]
@@ -77,7 +77,7 @@ def _em(line: str) -> float:
 
 
 def _width(labels: list[str], font: float) -> float:
-    return max((_em(line) for label in set(labels) for line in _lines(label)), default=0.0) * font
+    return max((_em(line) for label in labels for line in _lines(label)), default=0.0) * font
 
 
 def _height(labels: list[str], font: float) -> float:
@@ -116,7 +116,7 @@ def axis_margins(traces: list[dict], layout: dict, font: float) -> dict[str, int
             width = _width(labels, size)
             tall = _height(labels, size)
             if xaxis.get("tickangle") is None:  # plotly turns crowded labels 30 degrees, very crowded ones 90
-                upright = len(set(labels)) * 2.2 * size > CROWDED_PX
+                upright = len(labels) * 2.2 * size > CROWDED_PX
                 tall = max(tall, width + size if upright else width / 2 + size)
             side = "t" if xaxis.get("side") == "top" else "b"
             need[side] = max(need[side], tall + PAD_PX + (TITLE_PX if _title(xaxis) else 0))
