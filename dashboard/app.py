@@ -80,14 +80,14 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         update_title=None,
     )
     app.index_string = INDEX
-    from dashboard import alternatives
-    from dashboard.layout import shell
+    from dashboard import alternatives, layout
 
     alternatives.register(app)
+    layout.register(app)
     _not_found_answers_404(app)
     auth.init_dash(app)  # its inline renderer script, allowed by hash in the Content-Security-Policy
 
-    app.layout = shell
+    app.layout = layout.shell
     return app
 
 

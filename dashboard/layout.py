@@ -5,7 +5,7 @@ real URL, and pages read the query string in their `layout(**kwargs)`, querying 
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, callback, dcc, html
+from dash import ALL, Input, Output, dcc, html
 from flask_login import current_user
 
 from dashboard.i18n import _, other_languages
@@ -77,7 +77,13 @@ def profile_href(clicks: list) -> str | None:
     return f"/gemeente/{code}"
 
 
-@callback(Output("url", "href"), Input({"type": "map", "name": ALL}, "clickData"), prevent_initial_call=True)
 def open_profile(clicks):
     """A click on a map tile opens that gemeente's profile (the profile page itself checks access)."""
     return profile_href(clicks) or dash.no_update
+
+
+def register(app: dash.Dash) -> None:
+    """The shell's callback, on this app: a module-level dash.callback goes to the first app a process makes
+    only, and a second app (tests make several) lost the map's click."""
+    app.callback(Output("url", "href"), Input({"type": "map", "name": ALL}, "clickData"),
+                 prevent_initial_call=True)(open_profile)

@@ -42,8 +42,11 @@ def test_coordinator_opens_every_page_switches_quarter_and_follows_the_map(page_
     page.wait_for_url(re.compile(r"kwartaal=2026Q2"))
     page.locator(".caption", has_text="2e kwartaal 2026").first.wait_for()
     wait_for_charts(page)
-    # a map tile leads to the profile
+    # a map tile leads to the profile. First its hover label: it shows once plotly has drawn the map and the
+    # graph listens to the mouse, which a click straight after the page's requests settled could come before
     tile = page.locator(".js-plotly-plot").first.locator("g.points path.point").nth(5)
+    tile.hover(force=True)
+    page.locator(".js-plotly-plot").first.locator(".hoverlayer .hovertext").first.wait_for()
     tile.click(force=True)
     page.wait_for_url(re.compile(r"/gemeente/GM\d{4}"))
     page.wait_for_selector("text=Checklist bouwstenen")
