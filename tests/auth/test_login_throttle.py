@@ -24,15 +24,6 @@ WRONG = "fout-fout-fout-1"
 
 
 @pytest.fixture
-def users(engine):
-    from dashboard import auth
-
-    auth.add_user(engine, COORDINATOR, "coordinator", None, PASSWORD, actor="test")
-    auth.add_user(engine, HOORN, "gemeente", "GM0405", PASSWORD, actor="test")
-    return engine
-
-
-@pytest.fixture
 def clock(monkeypatch):
     """The throttle's clock, standing still until moved on by hand (clock.advance(seconds)): a delay the test
     expects to hold does not run out while a loaded machine is slow."""
