@@ -269,6 +269,30 @@ def forbidden(message: str) -> html.Div:
     return html.Div([html.H1(_("Geen toegang")), html.P(message, className="empty-state", role="alert")])
 
 
+# rows per page of a long list (the coordinators' checklist grid, the tables per gemeente): the region (32) on one
+# page; a national list (342) in pages, because a browser draws the grid's every symbol on its own (some 6,000, over
+# a second) and a table of every gemeente is some 3,000 cells to send and lay out
+PAGE_ROWS = 40
+
+
+class Page(NamedTuple):
+    rows: slice  # the rows of this page, to cut the whole list with
+    nav: html.Nav | None  # links to the other pages; None when the list fits on one
+
+
+def page_of(path: str, params: dict[str, str | None], vanaf: str | None, total: int, label: str) -> Page:
+    """Which PAGE_ROWS rows of a list of `total` to show for the query parameter `vanaf` (1-based, rounded down
+    to a page, within the list; anything else is the first page), and the links to the pages around it."""
+    size = PAGE_ROWS
+    try:
+        wanted = int(vanaf or 1)
+    except (TypeError, ValueError):  # not a number, or the parameter twice
+        wanted = 1
+    start = (min(max(wanted, 1), max(total, 1)) - 1) // size * size + 1
+    nav = pager(path, params, start, total, size, label) if total > size else None
+    return Page(slice(start - 1, start - 1 + size), nav)
+
+
 def pager(path: str, params: dict[str, str | None], start: int, total: int, size: int, label: str) -> html.Nav:
     """Links to the previous and next `size` rows of a long list (the query parameter `vanaf`, 1-based) and
     where this page is: 'Gemeente 41 tot en met 80 van 342'. The other parameters stay as they are."""

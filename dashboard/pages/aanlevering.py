@@ -57,7 +57,7 @@ def _tiles(status: pd.DataFrame, quarter: str, show: str) -> html.Div:
     ], className="key-figures", role="navigation", **{"aria-label": _("Filter op status")})
 
 
-def layout(kwartaal=None, toon=None, **_kwargs):
+def layout(kwartaal=None, toon=None, vanaf=None, **_kwargs):
     viewer = context.viewer()
     if not viewer.sees_all:
         return components.forbidden(_(NOT_ALLOWED))
@@ -81,8 +81,10 @@ def layout(kwartaal=None, toon=None, **_kwargs):
     columns = [(key, _(heading)) for key, heading, content in COLUMNS
                if content is None or shown[content].map(bool).any()]
     head = html.Thead(html.Tr([html.Th(heading, scope="col") for _key, heading in columns]))
+    page = components.page_of("/aanlevering", dict(kwartaal=quarter, toon=show), _one(vanaf), len(shown),
+                              _("Pagina's van de aanleveringen"))
     body = []
-    for r in shown.itertuples():
+    for r in shown.iloc[page.rows].itertuples():
         cells = {"gemeente": html.Th(dcc.Link(r.gemeente, href=f"/gemeente/{r.code}"), scope="row"),
                  "district": html.Td(r.district), "status": html.Td(r.status, className=f"submission-{r.kind} nowrap"),
                  "versions": html.Td(str(r.versions)), "loaded": html.Td(r.loaded or "–", className="nowrap"),
@@ -112,6 +114,6 @@ def layout(kwartaal=None, toon=None, **_kwargs):
     return html.Div([
         components.page_header(_("Aanlevering"), _(UITLEG), controls),
         _tiles(status, quarter, show),
-        html.Section([html.H2(title), content, html.P(caption, className="caption"),
+        html.Section([html.H2(title), page.nav, content, html.P(caption, className="caption"),
                       components.downloads("aanlevering")], className="card"),
     ])

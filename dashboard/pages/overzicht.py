@@ -26,9 +26,6 @@ UITLEG_GEMEENTE = N_("Andere gemeenten ziet u niet afzonderlijk: per bouwsteen z
                      "(of van een district) elke status hebben, met de plaats van uw eigen gemeente. Op de kaart "
                      "staat alleen uw eigen gemeente.")
 SORTS = ("score", "naam", *[f"score_{k.lower()}" for k in THEMES])
-# gemeenten per page of the coordinators' checklist grid: the region (32) on one page; a longer list in pages,
-# because a browser draws every cell's symbol on its own (342 gemeenten: some 6,000 of them, over a second)
-GRID_ROWS = 40
 
 
 def sorts() -> list[tuple[str, str]]:
@@ -58,27 +55,14 @@ def _controls(viewer: Viewer, quarters, quarter, district, maat, sorteer) -> lis
     return controls
 
 
-def _first_row(vanaf: str | None, total: int) -> int:
-    """The first row (1-based) of the grid's page: `vanaf` rounded down to a page, within the list."""
-    try:
-        wanted = int(vanaf or 1)
-    except (TypeError, ValueError):  # not a number, or the parameter twice
-        wanted = 1
-    wanted = min(max(wanted, 1), max(total, 1))
-    return (wanted - 1) // GRID_ROWS * GRID_ROWS + 1
-
-
 def _grid(matrix, codes: list[str], params: dict, vanaf: str | None, caption: str, stem: str) -> html.Div:
-    """The coordinators' checklist grid, a page of GRID_ROWS gemeenten at a time when there are more."""
-    total = len(matrix)
-    start = _first_row(vanaf, total)
-    shown = slice(start - 1, start - 1 + GRID_ROWS)
-    rows = matrix.iloc[shown]
+    """The coordinators' checklist grid, a page of gemeenten at a time when there are more."""
+    page = components.page_of("/", params, vanaf, len(matrix), _("Pagina's van de bouwstenen per gemeente"))
+    rows = matrix.iloc[page.rows]
     links = {label: f"/gemeente/{key}" for label, key in zip(rows["label"], rows["key"], strict=True)}
-    pager = (components.pager("/", params, start, total, GRID_ROWS, _("Pagina's van de bouwstenen per gemeente"))
-             if total > GRID_ROWS else None)
-    return html.Div([pager, components.chart_card(charts.status_heatmap(matrix, codes, THEMES, shown), caption,
-                                                  links=links, stem=stem, narrow=_heatmap_list(rows, codes)),
+    chart = charts.status_heatmap(matrix, codes, THEMES, page.rows)
+    return html.Div([page.nav, components.chart_card(chart, caption, links=links, stem=stem,
+                                                     narrow=_heatmap_list(rows, codes)),
                      components.status_legend()])
 
 

@@ -50,7 +50,8 @@ def _note(table) -> str:
     return _(COMPLEMENT_NOTE) + "." if COMPLEMENT_TEXT in texts else ""
 
 
-def per_gemeente(viewer, quarter: str, caption: str, stem: str) -> html.Section:
+def per_gemeente(viewer, quarter: str, caption: str, stem: str, params: dict, vanaf: str | None) -> html.Section:
+    """Every gemeente's signals in the quarter: a page of the table at a time, the whole table as CSV."""
     frame = data.per_gemeente(viewer, quarter)
     submitted = frame["submitted"].fillna(False).astype(bool)
 
@@ -70,11 +71,12 @@ def per_gemeente(viewer, quarter: str, caption: str, stem: str) -> html.Section:
     title = _("Meldingen per gemeente, %(quarter)s", quarter=formatting.quarter_label(quarter))
     key = f"meldingen_per_gemeente_{quarter}"
     components.offer(key, title, table, links, filename=f"{stem}_{key}.csv")
-    return html.Section([html.H2(title), components.data_table(table, title, links),
+    page = components.page_of("/signalen", params, vanaf, len(table), _("Pagina's van de meldingen per gemeente"))
+    return html.Section([html.H2(title), page.nav, components.data_table(table.iloc[page.rows], title, links),
                          html.P(caption, className="caption"), components.downloads(key)], className="card")
 
 
-def layout(scope=None, kwartaal=None, **_kwargs):
+def layout(scope=None, kwartaal=None, vanaf=None, **_kwargs):
     viewer = context.viewer()
     quarters = data.quarters()
     quarter = data.resolve_quarter(_one(kwartaal))
@@ -100,7 +102,8 @@ def layout(scope=None, kwartaal=None, **_kwargs):
                   html.H2(_("District %(name)s", name=district)),
                   html.Div(_pair(viewer, district, "meldingen_district", caption, stem), className="grid-2")]
         if viewer.sees_all:
-            parts.append(per_gemeente(viewer, quarter, data.caption(quarter), stem))
+            parts.append(per_gemeente(viewer, quarter, data.caption(quarter), stem,
+                                      dict(kwartaal=quarter, scope=district), _one(vanaf)))
     except data.Forbidden as refused:
         return components.forbidden(str(refused))
     return html.Div(parts)

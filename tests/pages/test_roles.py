@@ -58,12 +58,7 @@ def test_overzicht(pages, as_viewer, role):
 def test_the_coordinators_grid_comes_in_pages_of_a_long_list(pages, as_viewer, monkeypatch):
     """A list longer than a page shows one page of the grid and links to the others, keeping the filters; the
     counts above the blocks stay those of every gemeente."""
-    import sys
-
-    import dash
-
-    module = sys.modules[next(p["module"] for p in dash.page_registry.values() if p["path"] == "/")]
-    monkeypatch.setattr(module, "GRID_ROWS", 10)
+    monkeypatch.setattr(components, "PAGE_ROWS", 10)
     as_viewer(COORDINATOR)
     whole = next(c for c in nodes(to_json(pages["overzicht"](kwartaal=LAST)), "Graph")
                  if c["props"]["id"] == {"type": "grafiek", "key": "bouwstenen"})["props"]["figure"]
@@ -82,6 +77,38 @@ def test_the_coordinators_grid_comes_in_pages_of_a_long_list(pages, as_viewer, m
     last_page = render(pages["overzicht"](kwartaal=LAST, vanaf="999"))[1]
     assert "Gemeente 31 tot en met 32 van 32" in last_page and "Volgende" not in last_page
     assert "Gemeente 1 tot en met 10 van 32" in render(pages["overzicht"](kwartaal=LAST, vanaf="x"))[1]
+
+
+@pytest.mark.parametrize(("name", "params", "heading"), [
+    ("signalen", dict(kwartaal=LAST, scope="Zaanstreek-Waterland"), "Meldingen"),
+    ("aanlevering", dict(kwartaal=LAST, toon="alle"), "Status"),
+])
+def test_the_tables_per_gemeente_come_in_pages_of_a_long_list(pages, as_viewer, monkeypatch, name, params, heading):
+    """A table of every gemeente longer than a page shows one page, in the order of the whole table, with links to
+    the others that keep the filters; its CSV keeps every row."""
+    as_viewer(COORDINATOR)
+
+    def table(**extra):
+        tree, text = render(pages[name](**params, **extra))
+        rows = next(rows for header, rows in tables(tree) if heading in header and len(header) > 5)
+        csv = next(text_of(children(pre)) for pre in nodes(tree, "Pre") if "Gemeente;District" in text_of(children(pre)))
+        return tree, text, rows, csv.splitlines()[1:]
+
+    def pagers(tree) -> list:
+        return [n for n in nodes(tree, "Nav") if n["props"].get("className") == "pager"]
+
+    whole_tree, _text, whole, _csv = table()
+    assert len(whole) == 32 and not pagers(whole_tree)  # the region fits on one page
+    monkeypatch.setattr(components, "PAGE_ROWS", 10)
+    tree, text, rows, csv = table(vanaf="15")
+    assert rows == whole[10:20] and len(pagers(tree)) == 1
+    assert "Gemeente 11 tot en met 20 van 32" in text
+    assert len(csv) == 32  # the CSV download keeps every gemeente
+    links = {text_of(children(link)): link["props"]["href"] for link in nodes(tree, "Link")}
+    query = "&".join(f"{k}={v}" for k, v in params.items()).replace(" ", "+")
+    assert links["← Vorige 10"] == f"/{name}?{query}&vanaf=1"
+    assert links["Volgende 10 →"] == f"/{name}?{query}&vanaf=21"
+    assert table(vanaf="31")[2] == whole[30:]
 
 
 @pytest.mark.parametrize("role", ROLES)
