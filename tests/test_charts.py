@@ -114,7 +114,7 @@ def test_tile_map_draws_every_position_and_only_given_values():
     values = pd.DataFrame({"code": ["GM0405"], "name": ["Hoorn"], "submitted": [True], "value": [64.8]})
     chart = charts.tile_map(values, positions, "score")
     valid(chart)
-    neutral, coloured = chart.figure["data"]
+    _tiles, neutral, coloured = chart.figure["data"]
     assert list(coloured["customdata"]) == ["GM0405"] and list(neutral["text"]) == [""]  # no name on the other tile
     assert list(chart.table["Gemeente"]) == ["Hoorn"]
 
