@@ -25,6 +25,8 @@ STATUS_COLOURS = {0: "#D55E00", 1: "#E69F00", 2: "#56B4E9", 3: "#0072B2"}
 STATUS_SYMBOLS = {0: "✕", 1: "◐", 2: "✓", 3: "★", None: "–"}
 STATUS_PATTERNS = {0: "x", 1: "/", 2: "", 3: "."}
 SYMBOLS = ["circle", "square", "diamond", "triangle-up"]
+# lines a chart can tell apart: beyond the palette, colour, dash and symbol repeat and two lines look the same
+DISTINCT_LINES = len(PALETTE)
 SEQUENTIAL = [[0, "#C6DBEF"], [0.5, "#4292C6"], [1, "#08306B"]]  # light enough to see, dark enough to read
 FONT = "Segoe UI, Roboto, DejaVu Sans, Arial, sans-serif"
 FONT_SIZE = 13

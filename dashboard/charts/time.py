@@ -79,7 +79,7 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
     columns = {c: ordered[c].tolist() for c in ("group", "quarter", "value", "text")}
     quarters = sorted(set(columns["quarter"]))
     xlabels = {q: formatting.quarter_short(q) for q in quarters}
-    order = list(dict.fromkeys(g for g in trends["group"].tolist() if not missing(g)))
+    order = [g for g in dict.fromkeys(trends["group"].tolist()) if not missing(g)]
     # the groups' names as shown ('Regio NHSV' in the reader's language); the data layer gives them as `label`
     names = dict(zip(trends["group"].tolist(), trends["label"].tolist(), strict=True)) if "label" in trends else {}
     by_group: dict[object, list[int]] = {}

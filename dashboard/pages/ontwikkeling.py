@@ -1,4 +1,5 @@
-"""Ontwikkeling: the region's and each district's trend per measure and per theme, with events marked."""
+"""Ontwikkeling: the region's and each district's trend per measure and per theme, with events marked. With more
+districts than a chart can tell apart (charts.DISTINCT_LINES), the region and one chosen district."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dash import html
 from dashboard import charts, components, context, data, formatting
 from dashboard.i18n import N_, _
 from dashboard.metrics import MEASURES, THEMES
+from dashboard.viewer import MUNICIPALITY
 
 dash.register_page(__name__, path="/ontwikkeling", name=N_("Ontwikkeling"),
                    title=components.page_title(N_("Ontwikkeling")), order=3)
@@ -22,6 +24,8 @@ UITLEG = N_("Hoe ontwikkelen de regio en de drie politiedistricten zich per kwar
 TREND_MEASURES = ("score", "blocks_in_order", "fte_per_100k", "budget_per_1000", "network_coverage",
                   "signals_total", "signals_per_10k", "share_to_safety_house")
 THEME_MEASURES = tuple(f"score_{k.lower()}" for k in THEMES)
+ONE_DISTRICT = N_("Met meer dan %(n)s lijnen in één grafiek zijn ze niet uit elkaar te houden: de grafieken tonen de "
+                  "regio en het gekozen district. De tabel bij elke grafiek volgt die keuze.")
 
 
 def _one(value) -> str | None:
@@ -30,7 +34,18 @@ def _one(value) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def layout(maat=None, **_kwargs):
+def _groups(viewer, district: str | None) -> tuple[list[str] | None, list, str]:
+    """The groups to draw (None: all of them), the district control when there is a choice, and a note."""
+    districts = data.districts()
+    if len(districts) + 1 <= charts.DISTINCT_LINES:
+        return None, [], ""
+    own = data.region().get(viewer.municipality_code or "") if viewer.role == MUNICIPALITY else None
+    chosen = district if district in districts else (own.district if own else districts[0])
+    control = components.nav_select("district", _("District"), [(d, d) for d in districts], chosen)
+    return [data.scope.REGION_NAME, chosen], [control], _(ONE_DISTRICT, n=charts.DISTINCT_LINES)
+
+
+def layout(maat=None, district=None, **_kwargs):
     viewer = context.viewer()
     quarters = data.quarters()
     if not quarters:
@@ -41,12 +56,20 @@ def layout(maat=None, **_kwargs):
                                                 first=formatting.quarter_short(quarters[-1]),
                                                 last=formatting.quarter_short(quarters[0])))
     stem = components.file_stem(quarters[0], "regio")
-    controls = [components.nav_select("maat", _("Maat"), [(k, MEASURES[k].label) for k in TREND_MEASURES], measure)]
-    main = components.chart_card(charts.trend_lines(data.trends(viewer, measure), measure, events), caption,
-                                 stem=stem)
-    themes = [components.chart_card(charts.trend_lines(data.trends(viewer, key), key, events), caption, stem=stem)
-              for key in THEME_MEASURES]
-    parts = [components.page_header(_("Ontwikkeling van de regio"), _(UITLEG), controls), main,
+    groups, choice, note = _groups(viewer, _one(district))
+    controls = [components.nav_select("maat", _("Maat"), [(k, MEASURES[k].label) for k in TREND_MEASURES], measure),
+                *choice]
+
+    def chart(key: str):
+        trends = data.trends(viewer, key)
+        if groups is not None:
+            trends = trends[trends["group"].isin(groups)]
+        return components.chart_card(charts.trend_lines(trends, key, events), caption, stem=stem)
+
+    main = chart(measure)
+    themes = [chart(key) for key in THEME_MEASURES]
+    uitleg = _(UITLEG) + (" " + note if note else "")
+    parts = [components.page_header(_("Ontwikkeling van de regio"), uitleg, controls), main,
              html.H2(_("Voortgangsscore per thema")), html.Div(themes, className="grid-2")]
     if not events.empty:
         columns = {"date": _("Datum"), "title": _("Gebeurtenis"), "description": _("Toelichting")}

@@ -183,6 +183,32 @@ def test_ontwikkeling(pages, as_viewer, role):
         assert_within_scope(tree, text)
 
 
+def test_ontwikkeling_draws_the_region_and_one_district_when_the_lines_would_look_alike(pages, as_viewer, monkeypatch):
+    """More groups than a chart can tell apart (the national scale): every chart draws the region and one
+    district, by default the own one of a gemeente user, and a district control chooses another."""
+    from dashboard import charts
+
+    monkeypatch.setattr(charts, "DISTINCT_LINES", 3)  # the region and its three districts are four lines
+    hoorn_district = data.region()[OWN].district
+
+    def lines(tree) -> set[tuple[str, ...]]:
+        return {tuple(t["name"] for t in g["props"]["figure"]["data"]) for g in nodes(tree, "Graph")}
+
+    as_viewer(HOORN)
+    tree, text = render(pages["ontwikkeling"]())
+    assert lines(tree) == {("Regio NHSV", hoorn_district)}
+    assert "niet uit elkaar te houden" in text
+    selects = {s["props"]["name"]: s for s in nodes(tree, "Select")}
+    assert "district" in selects
+    other = next(d for d in data.districts() if d != hoorn_district)
+    as_viewer(COORDINATOR)
+    tree, _ = render(pages["ontwikkeling"](district=other, maat="signals_total"))
+    assert lines(tree) == {("Regio NHSV", other)}
+    monkeypatch.setattr(charts, "DISTINCT_LINES", 8)
+    tree, text = render(pages["ontwikkeling"]())
+    assert lines(tree) == {("Regio NHSV", *data.districts())} and "niet uit elkaar te houden" not in text
+
+
 def test_ontwikkeling_signals_follow_the_small_count_rule(pages, as_viewer):
     as_viewer(HOORN)
     _, text = render(pages["ontwikkeling"](maat="signals_total"))
