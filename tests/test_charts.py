@@ -37,6 +37,23 @@ def test_ranking_highlights_the_chosen_gemeente_and_skips_missing():
     assert list(chart.table["Voortgangsscore"]) == ["80,0", "60,0", "50,0"]  # Dutch decimals
 
 
+def test_a_long_ranking_draws_the_places_around_the_chosen_gemeente():
+    n = 100
+    rows = pd.DataFrame({"key": [f"GM{k:04}" for k in range(n)], "label": [f"Gemeente {k:03}" for k in range(n)],
+                         "own": [k == 30 for k in range(n)], "score": [float(k) for k in range(n)]})
+    chart = charts.ranking(rows, "score", window=10)
+    valid(chart)
+    bars = chart.figure["data"][0]
+    # score k is place n - k: the chosen gemeente (score 30) is place 70, shown among places 65 to 74
+    assert bars["y"][::-1] == [("★ " if k == 30 else "") + f"Gemeente {k:03}" for k in range(35, 25, -1)]
+    assert "plaats 70 van 100" in chart.description and "plaats 65 tot en met 74" in chart.description
+    assert len(chart.table) == n
+    assert chart.figure["layout"]["xaxis"]["range"][1] == pytest.approx(99 * 1.15)  # the scale of the whole group
+    at_the_end = charts.ranking(rows.assign(own=[k == 0 for k in range(n)]), "score", window=10).figure["data"][0]
+    assert at_the_end["y"][0] == "★ Gemeente 000" and len(at_the_end["y"]) == 10
+    assert len(charts.ranking(rows, "score", window=n).figure["data"][0]["y"]) == n
+
+
 def test_scatter_table_matches_the_points():
     chart = charts.scatter(_rows(), "score", "fte_per_100k")
     valid(chart)

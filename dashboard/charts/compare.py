@@ -147,29 +147,38 @@ def theme_scores(scores: pd.DataFrame, name: str, group: str) -> Chart:
                  fig, table)
 
 
-def ranking(rows: pd.DataFrame, measure: str) -> Chart:
-    """Coordinators: the gemeenten of a group ranked by a measure, the chosen one highlighted (colour and ★)."""
+def ranking(rows: pd.DataFrame, measure: str, window: int | None = None) -> Chart:
+    """Coordinators: the gemeenten of a group ranked by a measure, the chosen one highlighted (colour and ★).
+    With `window`, a longer ranking draws that many places around the chosen gemeente (the table has them all)."""
     m = MEASURES[measure]
-    data = rows.dropna(subset=[measure]).sort_values([measure, "label"], ascending=[True, False])
-    colours = [OWN_COLOUR if own else PEER_COLOUR for own in data["own"]]
-    labels = [("★ " if own else "") + label for label, own in zip(data["label"], data["own"], strict=True)]
+    ranked = rows.dropna(subset=[measure]).sort_values([measure, "label"], ascending=[False, True])
+    ranked = ranked.reset_index(drop=True)
+    own = ranked.index[ranked["own"]].tolist()
+    first, last = 0, len(ranked)
+    if window is not None and len(ranked) > window:
+        first = min(max((own[0] if own else 0) - window // 2, 0), len(ranked) - window)
+        last = first + window
+    data = ranked.iloc[first:last].iloc[::-1]  # the highest at the top
+    colours = [OWN_COLOUR if mine else PEER_COLOUR for mine in data["own"]]
+    labels = [("★ " if mine else "") + label for label, mine in zip(data["label"], data["own"], strict=True)]
     trace = dict(type="bar", x=data[measure].tolist(), y=labels, orientation="h", marker=dict(color=colours),
-                 text=[m.format(v) for v in data[measure]], textposition="outside",
+                 text=[m.format(v) for v in data[measure].tolist()], textposition="outside",
                  hovertemplate="%{y}: %{text}<extra></extra>")
-    top = data[measure].max() if len(data) else 1
+    top = ranked[measure].max() if len(ranked) else 1
     layout = dict(xaxis=dict(title=dict(text=axis_title(m)), range=[0, (top or 1) * 1.15]))
     fig = figure([trace], layout, max(260, 22 * len(data) + 80), False)
-    ranked = data.sort_values(measure, ascending=False).reset_index(drop=True)
 
     def table() -> pd.DataFrame:
         return pd.DataFrame({_("Positie"): range(1, len(ranked) + 1), _("Gemeente"): ranked["label"],
                              m.label: ranked[measure].map(m.format)})
 
-    own = ranked.index[ranked["own"]].tolist()
     desc = _("Rangorde naar %(measure)s.", measure=m.label.lower())
     if own:
         desc += " " + _("%(name)s staat op plaats %(place)s van %(n)s.", name=ranked.loc[own[0], "label"],
                         place=own[0] + 1, n=len(ranked))
+    if (first, last) != (0, len(ranked)):
+        desc += " " + _("Getoond: plaats %(first)s tot en met %(last)s; de tabel heeft alle %(n)s.",
+                        first=first + 1, last=last, n=len(ranked))
     return Chart(f"rangorde_{measure}", _("Rangorde: %(measure)s", measure=m.label), desc, fig, table)
 
 

@@ -119,6 +119,7 @@ def layout(kwartaal=None, gemeente=None, groep=None, selectie=None, x=None, y=No
         links = {str(r.label): f"/gemeente/{r.key}" for r in result.rows.itertuples()}
         cards.append(html.Div([
             components.chart_card(charts.scatter(result.rows, x_measure, y_measure), caption, stem=stem),
-            components.chart_card(charts.ranking(result.rows, ranking_measure), caption, links=links, stem=stem),
+            components.chart_card(charts.ranking(result.rows, ranking_measure, components.PAGE_ROWS), caption,
+                                  links=links, stem=stem),
         ], className="grid-2"))
     return html.Div([header, intro, notice, *cards])
