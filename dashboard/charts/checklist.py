@@ -140,7 +140,7 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
             xs.append(before + counts.loc[block, s] / 2)
             ys.append(label)
             texts.append(f"{own_name}: {status_label(s)}")
-        traces.append(dict(type="scatter", mode="markers", x=xs, y=ys, name=f"◆ {own_name}", hovertext=texts,
+        traces.append(dict(type="scatter", mode="markers", x=xs, y=ys, name=own_name, hovertext=texts,
                            hoverinfo="text", marker=dict(symbol="diamond", size=13, color="#000000",
                                                          line=dict(color="#FFFFFF", width=2))))
     layout = dict(barmode="stack", yaxis=dict(autorange="reversed", tickfont=dict(size=11)),

@@ -60,7 +60,7 @@ def _band_traces(labels: list[str], rows: pd.DataFrame, own_name: str, group: st
              marker=dict(symbol="line-ns", size=22, line=dict(width=3, color=PEER_COLOUR)),
              hovertext=[f"{median_word} {t}; {band}" for t, band in zip(texts_of("median"), texts, strict=True)],
              hoverinfo="text", **axes),
-        dict(type="scatter", mode="markers", y=labels, x=own, name=f"◆ {own_name}", showlegend=legend,
+        dict(type="scatter", mode="markers", y=labels, x=own, name=own_name, showlegend=legend,
              marker=dict(symbol="diamond", size=14, color=OWN_COLOUR, line=dict(color="#FFFFFF", width=1)),
              hovertext=[f"{own_name}: {t}" for t in texts_of("own")], hoverinfo="text", **axes),
     ]
