@@ -18,7 +18,7 @@ from dashboard.data import warehouse as store
 from dashboard.viewer import Viewer
 from etl import db, reference, schema
 from tests.english import PROPER_NAMES, dutch_words, shown_texts
-from tests.warehouses import demo_warehouse, use_warehouse
+from tests.warehouses import app_on, demo_warehouse, use_warehouse
 
 OWN, OTHER = "GM0405", "GM0361"  # Hoorn, Alkmaar
 LAST = "2025Q2"
@@ -43,11 +43,7 @@ def warehouse(warehouse_url, monkeypatch):
 
 @pytest.fixture(scope="module")
 def app(warehouse_url):
-    from dashboard.app import create_app
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NHSV_DATABASE_URL", warehouse_url)
-        return create_app(warehouse_url)
+    return app_on(warehouse_url)
 
 
 def region_texts(engine) -> list[str]:

@@ -31,3 +31,15 @@ def use_warehouse(url: str, monkeypatch):
     cached = db.engine
     monkeypatch.setattr(db, "engine", lambda given=None: cached(given or settings.database_url()))
     return cached(url)
+
+
+def app_on(url: str):
+    """A Dash app (one 'worker') built with NHSV_DATABASE_URL pointing at the warehouse at `url`; the setting is
+    restored afterwards, and the page tests point the data layer at the warehouse per test (`use_warehouse`)."""
+    import pytest
+
+    from dashboard.app import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NHSV_DATABASE_URL", url)
+        return create_app(url)

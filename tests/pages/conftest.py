@@ -8,7 +8,7 @@ import pytest
 from dashboard import components, context
 from dashboard.viewer import Viewer
 from tests.pages.helpers import COORDINATOR_USER, HOORN_USER, OWN, PASSWORD
-from tests.warehouses import demo_warehouse, use_warehouse
+from tests.warehouses import app_on, demo_warehouse, use_warehouse
 
 # --- fixtures -----------------------------------------------------------------------------------------
 
@@ -27,11 +27,7 @@ def warehouse(warehouse_url, monkeypatch):
 @pytest.fixture(scope="package")
 def app(warehouse_url):
     """One Dash app for the package (it registers the pages, which the page modules need on import)."""
-    from dashboard.app import create_app
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NHSV_DATABASE_URL", warehouse_url)
-        return create_app(warehouse_url)
+    return app_on(warehouse_url)
 
 
 PAGE_PATHS = {"overzicht": "/", "gemeente": "/gemeente", "vergelijken": "/vergelijken",
