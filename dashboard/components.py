@@ -289,11 +289,11 @@ def page_of(path: str, params: dict[str, str | None], vanaf: str | None, total: 
     except (TypeError, ValueError):  # not a number, or the parameter twice
         wanted = 1
     start = (min(max(wanted, 1), max(total, 1)) - 1) // size * size + 1
-    nav = pager(path, params, start, total, size, label) if total > size else None
+    nav = _pager(path, params, start, total, size, label) if total > size else None
     return Page(slice(start - 1, start - 1 + size), nav)
 
 
-def pager(path: str, params: dict[str, str | None], start: int, total: int, size: int, label: str) -> html.Nav:
+def _pager(path: str, params: dict[str, str | None], start: int, total: int, size: int, label: str) -> html.Nav:
     """Links to the previous and next `size` rows of a long list (the query parameter `vanaf`, 1-based) and
     where this page is: 'Gemeente 41 tot en met 80 van 342'. The other parameters stay as they are."""
     def href(first: int) -> str:

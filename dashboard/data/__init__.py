@@ -29,6 +29,7 @@ from dashboard.data.warehouse import (
     load_date,
     quarters,
     region,
+    resolve_district,
     resolve_quarter,
     source_line,
     tile_positions,
@@ -40,7 +41,7 @@ __all__ = [
     "PUBLIC_ROUNDING", "BlockCounts", "Comparison", "Forbidden", "Group", "KeyFigure", "Place", "Profile",
     "SignalTable", "Story", "TooFew", "block_counts", "block_matrix", "caption", "clear_caches", "comparison",
     "districts", "events", "key_figures", "load_date", "map_values", "missing", "peers", "per_gemeente", "profile",
-    "quarter_counts", "quarter_story", "quarters", "region", "resolve_quarter", "scope", "signal_tables", "signals",
-    "source_line", "submission_status", "tile_positions", "trends", "warehouse", "warehouse_changed",
-    "warehouse_version",
+    "quarter_counts", "quarter_story", "quarters", "region", "resolve_district", "resolve_quarter", "scope",
+    "signal_tables", "signals", "source_line", "submission_status", "tile_positions", "trends", "warehouse",
+    "warehouse_changed", "warehouse_version",
 ]

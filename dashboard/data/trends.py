@@ -7,6 +7,8 @@ brought into the ZVH, from the same protected cells as every other table of sign
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
@@ -20,15 +22,17 @@ SIGNAL_MEASURES = ("signals_total", "signals_per_10k", "share_to_safety_house")
 COLUMNS = ["group", "quarter", "value", "text", "n"]
 
 
-def trends(viewer: Viewer, measure: str, engine: Engine | None = None) -> pd.DataFrame:
+def trends(viewer: Viewer, measure: str, groups: Sequence[str] | None = None,
+           engine: Engine | None = None) -> pd.DataFrame:
     """Rows group, quarter, value, text, n (the number of gemeenten that submitted: coordinators only) and label
-    (the group's name as shown). The texts are the protected cells' (dashboard.data.signals), written in the
-    request's language: the language is part of the cache key."""
+    (the group's name as shown), of every group or only of `groups`. The texts are the protected cells'
+    (dashboard.data.signals), written in the request's language: the language is part of the cache key."""
     eng = warehouse.engine(engine)
     if measure not in MEASURES:
         measure = "score"
     frame = warehouse.cached(eng, ("trends", viewer.cache_key, measure, scope.threshold(), i18n.language()),
-                             lambda: _trends(viewer, measure, eng)).copy()
+                             lambda: _trends(viewer, measure, eng))
+    frame = (frame[frame["group"].isin(groups)] if groups is not None else frame).copy()
     frame["label"] = frame["group"].map(scope.group_label)
     return frame
 

@@ -180,6 +180,16 @@ def resolve_quarter(requested: str | None, given: Engine | None = None) -> str |
     return available[0] if available else None
 
 
+def resolve_district(requested: str | None, home: str | None = None) -> str:
+    """The requested district if there is one of that name, else the district of gemeente `home` (a gemeente
+    user's own), else the first."""
+    names = districts()
+    if requested in names:
+        return str(requested)
+    own = region().get(home or "")
+    return own.district if own else names[0]
+
+
 def load_date(quarter: str, given: Engine | None = None) -> dt.datetime | None:
     """When the quarter's newest data was loaded."""
     return _summary(engine(given))[1].get(quarter)

@@ -9,7 +9,6 @@ from dash import html
 from dashboard import charts, components, context, data, formatting
 from dashboard.i18n import N_, _
 from dashboard.metrics import MEASURES, THEMES
-from dashboard.viewer import MUNICIPALITY
 
 dash.register_page(__name__, path="/ontwikkeling", name=N_("Ontwikkeling"),
                    title=components.page_title(N_("Ontwikkeling")), order=3)
@@ -39,8 +38,7 @@ def _groups(viewer, district: str | None) -> tuple[list[str] | None, list, str]:
     districts = data.districts()
     if len(districts) + 1 <= charts.DISTINCT_LINES:
         return None, [], ""
-    own = data.region().get(viewer.municipality_code or "") if viewer.role == MUNICIPALITY else None
-    chosen = district if district in districts else (own.district if own else districts[0])
+    chosen = data.resolve_district(district, viewer.municipality_code)
     control = components.nav_select("district", _("District"), [(d, d) for d in districts], chosen)
     return [data.scope.REGION_NAME, chosen], [control], _(ONE_DISTRICT, n=charts.DISTINCT_LINES)
 
@@ -61,10 +59,8 @@ def layout(maat=None, district=None, **_kwargs):
                 *choice]
 
     def chart(key: str):
-        trends = data.trends(viewer, key)
-        if groups is not None:
-            trends = trends[trends["group"].isin(groups)]
-        return components.chart_card(charts.trend_lines(trends, key, events), caption, stem=stem)
+        return components.chart_card(charts.trend_lines(data.trends(viewer, key, groups), key, events), caption,
+                                     stem=stem)
 
     main = chart(measure)
     themes = [chart(key) for key in THEME_MEASURES]

@@ -86,7 +86,7 @@ def layout(scope=None, kwartaal=None, vanaf=None, **_kwargs):
     districts = data.districts()
     own = places.get(viewer.municipality_code or "") if viewer.role == MUNICIPALITY else None
     requested = _one(scope)
-    district = requested if requested in districts else (own.district if own else districts[0])
+    district = data.resolve_district(requested, viewer.municipality_code)
     caption = data.caption(quarters[0], extra=_("Alle kwartalen met aanleveringen"))
     stem = components.file_stem(quarters[0], "meldingen")
     controls = [components.quarter_select(quarters, quarter)] if viewer.sees_all else []

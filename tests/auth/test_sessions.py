@@ -107,17 +107,20 @@ def test_disabling_or_new_password_ends_sessions(make_app, users, change):
     assert_anonymous(client_with_cookie(second_worker, copied))
     assert count(users, schema.user_session, schema.user_session.c.ended_at.is_(None)) == 0
     fresh = app.server.test_client()
-    if change == "disable":
-        assert login(fresh).status_code == 401
-    else:
-        assert login(fresh).status_code == 401
+    assert login(fresh).status_code == 401
+    if change != "disable":
         assert login(fresh, password="nog-een-nieuw-wachtwoord").status_code == 302
 
 
-def test_idle_timeout(make_app, users):
-    app = make_app(NHSV_SESSION_IDLE_MINUTES=30)
-    client = app.server.test_client()
+def logged_in(make_app, **env):
+    """A test client of a fresh app with these settings, after a login."""
+    client = make_app(**env).server.test_client()
     login(client)
+    return client
+
+
+def test_idle_timeout(make_app, users):
+    client = logged_in(make_app, NHSV_SESSION_IDLE_MINUTES=30)
     s = schema.user_session
     now = dt.datetime.now(dt.UTC)
     with users.begin() as conn:  # 29 minutes idle: still valid, and last_seen moves on
@@ -137,9 +140,7 @@ def test_idle_timeout(make_app, users):
 
 
 def test_absolute_lifetime(make_app, users):
-    app = make_app(NHSV_SESSION_MAX_HOURS=12)
-    client = app.server.test_client()
-    login(client)
+    client = logged_in(make_app, NHSV_SESSION_MAX_HOURS=12)
     s = schema.user_session
     now = dt.datetime.now(dt.UTC)
     with users.begin() as conn:
