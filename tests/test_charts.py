@@ -126,6 +126,20 @@ def test_block_history_names_every_change_regressions_first():
     assert "En 2 andere veranderingen" in short.description and "LA2" in short.description
 
 
+def test_a_long_block_history_draws_the_latest_quarters_and_tables_them_all():
+    quarters = [f"{y}Q{q}" for y in range(2020, 2024) for q in range(1, 5)]  # 16 quarters
+    rows = [dict(block_code="LA1", quarter=q, status=min(k // 4, 3)) for k, q in enumerate(quarters)]
+    chart = charts.block_history(pd.DataFrame(rows), ["LA1"], quarters, window=5)
+    heatmap = valid(chart)["data"][0]
+    assert heatmap["x"] == ["K4 2022", "K1 2023", "K2 2023", "K3 2023", "K4 2023"] and heatmap["z"] == [[2, 3, 3, 3, 3]]
+    assert len(chart.table.columns) == 1 + len(quarters)
+    assert "laatste 5 van 16 kwartalen (vanaf K4 2022)" in chart.description
+    assert "LA1 van niet gestart naar in ontwikkeling in K1 2021" in chart.description  # changes before the window too
+    assert len(charts.block_history(pd.DataFrame(rows), ["LA1"], quarters).figure["data"][0]["x"]) == 12  # default
+    everything = charts.block_history(pd.DataFrame(rows), ["LA1"], quarters, window=None)
+    assert len(everything.figure["data"][0]["x"]) == 16 and "laatste" not in everything.description
+
+
 def test_tile_map_draws_every_position_and_only_given_values():
     positions = {"GM0405": (0, 0, "HRN"), "GM0448": (1, 0, "TEX")}
     values = pd.DataFrame({"code": ["GM0405"], "name": ["Hoorn"], "submitted": [True], "value": [64.8]})

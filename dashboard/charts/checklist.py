@@ -22,6 +22,7 @@ from dashboard.charts.base import (
 from dashboard.i18n import _, ngettext
 from etl.domain import IN_ORDER_FROM, MAX_STATUS
 
+HISTORY_QUARTERS = 12  # the block history draws at most the latest 12 quarters (three years); its table has all
 _COLORSCALE = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4, STATUS_COLOURS[0]],
                [0.4, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[2]],
                [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
@@ -167,17 +168,21 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
                  table)
 
 
-def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], limit: int = 12) -> Chart:
-    """Each block's status per quarter. The description names every change, regressions first; when it must
-    shorten, it says how many more there are."""
+def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], limit: int = 12,
+                  window: int | None = HISTORY_QUARTERS) -> Chart:
+    """Each block's status per quarter: the chart draws the latest `window` quarters (a longer history would be
+    columns of symbols too narrow to read), the table has every quarter. The description names every change,
+    regressions first; when it must shorten, it says how many more there are."""
     if history.empty:
         return empty("verloop_bouwstenen", _("Verloop per bouwsteen"), _("Nog geen aanleveringen."))
     pivot = history.pivot(index="block_code", columns="quarter", values="status").reindex(index=codes,
                                                                                          columns=quarters)
     z = [[-1 if missing(v) else int(v) for v in row] for row in pivot.to_numpy().tolist()]
-    text = [[STATUS_SYMBOLS[None if v == -1 else v] for v in row] for row in z]
     xlabels = [formatting.quarter_short(q) for q in quarters]
-    trace = dict(type="heatmap", z=z, x=xlabels, y=list(codes), text=text, texttemplate="%{text}",
+    first = max(0, len(quarters) - window) if window else 0
+    drawn = [row[first:] for row in z]
+    text = [[STATUS_SYMBOLS[None if v == -1 else v] for v in row] for row in drawn]
+    trace = dict(type="heatmap", z=drawn, x=xlabels[first:], y=list(codes), text=text, texttemplate="%{text}",
                  colorscale=_COLORSCALE, zmin=-1.5, zmax=3.5, showscale=False, xgap=2, ygap=2,
                  textfont=dict(size=12, color="#000000"), hoverinfo="skip")
     shapes = [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=y, y1=y, line=dict(color="#1A1A1A", width=2))
@@ -213,6 +218,9 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], 
     if rest:
         parts.append(ngettext("En %(num)s andere verandering (zie de tabel).",
                               "En %(num)s andere veranderingen (zie de tabel).", rest))
+    if first:
+        parts.append(_("De grafiek toont de laatste %(shown)s van %(n)s kwartalen (vanaf %(quarter)s); de tabel heeft "
+                       "ze alle.", shown=len(quarters) - first, n=len(quarters), quarter=xlabels[first]))
     description = " ".join(parts)
     return Chart("verloop_bouwstenen", _("Verloop per bouwsteen"), description, fig, table)
 
