@@ -25,7 +25,6 @@ PASSWORD = "benchmark-wachtwoord-2026"
 START_TIMEOUT = 120
 REQUEST_TIMEOUT = 30
 
-MAP_ID = {"name": "overzicht", "type": "map"}
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."  # the output of Dash's pages router
 
 
@@ -92,15 +91,6 @@ def router_body(pathname: str, search: str = "") -> dict:
             "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
                        {"id": "_pages_location", "property": "search", "value": search}],
             "state": [], "changedPropIds": ["_pages_location.pathname"]}
-
-
-def map_click_body(code: str | None) -> dict:
-    """The overview map's click callback (dashboard.layout.open_profile). With code None it is the no-op: the
-    callback runs and answers no_update, through the same endpoint, guard, session check and dispatch."""
-    data = {"points": [{"customdata": code}]} if code else None
-    return {"output": "url.href", "outputs": {"id": "url", "property": "href"},
-            "inputs": [[{"id": MAP_ID, "property": "clickData", "value": data}]], "state": [],
-            "changedPropIds": [json.dumps(MAP_ID, separators=(",", ":"), sort_keys=True) + ".clickData"]}
 
 
 def template_body(code: str, quarter: str) -> dict:
