@@ -58,7 +58,7 @@ def measure(base: str, email: str, password: str, pages: list[str], runs: int = 
     """The browser's figures for one user (a coordinator: every page has charts)."""
     from playwright.sync_api import sync_playwright
 
-    out: dict = {"first_render_ms": [], "pages": {}, "grid_ms": None}
+    out: dict = {"first_render_ms": [], "pages": {}, "page_runs_ms": {}, "grid_ms": None}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_path(), args=BROWSER_ARGS)
         try:
@@ -86,6 +86,7 @@ def measure(base: str, email: str, password: str, pages: list[str], runs: int = 
                     times.append((time.perf_counter() - start) * 1000)
                     context.close()
                 out["pages"][path] = statistics.median(times)
+                out["page_runs_ms"][path] = times
         finally:
             browser.close()
     out["first_render_median_ms"] = statistics.median(out["first_render_ms"])

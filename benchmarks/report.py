@@ -11,6 +11,14 @@ def _value(check: Check) -> str:
     return f"{check.value:.2f}" if check.unit == "x" else f"{check.value:,.0f}"  # an English report: 1,236 ms
 
 
+def _spread(values: list[float], unit: str) -> str:
+    """' (runs: 1.43, 1.55, 1.61×)': every run's figure, so that a reader sees how far one run is from the next."""
+    if len(values) < 2:
+        return ""
+    fmt = "{:.2f}" if unit == "×" else "{:,.0f}"
+    return " (runs: " + ", ".join(fmt.format(v) for v in values) + unit + ")"
+
+
 def write(path, machine: dict, results: dict[str, dict], checks: list[Check]) -> None:
     lines = ["# Benchmarks", "",
              "Made by `python -m benchmarks` (see `benchmarks/__main__.py`); the targets are in "
@@ -27,8 +35,9 @@ def write(path, machine: dict, results: dict[str, dict], checks: list[Check]) ->
                       f"quarters, {data.get('files')} files)", ""]
         if "loading" in r:
             ld = r["loading"]
+            runs = _spread(ld.get("run_ratios", []), "×")
             lines.append(f"Loading: {ld['load_seconds']:.1f} s against {ld['parse_seconds']:.1f} s for parsing the "
-                         f"same files alone ({ld['ratio']:.2f}×).")
+                         f"same files alone, medians: {ld['ratio']:.2f}×{runs}.")
         if r.get("callbacks"):
             lines += ["", "Callbacks (the pages router, client wall time on 127.0.0.1; the first answer after the "
                           "load, then p50 and p95 of the calls after it):", "",
@@ -37,11 +46,15 @@ def write(path, machine: dict, results: dict[str, dict], checks: list[Check]) ->
                       f"{c['p95_ms']:.1f} ms |" for c in r["callbacks"]]
         if r.get("browser"):
             b = r["browser"]
-            lines += ["", f"Browser (headless Chromium, median of {len(b['first_render_ms'])}): login click to "
-                          f"the overview drawn {b['first_render_median_ms']:.0f} ms; an empty Dash page "
-                          f"{b['floor_ms']:.0f} ms; the checklist grid redrawn in "
-                          f"{b['grid_ms'] if b['grid_ms'] is None else round(b['grid_ms'])} ms.", ""]
-            lines += [f"- {p}: {ms:.0f} ms ({ms / b['floor_ms']:.2f}× the empty page)" for p, ms in b["pages"].items()]
+            lines += ["", f"Browser (headless Chromium, medians of {len(b['first_render_ms'])} new contexts; the "
+                          f"checklist grid redrawn in {b['grid_ms'] if b['grid_ms'] is None else round(b['grid_ms'])} "
+                          "ms):", ""]
+            runs_of = b.get("page_runs_ms", {}).get
+            lines += [f"- first render (login click to the overview drawn): {b['first_render_median_ms']:,.0f} ms"
+                      + _spread(b["first_render_ms"], " ms"),
+                      f"- an empty Dash page: {b['floor_ms']:,.0f} ms" + _spread(runs_of("/bestaat-niet", []), " ms")]
+            lines += [f"- {p}: {ms:,.0f} ms, {ms / b['floor_ms']:.2f}× the empty page" + _spread(runs_of(p, []), " ms")
+                      for p, ms in b["pages"].items()]
         if r.get("users"):
             u = r["users"]
             lines += ["", f"Users (Locust): {u['requests']} requests, {u['failures']} failed, "

@@ -63,7 +63,8 @@ def measure_loading(engine, inbox: Path, repeats: int) -> dict:
         load_runs.append(time.perf_counter() - start)
         log(f"  parse-only {parse_runs[-1]:.1f} s, load {load_runs[-1]:.1f} s")
     parse, loaded = statistics.median(parse_runs), statistics.median(load_runs)
-    return dict(files=len(paths), parse_seconds=parse, load_seconds=loaded, ratio=loaded / parse)
+    return dict(files=len(paths), parse_seconds=parse, load_seconds=loaded, ratio=loaded / parse,
+                run_ratios=[lo / pa for pa, lo in zip(parse_runs, load_runs, strict=True)])
 
 
 def pct(values: list[float], q: float) -> float:
