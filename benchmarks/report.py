@@ -59,6 +59,9 @@ def write(path, machine: dict, results: dict[str, dict], checks: list[Check]) ->
             u = r["users"]
             lines += ["", f"Users (Locust): {u['requests']} requests, {u['failures']} failed, "
                           f"{u['per_s']:.1f}/s, p50 {u['p50_ms']:.0f} ms, p95 {u['p95_ms']:.0f} ms."]
+            if u.get("kinds"):
+                lines += ["", "| request | count | p95 |", "|---|---|---|"]
+                lines += [f"| {name} | {k['requests']} | {k['p95_ms']:.0f} ms |" for name, k in u["kinds"].items()]
         if r.get("worker_mb"):
             lines.append(f"Server worker peak memory: {r['worker_mb']:.0f} MB.")
         if r.get("export"):
