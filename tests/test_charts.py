@@ -135,7 +135,8 @@ def test_a_long_block_history_draws_the_latest_quarters_and_tables_them_all():
     assert len(chart.table.columns) == 1 + len(quarters)
     assert "laatste 5 van 16 kwartalen (vanaf K4 2022)" in chart.description
     assert "LA1 van niet gestart naar in ontwikkeling in K1 2021" in chart.description  # changes before the window too
-    assert len(charts.block_history(pd.DataFrame(rows), ["LA1"], quarters).figure["data"][0]["x"]) == 12  # default
+    default = charts.block_history(pd.DataFrame(rows), ["LA1"], quarters).figure["data"][0]["x"]
+    assert len(default) == charts.RECENT_QUARTERS == 12
     everything = charts.block_history(pd.DataFrame(rows), ["LA1"], quarters, window=None)
     assert len(everything.figure["data"][0]["x"]) == 16 and "laatste" not in everything.description
 
@@ -160,6 +161,21 @@ def test_signal_bars_show_protected_counts_and_no_rate_beside_a_hidden_total():
     assert chart.table.iloc[0]["Radicalisering"] == "<5"
     assert chart.figure["data"][0]["y"][0] is None  # a hidden count is not drawn
     assert "afgeschermd" in chart.description
+
+
+def test_signal_bars_of_a_long_history_draw_the_latest_quarters_and_table_them_all():
+    quarters = [f"{y}Q{q}" for y in range(2020, 2024) for q in range(1, 5)]  # 16 quarters
+    cells = protect_table([[10 + k, 20 + k] for k in range(16)], threshold=5, with_col_totals=False)
+    table = data.SignalTable("Regio NHSV: meldingen naar soort", quarters, ["Radicalisering", "Polarisatie"],
+                             cells.cells, cells.row_totals, per_10k=["–"] * 16, share_zvh=["–"] * 16)
+    chart = charts.signal_bars(table, "meldingen")
+    bars = valid(chart)["data"]
+    assert len(bars[0]["x"]) == charts.RECENT_QUARTERS == 12
+    assert bars[0]["x"][0] == "K1 2021" and bars[0]["y"] == [14 + k for k in range(12)]
+    assert bars[1]["text"][-1] == "35" and len(chart.table) == 16
+    assert "laatste 12 van 16 kwartalen (vanaf K1 2021)" in chart.description
+    everything = charts.signal_bars(table, "meldingen", window=None)
+    assert len(everything.figure["data"][0]["x"]) == 16 and "laatste" not in everything.description
 
 
 def test_trend_lines_number_the_events_above_the_lines():

@@ -7,6 +7,7 @@ on screen. No database access and no scope decisions here: the data layer has ma
 from dashboard.charts.base import (
     DISTINCT_LINES,
     OWN_COLOUR,
+    RECENT_QUARTERS,
     STATUS_COLOURS,
     STATUS_SYMBOLS,
     Chart,
@@ -21,7 +22,7 @@ from dashboard.charts.maps import choropleth, tile_map
 from dashboard.charts.profile import profile_charts
 from dashboard.charts.time import signal_bars, timeline, trend_lines
 
-__all__ = ["DISTINCT_LINES", "OWN_COLOUR", "STATUS_COLOURS", "STATUS_SYMBOLS", "Chart", "bands", "block_history",
-           "checklist_table", "choropleth", "empty", "profile_charts", "ranking", "scatter", "signal_bars",
-           "status_counts", "status_heatmap", "status_label", "status_legend_text", "status_text", "theme_scores",
-           "tile_map", "timeline", "trend_lines"]
+__all__ = ["DISTINCT_LINES", "OWN_COLOUR", "RECENT_QUARTERS", "STATUS_COLOURS", "STATUS_SYMBOLS", "Chart", "bands",
+           "block_history", "checklist_table", "choropleth", "empty", "profile_charts", "ranking", "scatter",
+           "signal_bars", "status_counts", "status_heatmap", "status_label", "status_legend_text", "status_text",
+           "theme_scores", "tile_map", "timeline", "trend_lines"]

@@ -27,6 +27,8 @@ STATUS_PATTERNS = {0: "x", 1: "/", 2: "", 3: "."}
 SYMBOLS = ["circle", "square", "diamond", "triangle-up"]
 # lines a chart can tell apart: beyond the palette, colour, dash and symbol repeat and two lines look the same
 DISTINCT_LINES = len(PALETTE)
+RECENT_QUARTERS = 12  # a chart with a column per quarter draws the latest 12 (three years): more columns are too
+# narrow to read, on a phone first; its table has every quarter, and Ontwikkeling's lines the whole history
 SEQUENTIAL = [[0, "#C6DBEF"], [0.5, "#4292C6"], [1, "#08306B"]]  # light enough to see, dark enough to read
 FONT = "Segoe UI, Roboto, DejaVu Sans, Arial, sans-serif"
 FONT_SIZE = 13
@@ -88,6 +90,16 @@ def empty(key: str, title: str, message: str) -> Chart:
     layout = dict(annotations=[dict(text=message, showarrow=False, font=dict(size=14))],
                   xaxis=dict(visible=False), yaxis=dict(visible=False))
     return Chart(key, title, message, figure([], layout, 200, False), pd.DataFrame({_("Melding"): [message]}))
+
+
+def recent(labels: list[str], window: int | None = RECENT_QUARTERS) -> tuple[int, str]:
+    """Where a chart with a column per quarter (`labels`, oldest first) starts drawing, and the sentence for its
+    description that says so ('' when it draws every quarter)."""
+    first = max(0, len(labels) - window) if window else 0
+    if not first:
+        return 0, ""
+    return first, _("De grafiek toont de laatste %(shown)s van %(n)s kwartalen (vanaf %(quarter)s); de tabel heeft "
+                    "ze alle.", shown=len(labels) - first, n=len(labels), quarter=labels[first])
 
 
 def missing(value) -> bool:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from dashboard import formatting
 from dashboard.charts.base import (
+    RECENT_QUARTERS,
     STATUS_COLOURS,
     STATUS_PATTERNS,
     STATUS_SYMBOLS,
@@ -15,6 +16,7 @@ from dashboard.charts.base import (
     empty,
     figure,
     missing,
+    recent,
     status_label,
     status_text,
     statuses,
@@ -22,7 +24,6 @@ from dashboard.charts.base import (
 from dashboard.i18n import _, ngettext
 from etl.domain import IN_ORDER_FROM, MAX_STATUS
 
-HISTORY_QUARTERS = 12  # the block history draws at most the latest 12 quarters (three years); its table has all
 _COLORSCALE = [[0, "#FFFFFF"], [0.2, "#FFFFFF"], [0.2, STATUS_COLOURS[0]], [0.4, STATUS_COLOURS[0]],
                [0.4, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[1]], [0.6, STATUS_COLOURS[2]],
                [0.8, STATUS_COLOURS[2]], [0.8, STATUS_COLOURS[3]], [1, STATUS_COLOURS[3]]]
@@ -169,9 +170,9 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
 
 
 def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], limit: int = 12,
-                  window: int | None = HISTORY_QUARTERS) -> Chart:
-    """Each block's status per quarter: the chart draws the latest `window` quarters (a longer history would be
-    columns of symbols too narrow to read), the table has every quarter. The description names every change,
+                  window: int | None = RECENT_QUARTERS) -> Chart:
+    """Each block's status per quarter: the chart draws the latest `window` quarters, the table every quarter.
+    The description names every change,
     regressions first; when it must shorten, it says how many more there are."""
     if history.empty:
         return empty("verloop_bouwstenen", _("Verloop per bouwsteen"), _("Nog geen aanleveringen."))
@@ -179,7 +180,7 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], 
                                                                                          columns=quarters)
     z = [[-1 if missing(v) else int(v) for v in row] for row in pivot.to_numpy().tolist()]
     xlabels = [formatting.quarter_short(q) for q in quarters]
-    first = max(0, len(quarters) - window) if window else 0
+    first, shown_note = recent(xlabels, window)
     drawn = [row[first:] for row in z]
     text = [[STATUS_SYMBOLS[None if v == -1 else v] for v in row] for row in drawn]
     trace = dict(type="heatmap", z=drawn, x=xlabels[first:], y=list(codes), text=text, texttemplate="%{text}",
@@ -218,9 +219,8 @@ def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], 
     if rest:
         parts.append(ngettext("En %(num)s andere verandering (zie de tabel).",
                               "En %(num)s andere veranderingen (zie de tabel).", rest))
-    if first:
-        parts.append(_("De grafiek toont de laatste %(shown)s van %(n)s kwartalen (vanaf %(quarter)s); de tabel heeft "
-                       "ze alle.", shown=len(quarters) - first, n=len(quarters), quarter=xlabels[first]))
+    if shown_note:
+        parts.append(shown_note)
     description = " ".join(parts)
     return Chart("verloop_bouwstenen", _("Verloop per bouwsteen"), description, fig, table)
 

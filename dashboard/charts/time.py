@@ -10,11 +10,13 @@ from dashboard.charts.base import (
     BAND_INNER,
     PALETTE,
     PEER_COLOUR,
+    RECENT_QUARTERS,
     SYMBOLS,
     Chart,
     axis_title,
     figure,
     missing,
+    recent,
     values,
 )
 from dashboard.charts.compare import band_labels
@@ -127,13 +129,16 @@ def trend_lines(trends: pd.DataFrame, measure: str, events: pd.DataFrame | None 
                  table)
 
 
-def signal_bars(table, key: str) -> Chart:
-    """Stacked bars of protected counts per quarter; hidden cells are not drawn and say so in the table."""
+def signal_bars(table, key: str, window: int | None = RECENT_QUARTERS) -> Chart:
+    """Stacked bars of protected counts per quarter (the latest `window`; the table has every quarter); hidden
+    cells are not drawn and say so in the table."""
     xlabels = [formatting.quarter_short(q) for q in table.quarters]
-    traces = [dict(type="bar", x=xlabels, y=[row[j].value for row in table.cells], name=column,
+    first, shown_note = recent(xlabels, window)
+    rows = table.cells[first:]
+    traces = [dict(type="bar", x=xlabels[first:], y=[row[j].value for row in rows], name=column,
                    marker=dict(color=PALETTE[j], pattern=dict(shape=["", "/"][j % 2], fillmode="overlay",
                                                               fgcolor="#FFFFFF", solidity=0.3)),
-                   text=[row[j].text for row in table.cells], textposition="inside")
+                   text=[row[j].text for row in rows], textposition="inside")
               for j, column in enumerate(table.columns)]
     fig = figure(traces, dict(barmode="stack", yaxis=dict(title=dict(text=_("Aantal meldingen")))), 340)
     out = pd.DataFrame({_("Kwartaal"): xlabels,
@@ -144,4 +149,6 @@ def signal_bars(table, key: str) -> Chart:
     description = _("%(title)s per kwartaal.", title=table.title)
     if hidden:
         description += " " + _("Kleine aantallen zijn afgeschermd (<5 of ×) en niet getekend.")
+    if shown_note:
+        description += " " + shown_note
     return Chart(key, table.title, description, fig, out)
