@@ -16,8 +16,9 @@ dash.register_page(__name__, path="/signalen", name=N_("Signalen"), title=compon
                    order=4)
 
 UITLEG = N_("Meldingen van radicalisering en polarisatie per kwartaal, naar soort en naar herkomst (burgers of "
-            "professionals), voor de regio en een gekozen politiedistrict. De tabel bij elke grafiek geeft ook het "
-            "aantal per 10.000 inwoners en het aandeel dat is ingebracht in het Zorg- en Veiligheidshuis (ZVH). "
+            "professionals), voor de regio en een gekozen politiedistrict. Bij een lange reeks tonen de grafieken de "
+            "recentste kwartalen; de tabel bij elke grafiek heeft ze alle en geeft ook het aantal per 10.000 "
+            "inwoners en het aandeel dat is ingebracht in het Zorg- en Veiligheidshuis (ZVH). "
             "Omdat kleine aantallen naar personen kunnen wijzen, geldt de regel voor kleine aantallen: buiten de "
             "eigen gemeente wordt een aantal van 1 tot en met 4 getoond als \"<5\" (0 blijft 0). Omdat de regio de "
             "som is van de districten en een totaal de som van zijn delen, wordt zo nodig nog een aantal afgeschermd, "
