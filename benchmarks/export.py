@@ -78,6 +78,8 @@ def main() -> None:
         from dashboard import data, export
 
         quarter = args.quarter or data.resolve_quarter(None)
+        if quarter is None:
+            raise SystemExit("the warehouse holds no submissions: load some, or leave out --use-current-warehouse")
         codes = sorted(data.region())
         out = args.keep or tmp / "pack"
         result = export.build_pack(quarter, args.audience, codes, True, export.DEFAULT_FORMATS, out,

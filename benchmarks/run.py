@@ -153,7 +153,8 @@ def run(scale: str, cfg: dict) -> dict:
     region = reference.region()
     codes = sorted(region)
     own = max(region.values(), key=lambda m: (m.population < 100_000, m.population)).code  # a mid-sized gemeente
-    accounts = [(f"coordinator{k}@bench.nhsv.nl", "coordinator", None) for k in range(3)]
+    accounts: list[tuple[str, str, str | None]] = [(f"coordinator{k}@bench.nhsv.nl", "coordinator", None)
+                                                   for k in range(3)]
     accounts += [(f"gemeente{k}@bench.nhsv.nl", "gemeente", codes[(k * 37) % len(codes)]) for k in range(7)]
     accounts.append(("gemeente@bench.nhsv.nl", "gemeente", own))
     for email, role, code in accounts:

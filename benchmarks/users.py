@@ -40,7 +40,7 @@ class MonitorUser(HttpUser):
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         self.client.post("/login", data={"csrf_token": token.group(1) if token else "", "email": self.email,
                                          "password": PASSWORD},
-                         headers={"Referer": self.host + "/login"}, allow_redirects=False, name="/login (POST)")
+                         headers={"Referer": f"{self.host}/login"}, allow_redirects=False, name="/login (POST)")
 
     def _page(self) -> tuple[str, str]:
         other = random.choice(CODES) if CODES else self.own
