@@ -172,8 +172,7 @@ def status_counts(counts: pd.DataFrame, labels: dict[str, str], group: str, own:
 def block_history(history: pd.DataFrame, codes: list[str], quarters: list[str], limit: int = 12,
                   window: int | None = RECENT_QUARTERS) -> Chart:
     """Each block's status per quarter: the chart draws the latest `window` quarters, the table every quarter.
-    The description names every change,
-    regressions first; when it must shorten, it says how many more there are."""
+    The description names every change, regressions first; when it must shorten, it says how many more there are."""
     if history.empty:
         return empty("verloop_bouwstenen", _("Verloop per bouwsteen"), _("Nog geen aanleveringen."))
     pivot = history.pivot(index="block_code", columns="quarter", values="status").reindex(index=codes,
