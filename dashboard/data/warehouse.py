@@ -40,7 +40,15 @@ def engine(given: Engine | None = None) -> Engine:
 # 4,096 keeps some 80 viewers' pages at once, where 512 made a few users evict each other's work
 _CACHE: cachetools.LRUCache = cachetools.LRUCache(maxsize=4096)
 _LOCK = threading.Lock()
+# one computation per key at a time: a thread that misses a key another thread is computing waits for its value
+# (cachetools' `condition`), so that 50 users arriving after a load do not each read the whole mart at once
+_READY = threading.Condition(_LOCK)
 _VERSIONS: dict[str, int] = {}
+
+
+@cachetools.cached(_CACHE, key=lambda full, compute: full, lock=_LOCK, condition=_READY)
+def _computed(full: tuple, compute: Callable[[], Any]) -> Any:
+    return compute()
 
 
 def cached(eng: Engine, key: Hashable, compute: Callable[[], T]) -> T:
@@ -48,21 +56,15 @@ def cached(eng: Engine, key: Hashable, compute: Callable[[], T]) -> T:
     viewer's `cache_key`, so that no answer crosses scopes; a value that holds text of the interface (numbers
     written out, names of groups) must hold the language (`dashboard.i18n.language()`), or better, the value holds
     no text and the caller writes it after the cache. When a URL's version moves on, its older entries
-    are dropped. `compute` runs outside the lock: two threads that miss the same key both compute it."""
+    are dropped. `compute` runs outside the lock, and once at a time per key: other threads that miss the same key
+    wait for its value (a `compute` that raises lets the next waiting thread try)."""
     url, version = str(eng.url), warehouse_version(eng)
-    full = (url, version, key)
     with _LOCK:
         if _VERSIONS.get(url) != version:
             for stale in [k for k in _CACHE if k[0] == url]:
                 del _CACHE[stale]
             _VERSIONS[url] = version
-        if full in _CACHE:
-            return _CACHE[full]
-    value = compute()
-    with _LOCK:
-        if _VERSIONS.get(url) == version:
-            _CACHE[full] = value
-    return value
+    return _computed((url, version, key), compute)
 
 
 def clear_caches() -> None:

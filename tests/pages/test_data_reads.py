@@ -3,6 +3,8 @@ cache of reads kept per warehouse version and safe for a worker's threads."""
 
 from __future__ import annotations
 
+import pytest
+
 from dashboard import data
 from dashboard.data import warehouse as store
 from etl import load
@@ -76,3 +78,47 @@ def test_cached_reads_are_safe_for_a_workers_threads(monkeypatch):
         sys.setswitchinterval(interval)
         store.clear_caches()
     assert problems == []
+
+
+def test_threads_that_miss_the_same_key_compute_it_once(monkeypatch):
+    """Users arriving together after a load miss the same reads (the whole mart, a quarter's signals): one thread
+    computes, the others wait for its value instead of computing it again. A computation that fails lets the next
+    thread try; a read that needs another cached read inside it does not wait for itself."""
+    import threading
+
+    class Engine:
+        url = "sqlite:///single-flight"
+
+    monkeypatch.setattr(store, "warehouse_version", lambda _eng: 1)
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow() -> str:
+        calls.append(threading.get_ident())
+        started.set()
+        release.wait(10)
+        return store.cached(Engine, "inner", lambda: "inner") + " and mart"
+
+    results: list[str] = []
+    try:
+        threads = [threading.Thread(target=lambda: results.append(store.cached(Engine, "mart", slow)))
+                   for _ in range(6)]
+        threads[0].start()
+        assert started.wait(10)
+        for t in threads[1:]:
+            t.start()
+        release.set()
+        for t in threads:
+            t.join(10)
+        assert results == ["inner and mart"] * 6
+        assert len(calls) == 1
+
+        def fails() -> str:
+            raise RuntimeError("database gone")
+
+        with pytest.raises(RuntimeError, match="database gone"):
+            store.cached(Engine, "flaky", fails)
+        assert store.cached(Engine, "flaky", lambda: "read after all") == "read after all"
+    finally:
+        release.set()
+        store.clear_caches()
