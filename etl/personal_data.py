@@ -300,11 +300,14 @@ def finding(place: str, what: str, text: str) -> F.Finding | None:
     """The fatal finding for a cell whose text looks like personal data, naming the cell (`place`), what it is
     ("de toelichting bij LA3") and the kinds — never the text; None when the text looks clean."""
     found = kind(text)
-    if found is None:
-        return None
+    return None if found is None else fatal(place, what, found)
+
+
+def fatal(place: str, what: str, found: str) -> F.Finding:
+    """The fatal finding for the cell at `place` (`what` it is) in which `kind` found `found`."""
     return F.fatal(F.PERSONAL_DATA, place, f"{what} lijkt {found} te bevatten; deze monitor bevat geen "
                    "persoonsgegevens — verwijder het en lever opnieuw aan")
 
 
-__all__ = ["ADDRESS", "BIRTH_DATE", "BSN", "EMAIL", "IBAN", "KINDS", "PHONE", "POSTCODE", "describe", "finding", "kind",
-           "kinds", "normalise"]
+__all__ = ["ADDRESS", "BIRTH_DATE", "BSN", "EMAIL", "IBAN", "KINDS", "PHONE", "POSTCODE", "describe", "fatal",
+           "finding", "kind", "kinds", "normalise"]

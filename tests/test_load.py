@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from etl import findings as F
 from etl import load, schema
 from etl.load import write
 from tests.conftest import good_values, load_bytes, table_snapshot
@@ -311,8 +312,19 @@ def load_in_a_process(files: list[tuple[str, bytes]], folder: Path, beside: str 
 
 
 def test_parsing_ahead_in_a_worker_process_loads_the_same(engine, workbook, tmp_path):
-    files = [*tricky_files(workbook), ("not-a-workbook.xlsx", b"%PDF-1.4 not a workbook")]
+    """The workers parse and screen for personal data ahead; the loader's own process does both otherwise. Same
+    outcomes, rows and findings either way, the refusals for personal data included."""
+    from tests.conftest import csv_bytes, csv_rows
+
+    personal = [("telefoon.xlsx", workbook("GM0448", "2026Q2", good_values(
+                    explanations={"LA1": "Vastgesteld.", "KE1": "Vragen: bel 06-12345678"}))),
+                ("bsn.csv", csv_bytes(csv_rows("GM0361", "2026Q4", good_values(
+                    explanations={"LA2": "Casus met bsn 123456782 besproken"}))))]
+    files = [*tricky_files(workbook), *personal, ("not-a-workbook.xlsx", b"%PDF-1.4 not a workbook")]
     here = load.load_files(engine, files, actor="test", parse_worker=False)
+    assert [f.outcome for f in here.files[-3:]] == ["rejected"] * 3
+    assert [[f.rule for f in report.findings if f.is_fatal] for report in here.files[-3:-1]] == [
+        [F.PERSONAL_DATA], [F.PERSONAL_DATA]]
     same_process = content_snapshot(engine)
     empty_warehouse(engine)
     ahead = load_in_a_process(files, tmp_path / "files")

@@ -51,6 +51,8 @@ class RawSubmission:
     # cells read but not kept under a key (a key cell without key, a duplicate, an unknown CSV section): their
     # text is still screened for personal data
     loose: list[Raw] = field(default_factory=list)
+    # place -> kinds of personal data, when a parse worker screened the submission ahead (etl.validate.personal)
+    screened: dict[str, str] | None = None
 
 
 @dataclass

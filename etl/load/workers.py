@@ -1,11 +1,11 @@
 """The loader's worker pool: reads the files offered and parses them ahead in worker processes, and hands them to
 the loader in batches.
 
-Parsing (extract) is the slow part of loading a file; while the loader's process validates and writes one batch,
-up to two batches ahead are parsed in forked worker processes. A worker never outlives its loader: it is forked
-before the loader opens a connection, ignores Ctrl+C (which is the loader's) and exits by itself once its loader
-is gone, however the loader ended. Where forking is not safe or not worth it, the loader parses in its own
-process, with the same result.
+Parsing (extract) and screening for personal data are the slow part of loading a file; while the loader's
+process validates and writes one batch, up to two batches ahead are parsed and screened in forked worker
+processes. A worker never outlives its loader: it is forked before the loader opens a connection, ignores Ctrl+C
+(which is the loader's) and exits by itself once its loader is gone, however the loader ended. Where forking is
+not safe or not worth it, the loader parses and screens in its own process, with the same result.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sqlalchemy.pool import QueuePool
 
 from etl.extract import extract
 from etl.extract.raw import Extracted
+from etl.validate import personal
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +75,16 @@ def _exit_without_loader(loader_pid: int) -> None:
 
 
 def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
-    """extract() of several files (one task for the worker: less overhead per file); None where it raised."""
+    """extract() of several files (one task for the worker: less overhead per file), each submission screened
+    for personal data too (most of validation's work, which would otherwise wait for the loader's process);
+    None where it raised."""
     out: list[Extracted | None] = []
     for data in contents:
         try:
-            out.append(extract(data))
+            extracted = extract(data)
+            for raw in extracted.submissions:
+                raw.screened = personal.screen(raw)
+            out.append(extracted)
         except Exception:  # noqa: BLE001 - any fault of extract(): the loader parses the file again, and logs and records it there
             out.append(None)
     return out
