@@ -29,10 +29,8 @@ def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
     if not pairs:
         return {}
     s = schema.submission
-    codes = sorted({c for c, _ in pairs})
-    quarters = sorted({q for _, q in pairs})
     out = {}
-    for chunk in db.chunks(codes):
+    for chunk, quarters in db.by_gemeente(pairs):
         rows = conn.execute(
             select(s.c.id, s.c.municipality_code, s.c.quarter, s.c.loaded_at)
             .where(s.c.status == "active", s.c.quarter.in_(quarters), s.c.municipality_code.in_(chunk))
@@ -40,6 +38,15 @@ def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
         out.update({(r.municipality_code, r.quarter): r._asdict() for r in rows
                     if (r.municipality_code, r.quarter) in pairs})
     return out
+
+
+def _delete_rows(conn: Connection, pairs: set[Pair]) -> None:
+    """The mart rows of `pairs`, looked up by gemeente and quarter too, which the indexes find (db.by_gemeente)."""
+    for keys in db.chunks(sorted(pairs)):
+        codes, quarters = sorted({c for c, _ in keys}), sorted({q for _, q in keys})
+        for table in (schema.municipality_quarter, schema.block_quarter):
+            conn.execute(delete(table).where(table.c.municipality_code.in_(codes), table.c.quarter.in_(quarters),
+                                             tuple_(table.c.municipality_code, table.c.quarter).in_(keys)))
 
 
 def _rows_by_submission(conn: Connection, table, ids: list[int]) -> list:
@@ -99,9 +106,7 @@ def refresh(conn: Connection, pairs: set[Pair], known: Mapping[int, Facts] | Non
         themes.setdefault(b.theme_code, []).append(b.code)
 
     bq = schema.block_quarter
-    for keys in db.chunks(sorted(pairs)):
-        conn.execute(delete(mq).where(tuple_(mq.c.municipality_code, mq.c.quarter).in_(keys)))
-        conn.execute(delete(bq).where(tuple_(bq.c.municipality_code, bq.c.quarter).in_(keys)))
+    _delete_rows(conn, pairs)
 
     mart_rows, block_rows = [], []
     for code, q in sorted(wanted):

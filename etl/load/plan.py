@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl import db, reference, schema
@@ -84,27 +84,13 @@ class State:
 
     def __init__(self, conn: Connection, items: Sequence[Item]) -> None:
         self.conn = conn
-        self.loaded = _already_loaded(conn, [item.sha256 for item in items])
-        pairs = {pair for item in items if item.sha256 not in self.loaded for pair in _pairs_in(item)}
-        previous = {(code, Quarter.parse(q).previous().code) for code, q in pairs}
-        s, bs = schema.submission, schema.block_status
-        self.versions: dict[Pair, int] = dict.fromkeys(pairs, 0)
-        self.active: dict[Pair, dict[str, int] | None] = dict.fromkeys(previous)
-        for chunk in db.chunks(sorted(pairs)):
-            for code, q, version in conn.execute(
-                    select(s.c.municipality_code, s.c.quarter, func.max(s.c.version))
-                    .where(tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))
-                    .group_by(s.c.municipality_code, s.c.quarter)):
-                self.versions[(code, q)] = version or 0
-        for chunk in db.chunks(sorted(previous)):
-            for code, q, block, status in conn.execute(
-                    select(s.c.municipality_code, s.c.quarter, bs.c.block_code, bs.c.status)
-                    .join(s, s.c.id == bs.c.submission_id)
-                    .where(s.c.status == "active", tuple_(s.c.municipality_code, s.c.quarter).in_(chunk))):
-                statuses = self.active.get((code, q))
-                if statuses is None:
-                    statuses = self.active[(code, q)] = {}
-                statuses[block] = status
+        with db.planned_for_values(conn):
+            self.loaded = _already_loaded(conn, [item.sha256 for item in items])
+            pairs = {pair for item in items if item.sha256 not in self.loaded for pair in _pairs_in(item)}
+            previous = {(code, Quarter.parse(q).previous().code) for code, q in pairs}
+            self.versions: dict[Pair, int] = {**dict.fromkeys(pairs, 0), **_highest_versions(conn, pairs)}
+            self.active: dict[Pair, dict[str, int] | None] = {**dict.fromkeys(previous),
+                                                               **_active_statuses(conn, previous)}
 
     def version(self, pair: Pair) -> int:
         if pair not in self.versions:
@@ -125,6 +111,34 @@ class State:
         self.active.update(plan.active)
         if plan.report.outcome == LOADED:
             self.loaded.add(plan.report.sha256)
+
+
+def _highest_versions(conn: Connection, pairs: set[Pair]) -> dict[Pair, int]:
+    """The highest submission version of each pair that has one."""
+    s = schema.submission
+    out: dict[Pair, int] = {}
+    for chunk, quarters in db.by_gemeente(pairs):
+        for code, q, version in conn.execute(
+                select(s.c.municipality_code, s.c.quarter, func.max(s.c.version))
+                .where(s.c.municipality_code.in_(chunk), s.c.quarter.in_(quarters))
+                .group_by(s.c.municipality_code, s.c.quarter)):
+            if (code, q) in pairs:
+                out[(code, q)] = version or 0
+    return out
+
+
+def _active_statuses(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict[str, int]]:
+    """The block statuses of the active submission of each pair that has one."""
+    s, bs = schema.submission, schema.block_status
+    out: dict[Pair, dict[str, int]] = {}
+    for chunk, quarters in db.by_gemeente(pairs):
+        for code, q, block, status in conn.execute(
+                select(s.c.municipality_code, s.c.quarter, bs.c.block_code, bs.c.status)
+                .join(s, s.c.id == bs.c.submission_id)
+                .where(s.c.status == "active", s.c.quarter.in_(quarters), s.c.municipality_code.in_(chunk))):
+            if (code, q) in pairs:
+                out.setdefault((code, q), {})[block] = status
+    return out
 
 
 def _already_loaded(conn: Connection, digests: Sequence[str]) -> set[str]:
