@@ -173,8 +173,8 @@ def set_loader_timeouts(conn: Connection) -> None:
 
 @contextmanager
 def planned_for_values(conn: Connection) -> Iterator[None]:
-    """PostgreSQL: the look-ups inside are planned for the values they are given, each time
-    (`plan_cache_mode`, for the rest of the block). The driver prepares a statement it runs often, and
+    """PostgreSQL: the look-ups inside the block are planned for the values they are given, each time
+    (`plan_cache_mode`). The driver prepares a statement it runs often, and
     PostgreSQL may then plan it once for any value, from the tables as they were when it did: early in a load,
     nearly empty. By the middle of the national inbox a batch's look-up of 200 file hashes took 50-77 ms that
     way instead of 2 ms. Not for the inserts: planning each of their rows again made them slower."""
@@ -183,7 +183,9 @@ def planned_for_values(conn: Connection) -> Iterator[None]:
         return
     before = conn.execute(text("SELECT current_setting('plan_cache_mode')")).scalar_one()
     conn.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
-    yield  # a failure inside ends the transaction (or savepoint), and the setting with it
+    # after a failure inside, the setting is left to the end of the transaction (SET LOCAL): restoring it in a
+    # transaction PostgreSQL has aborted would fail and hide the error
+    yield
     conn.execute(text("SELECT set_config('plan_cache_mode', :mode, true)"), {"mode": before})
 
 
