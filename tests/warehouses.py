@@ -10,18 +10,24 @@ from etl.domain import Quarter
 from nhsv import settings
 
 
-def demo_warehouse(folder: Path, users: dict[str, tuple[str, str | None]], password: str) -> str:
-    """The demo (6 quarters, with a missing, a rejected and a corrected submission) loaded through the loader
-    into a SQLite file in `folder`, with `users` (e-mail: role, gemeente); its URL."""
+def load_demo(folder: Path, users: dict[str, tuple[str, str | None]] | None = None, password: str = "",
+              **generate) -> str:
+    """The demo (`generate`: the options of `etl.demo.generate`) loaded through the loader into a SQLite file in
+    `folder`, with `users` (e-mail: role, gemeente) and their `password`; its URL."""
     url = f"sqlite:///{folder / 'warehouse.db'}"
     engine = db.make_engine(url)
     db.init(engine)
-    demo.generate(folder / "inbox", seed=1, last=Quarter(2025, 2))
+    demo.generate(folder / "inbox", **generate)
     load.load_paths(engine, [folder / "inbox"], actor="test")
-    for email, (role, code) in users.items():
+    for email, (role, code) in (users or {}).items():
         auth.add_user(engine, email, role, code, password, actor="test")
     engine.dispose()
     return url
+
+
+def demo_warehouse(folder: Path, users: dict[str, tuple[str, str | None]], password: str) -> str:
+    """The demo (6 quarters, with a missing, a rejected and a corrected submission) with `users`; its URL."""
+    return load_demo(folder, users, password, seed=1, last=Quarter(2025, 2))
 
 
 def use_warehouse(url: str, monkeypatch):

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from dashboard import export
-from etl import db, demo, load
+from etl import db
 from etl.domain import Quarter
 from nhsv import settings
 from tests.conftest import good_values, load_bytes
 from tests.export.helpers import OTHER, OWN, QUARTER
+from tests.warehouses import load_demo
 
 
 def _browser() -> bool:
@@ -34,14 +35,7 @@ def _point_data_layer_at(mp: pytest.MonkeyPatch, url: str) -> None:
 @pytest.fixture(scope="package")
 def demo_url(tmp_path_factory) -> str:
     """The demo (2024Q1–2025Q4, 32 gemeenten) loaded through the loader into this package's SQLite file."""
-    folder = tmp_path_factory.mktemp("export-demo")
-    url = f"sqlite:///{folder / 'warehouse.db'}"
-    engine = db.make_engine(url)
-    db.init(engine)
-    demo.generate(folder / "inbox", seed=1, last=Quarter(2025, 4))
-    load.load_paths(engine, [folder / "inbox"], actor="t")
-    engine.dispose()
-    return url
+    return load_demo(tmp_path_factory.mktemp("export-demo"), seed=1, last=Quarter(2025, 4))
 
 
 @pytest.fixture

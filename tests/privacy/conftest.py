@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import auth
 from dashboard.data import warehouse
-from etl import db, demo, load
+from etl import db
 from nhsv import settings
+from tests.warehouses import load_demo
 
 PASSWORD = "een-goed-wachtwoord-123"
 
@@ -25,16 +25,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def privacy_url(tmp_path_factory) -> str:
-    folder = tmp_path_factory.mktemp("privacy")
-    url = f"sqlite:///{folder / 'warehouse.db'}"
-    engine = db.make_engine(url)
-    db.init(engine)
-    demo.generate(folder / "inbox")
-    load.load_paths(engine, [folder / "inbox"], actor="test")
-    for code in sorted(warehouse.region()):
-        auth.add_user(engine, f"{code.lower()}@privacy.example.nl", "gemeente", code, PASSWORD, actor="test")
-    engine.dispose()
-    return url
+    users = {f"{code.lower()}@privacy.example.nl": ("gemeente", code) for code in sorted(warehouse.region())}
+    return load_demo(tmp_path_factory.mktemp("privacy"), users, PASSWORD)
 
 
 @pytest.fixture(scope="module")
