@@ -64,7 +64,12 @@ def cached(eng: Engine, key: Hashable, compute: Callable[[], T]) -> T:
             for stale in [k for k in _CACHE if k[0] == url]:
                 del _CACHE[stale]
             _VERSIONS[url] = version
-    return _computed((url, version, key), compute)
+    full = (url, version, key)
+    value = _computed(full, compute)
+    with _LOCK:
+        if _VERSIONS.get(url) != version:  # a load came while it was computed: keep no entry nothing will read
+            _CACHE.pop(full, None)
+    return value
 
 
 def clear_caches() -> None:

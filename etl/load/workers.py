@@ -85,7 +85,7 @@ def _extract_all(contents: list[bytes]) -> list[Extracted | None]:
             for raw in extracted.submissions:
                 raw.screened = personal.screen(raw)
             out.append(extracted)
-        except Exception:  # noqa: BLE001 - any fault of extract(): the loader parses the file again, and logs and records it there
+        except Exception:  # noqa: BLE001 - any fault of extract() or screen(): the loader does both again, and logs and records it there
             out.append(None)
     return out
 

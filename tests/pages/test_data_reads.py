@@ -122,3 +122,24 @@ def test_threads_that_miss_the_same_key_compute_it_once(monkeypatch):
     finally:
         release.set()
         store.clear_caches()
+
+
+def test_a_read_computed_while_a_load_came_is_not_kept(monkeypatch):
+    """A read that began before a load and ends after it is handed to its request, but not kept: no later request
+    would read an older version's entry, and the whole mart is some 26 MB nationally."""
+    class Engine:
+        url = "sqlite:///moved-on"
+
+    version = {"now": 1}
+    monkeypatch.setattr(store, "warehouse_version", lambda _eng: version["now"])
+
+    def read_during_a_load() -> str:
+        version["now"] = 2
+        store.cached(Engine, "other", lambda: "another request, after the load")
+        return "mart of version 1"
+
+    try:
+        assert store.cached(Engine, "mart", read_during_a_load) == "mart of version 1"
+        assert [key[1:] for key in store._CACHE if key[0] == Engine.url] == [(2, "other")]
+    finally:
+        store.clear_caches()
