@@ -3,7 +3,8 @@
 - first render: from the click on *Inloggen* until every chart of the overview is drawn, in a new browser
   context each time (nothing cached), median of `runs`;
 - each page's first render, in a new context that is already logged in (its cookies only), against an empty
-  Dash page (an address that is no page: Dash's index, the shell and the router, no data) — the floor;
+  Dash page (an address that is no page: Dash's index, the shell and the router, no data) — the floor; the
+  floor and the pages take turns, one run each per round, so that drift of the machine falls on all alike;
 - the checklist grid: how long plotly.js takes to draw the overview's heatmap from scratch (Plotly.newPlot), median.
 """
 
@@ -73,9 +74,13 @@ def measure(base: str, email: str, password: str, pages: list[str], runs: int = 
                     out["grid_ms"] = page.evaluate(GRID_REDRAW)
                 state = context.storage_state()
                 context.close()
-            for path in ["/bestaat-niet", *pages]:
-                times = []
-                for _ in range(runs):
+            # round by round, the empty page and each page once per round: a machine that slows down or speeds up
+            # during the measurement shifts the floor and the pages alike, not the pages measured last
+            paths = ["/bestaat-niet", *pages]
+            for path in paths:
+                out["page_runs_ms"][path] = []
+            for _ in range(runs):
+                for path in paths:
                     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nl-NL",
                                                   storage_state=state)
                     page = context.new_page()
@@ -83,10 +88,9 @@ def measure(base: str, email: str, password: str, pages: list[str], runs: int = 
                     start = time.perf_counter()
                     page.goto(base + path)
                     page.wait_for_function(PAGE_SHOWN if path == "/bestaat-niet" else CHARTS_DRAWN, polling="raf")
-                    times.append((time.perf_counter() - start) * 1000)
+                    out["page_runs_ms"][path].append((time.perf_counter() - start) * 1000)
                     context.close()
-                out["pages"][path] = statistics.median(times)
-                out["page_runs_ms"][path] = times
+            out["pages"] = {path: statistics.median(times) for path, times in out["page_runs_ms"].items()}
         finally:
             browser.close()
     out["first_render_median_ms"] = statistics.median(out["first_render_ms"])
