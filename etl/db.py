@@ -138,7 +138,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     arrays = []
     for k, name in enumerate(names):
         column = table.c[name]
-        same = _ARRAY_ITEM.get(_python_type(column))
+        same = _ARRAY_ITEM.get(column.type.python_type)
         values = [row[name] for row in rows]
         if same is not None:
             values = [v if v is None else same(v) for v in values]
@@ -150,13 +150,6 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 # psycopg sends a list as an array of one Python type: 1 and 2.5 in a Float column become floats, and an Integer
 # column takes only integral values (operator.index refuses 2.5, which an INSERT would round)
 _ARRAY_ITEM: dict[type, Callable[[Any], Any]] = {int: operator.index, float: float}
-
-
-def _python_type(column: ColumnElement[Any]) -> type:
-    try:
-        return column.type.python_type
-    except NotImplementedError:  # a type without one (NullType, some custom types): values go as given
-        return object
 
 
 def insert_rows_returning_ids(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:

@@ -41,7 +41,8 @@ def _active(conn: Connection, pairs: set[Pair]) -> dict[Pair, dict]:
 
 
 def _delete_rows(conn: Connection, pairs: set[Pair]) -> None:
-    """The mart rows of `pairs`, looked up by gemeente and quarter too, which the indexes find (db.by_gemeente)."""
+    """The mart rows of `pairs`. The gemeenten and quarters are named beside the exact pairs, so that PostgreSQL
+    finds the rows by its indexes instead of testing every row against each pair."""
     for keys in db.chunks(sorted(pairs)):
         codes, quarters = sorted({c for c, _ in keys}), sorted({q for _, q in keys})
         for table in (schema.municipality_quarter, schema.block_quarter):
