@@ -10,15 +10,15 @@
   must reach 10^10: "Welkom2026!!" (10^8) and "nhsvmonitor2026" (10^8.3) are refused, a passphrase such as
   "een-goed-wachtwoord-123" (10^14.8) is not. 10^10 guesses of argon2id at about 30 ms each take one core ten
   thousand years.
+
+zxcvbn is imported at the first check, not with the app: its dictionaries take about 13 MB, which every server worker
+would otherwise hold from its start, while only the few requests that set a password need them.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from dashboard.i18n import gettext
 
@@ -51,6 +51,8 @@ class PasswordRefused(ValueError):
 
 @functools.cache
 def _common() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -100,6 +102,8 @@ def check(password: str | None, email: str | None = None, municipality_name: str
         raise PasswordRefused(gettext("Dit wachtwoord bestaat vooral uit de naam van de monitor, van uw gemeente of "
                                       "uit uw e-mailadres: zonder die woorden moeten er nog %(min)s tekens over "
                                       "zijn.", min=MIN_PASSWORD_LENGTH))
+    from zxcvbn import zxcvbn
+
     inputs = [*DUTCH_WORDS, *own, *(n.lower() for n in region_names)]
     result = zxcvbn(password[:ESTIMATE_CHARACTERS], user_inputs=inputs, max_length=ESTIMATE_CHARACTERS)
     if result["guesses_log10"] < MIN_GUESSES_LOG10:
