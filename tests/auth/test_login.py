@@ -145,3 +145,32 @@ def test_throttling_holds_across_processes(make_app, users, engine):
     response = login(app.server.test_client(), HOORN, PASSWORD)
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 4
+
+
+def test_a_process_checks_one_password_at_a_time(monkeypatch):
+    """Each argon2id check holds 19 MiB while it runs: logins arriving together on a worker's threads queue for it
+    (auth.users.ARGON2_AT_ONCE) instead of each adding that to the worker's memory."""
+    import threading
+
+    from argon2 import PasswordHasher
+
+    from dashboard.auth import users
+
+    running, most, lock = [0], [0], threading.Lock()
+
+    def slow_verify(_self, _hash, _password):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return True
+
+    monkeypatch.setattr(PasswordHasher, "verify", slow_verify)
+    threads = [threading.Thread(target=users.hasher.verify, args=("hash", "password")) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == users.ARGON2_AT_ONCE == 1
