@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from cli.serve import MALLOC_ENV
 from nhsv.settings import PROJECT_ROOT
 
 
@@ -43,8 +44,9 @@ class ServerProcess:
         self.workers = workers
         self.start_timeout, self.stop_timeout = start_timeout, stop_timeout
         self.stdout_path, self.stderr_path = folder / "server.out", folder / "server.err"
-        self.env = {**os.environ, "NHSV_ENV": "production", "NHSV_COOKIE_SECURE": "0", "NHSV_LOG_FORMAT": "json",
-                    "PYTHONUNBUFFERED": "1", **env}
+        # the image's environment (Dockerfile): NHSV_ENV=production and glibc's malloc setting
+        self.env = {**os.environ, **MALLOC_ENV, "NHSV_ENV": "production", "NHSV_COOKIE_SECURE": "0",
+                    "NHSV_LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1", **env}
         self.process: subprocess.Popen | None = None
         self.entries: dict[str, dict] = {}  # access-log entries read so far, by request id
         self._offset = 0

@@ -115,6 +115,16 @@ def test_dockerfile_health_check_and_command():
     assert "8050" in stage["EXPOSE"]
 
 
+def test_the_image_runs_the_server_with_the_malloc_setting_the_tests_and_benchmarks_use(tmp_path):
+    from cli.serve import MALLOC_ENV
+    from tests.serverprocess import ServerProcess
+
+    env = " ".join(rest for keyword, rest in final_stage() if keyword == "ENV")
+    for name, value in MALLOC_ENV.items():
+        assert f"{name}={value}" in env.split()
+    assert all(ServerProcess(tmp_path, {}).env[name] == value for name, value in MALLOC_ENV.items())
+
+
 class _Health(http.server.BaseHTTPRequestHandler):
     status = 200
 

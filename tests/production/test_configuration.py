@@ -79,6 +79,26 @@ def test_development_workers_share_one_generated_secret_key(monkeypatch, tmp_pat
     assert started[0].cfg.workers == 2 and started[0].cfg.preload_app is False
 
 
+@pytest.mark.parametrize("present", [True, False])
+def test_the_server_warns_without_the_images_malloc_setting(monkeypatch, tmp_path, caplog, present):
+    monkeypatch.setattr(db, "engine", functools.lru_cache(maxsize=8)(db.make_engine))
+    monkeypatch.setenv("NHSV_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    monkeypatch.setenv("NHSV_ENV", "development")
+    for name, value in production.MALLOC_ENV.items():
+        if present:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("gunicorn.app.base.BaseApplication.run", lambda self: None)
+    with caplog.at_level("WARNING", logger="cli.serve"):
+        production.serve_production("127.0.0.1", free_port())
+    warned = [r.getMessage() for r in caplog.records if "MALLOC_MMAP_THRESHOLD_" in r.getMessage()]
+    if present:
+        assert warned == []
+    else:
+        assert len(warned) == 1 and "MALLOC_MMAP_THRESHOLD_=4194304" in warned[0]
+
+
 def test_no_worker_inherits_a_database_connection_of_the_master(monkeypatch, tmp_path):
     """The CLI checks the schema before serving; those pooled connections are closed before the fork."""
     monkeypatch.setattr(db, "engine", functools.lru_cache(maxsize=8)(db.make_engine))
