@@ -1,4 +1,6 @@
-"""Where users wait: the browser. Headless Debian Chromium against the production server on 127.0.0.1.
+"""Where users wait: the browser. Headless Debian Chromium against the production server on 127.0.0.1,
+after every worker has answered each page once (`benchmarks.run.warm_every_worker`): the browser's share, not the
+server's first answers, which the callbacks step measures.
 
 - first render: from the click on *Inloggen* until every chart of the overview is drawn, in a new browser
   context each time (nothing cached), median of `runs`;

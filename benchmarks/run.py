@@ -96,6 +96,28 @@ def callbacks(server: Server, sessions: dict, cases: list[tuple[str, str, str]],
     return out
 
 
+def warm_every_worker(server: Server, session, paths: list[str], tries: int = 20) -> None:
+    """Each page's router answer computed once by every worker, through new connections until the access log
+    shows that each worker has served it. The browser step then measures the browser against a server that has
+    answered the page before (a page's first answer is the callbacks step's "first" column); without this, which
+    of the browser's runs met a worker computing the page for the first time (30-450 ms more nationally) depended
+    on which worker took each new connection."""
+    workers = server.worker_pids()
+    for path in paths:
+        pathname, _, query = path.partition("?")
+        served: set[int] = set()
+        for _ in range(tries):
+            _response, request_id, _ms = post_callback(session, server.base,
+                                                       router_body(pathname, "?" + query if query else ""))
+            entry = server.wait_for_entries([request_id]).get(request_id)
+            if entry is not None:
+                served.add(int(entry["pid"]))
+            if served >= workers:
+                break
+        else:
+            raise RuntimeError(f"{path}: {tries} new connections did not reach every worker ({served} of {workers})")
+
+
 class PeakMemory(threading.Thread):
     """The largest VmHWM of any server worker, sampled every 0.5 s."""
 
@@ -181,6 +203,7 @@ def run(scale: str, cfg: dict) -> dict:
         results["callbacks"] = callbacks(server, sessions, cases, cfg["calls"])
         log(f"[{scale}] browser ...")
         pages = [f"/gemeente/{own}", f"/vergelijken?gemeente={own}", "/ontwikkeling", "/signalen"]
+        warm_every_worker(server, sessions["coordinator"], ["/", *pages])
         results["browser"] = browser.measure(server.base, accounts[0][0], PASSWORD, pages, cfg["browser_runs"])
         log(f"  first render {results['browser']['first_render_median_ms']:.0f} ms, floor "
             f"{results['browser']['floor_ms']:.0f} ms, grid {results['browser']['grid_ms']}")
