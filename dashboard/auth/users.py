@@ -49,9 +49,10 @@ DEMO_USERS = (
 ARGON2_TIME_COST = 2
 ARGON2_MEMORY_COST_KIB = 19456
 ARGON2_PARALLELISM = 1
-# Hashes computed at once in one process. Each holds its 19 MiB while it runs: four logins at once on a worker's
-# four threads took its memory from about 230 to 300 MB (national benchmark), and on two cores a second hash at
-# once is not done sooner. The other requests keep the worker's other threads meanwhile.
+# Hashes computed at once in one process. Each holds its 19 MiB while it runs, so four logins at once on a worker's
+# four threads add four times that to its peak; on two cores a second hash at once is not done sooner. With the
+# malloc setting of cli/serve.py, an in-process replay of the benchmark's users peaked at 244 MB instead of about
+# 300. The price: in a burst of logins (the benchmark's 50 in 5 s) a login waits its turn, p95 about 0.5 s.
 ARGON2_AT_ONCE = 1
 
 
