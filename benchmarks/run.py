@@ -96,26 +96,30 @@ def callbacks(server: Server, sessions: dict, cases: list[tuple[str, str, str]],
     return out
 
 
-def warm_every_worker(server: Server, session, paths: list[str], tries: int = 20) -> None:
-    """Each page's router answer computed once by every worker, through new connections until the access log
-    shows that each worker has served it. The browser step then measures the browser against a server that has
-    answered the page before (a page's first answer is the callbacks step's "first" column); without this, which
-    of the browser's runs met a worker computing the page for the first time (30-450 ms more nationally) depended
-    on which worker took each new connection."""
+def warm_every_worker(server: Server, session, paths: list[str], rounds: int = 10, at_once: int = 4) -> None:
+    """Each page's router answer computed once by every worker. The browser step then measures the browser against
+    a server that has answered the page before (a page's first answer is the callbacks step's "first" column);
+    without this, which of the browser's runs met a worker computing the page for the first time (30-450 ms more
+    nationally) depended on which worker took each new connection. An idle server hands new connections to the
+    same worker again and again, so they go `at_once` at a time on new connections, until the access log shows
+    that every worker has served the page."""
+    from concurrent.futures import ThreadPoolExecutor
+
     workers = server.worker_pids()
     for path in paths:
         pathname, _, query = path.partition("?")
+        body = router_body(pathname, "?" + query if query else "")
         served: set[int] = set()
-        for _ in range(tries):
-            _response, request_id, _ms = post_callback(session, server.base,
-                                                       router_body(pathname, "?" + query if query else ""))
-            entry = server.wait_for_entries([request_id]).get(request_id)
-            if entry is not None:
-                served.add(int(entry["pid"]))
-            if served >= workers:
-                break
-        else:
-            raise RuntimeError(f"{path}: {tries} new connections did not reach every worker ({served} of {workers})")
+        with ThreadPoolExecutor(at_once) as pool:
+            for _ in range(rounds):
+                sent = [pool.submit(post_callback, session, server.base, body) for _k in range(at_once)]
+                ids = [future.result()[1] for future in sent]
+                served |= {int(entry["pid"]) for entry in server.wait_for_entries(ids).values()}
+                if served >= workers:
+                    break
+            else:
+                raise RuntimeError(f"{path}: {rounds} rounds of {at_once} new connections did not reach every "
+                                   f"worker ({sorted(served)} of {sorted(workers)})")
 
 
 class PeakMemory(threading.Thread):
