@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -173,14 +174,19 @@ def nav_select(name: str, label: str, options: list[tuple[str, str]], value: str
     """A native <select> in the page's filter form: 'Toepassen' puts its value in the query string and the
     page renders itself from the URL. Native controls work with keyboard and screen readers as they are.
 
-    `clearable` adds an empty first option ('alle'); with `multi` several values can be chosen."""
+    `clearable` adds an empty first option ('alle'); with `multi` several values can be chosen.
+
+    The options travel as one attribute, `data-options` ([value, text, selected] each), which assets/selects.js
+    turns into the <option>s: a Dash component per option cost the browser about 0.2 ms each to build, and the
+    national gemeente lists hold 342 options (Vergelijken has two of them)."""
     chosen = set(param_list(value)) if multi else {value}
-    items = [html.Option(_("(alle)"), value="", selected=value in (None, ""))] if clearable and not multi else []
-    items += [html.Option(text, value=v, selected=v in chosen) for v, text in options]
+    items = [["", _("(alle)"), value in (None, "")]] if clearable and not multi else []
+    items += [[v, text, v in chosen] for v, text in options]
     props = {"multiple": True, "size": min(8, max(3, len(options)))} if multi else {}
     return html.Div([
         html.Label(label, htmlFor=f"nav-{name}"),
-        html.Select(items, id=f"nav-{name}", name=name, className="nav-select", **props),
+        html.Select(id=f"nav-{name}", name=name, className="nav-select",
+                    **{"data-options": json.dumps(items, ensure_ascii=False, separators=(",", ":"))}, **props),
     ], className="control")
 
 

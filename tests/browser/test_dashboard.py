@@ -61,6 +61,38 @@ def test_coordinator_opens_every_page_switches_quarter_and_follows_the_map(page_
     assert "Thema" in content.splitlines()[0]
 
 
+SELECTED = "sel => [...sel.selectedOptions].map(o => o.value)"
+
+
+def test_the_filter_selects_hold_their_options_and_the_own_selection_is_applied(page_as, live_server):
+    """components.nav_select sends a select's options as one attribute and assets/selects.js makes the
+    <option>s: on the first page, after a navigation inside the app, and as the form's values."""
+    page = page_as("coordinator")
+    others = sorted((p.name, code) for code, p in data.region().items() if code != "GM0405")
+    page.goto(live_server + "/")
+    wait_for_charts(page)
+    # to Vergelijken through the main navigation: no page load, other selects in the page
+    page.locator("#hoofdnavigatie a", has_text="Vergelijken").click()
+    page.wait_for_url(re.compile(r"/vergelijken"))
+    expect(page.locator("#nav-gemeente option")).to_have_count(len(others) + 2)  # (alle) and every gemeente
+    assert page.eval_on_selector("#nav-gemeente", SELECTED) == [""]
+    page.select_option("#nav-gemeente", "GM0405")
+    page.select_option("#nav-groep", "selectie")
+    chosen = [others[0][1], others[-1][1]]
+    page.select_option("#nav-selectie", chosen)
+    page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_url(re.compile(r"selectie="))
+    wait_for_charts(page)
+    # the page compares with the chosen two, and its selects show what was applied
+    page.locator(".subtitle", has_text="(2 andere gemeenten)").wait_for()
+    assert page.eval_on_selector("#nav-gemeente", SELECTED) == ["GM0405"]
+    assert page.eval_on_selector("#nav-groep", SELECTED) == ["selectie"]
+    assert sorted(page.eval_on_selector("#nav-selectie", SELECTED)) == sorted(chosen)
+    # the own gemeente is not offered for its own selection; the names are the options' texts
+    texts = page.eval_on_selector("#nav-selectie", "sel => [...sel.options].map(o => o.text)")
+    assert texts == [name for name, _code in others]
+
+
 def _other_names():
     own = "GM0405"
     return {p.name for code, p in data.region().items() if code != own}

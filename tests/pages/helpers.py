@@ -150,8 +150,13 @@ def _select(tree, name: str) -> dict:
     return next(s["props"] for s in nodes(tree, "Select") if s["props"].get("name") == name)
 
 
+def options(tree, name: str) -> list[tuple[str, str, bool]]:
+    """A select's options as (value, text, selected); components.nav_select sends them as one attribute."""
+    return [tuple(item) for item in json.loads(_select(tree, name)["data-options"])]
+
+
 def selected(tree, name: str) -> list[str]:
-    return [o["props"]["value"] for o in children({"props": _select(tree, name)}) if o["props"].get("selected")]
+    return [value for value, _text, chosen in options(tree, name) if chosen]
 
 
 def multi_select(tree, name: str) -> bool:
