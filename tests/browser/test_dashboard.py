@@ -80,6 +80,9 @@ def test_the_filter_selects_hold_their_options_and_the_own_selection_is_applied(
     page.select_option("#nav-groep", "selectie")
     chosen = [others[0][1], others[-1][1]]
     page.select_option("#nav-selectie", chosen)
+    # a change elsewhere in the page (a chart redrawn, say) leaves the choices not yet applied as they are
+    page.evaluate("document.querySelector('main').appendChild(document.createElement('div'))")
+    assert sorted(page.eval_on_selector("#nav-selectie", SELECTED)) == sorted(chosen)
     page.get_by_role("button", name="Toepassen").click()
     page.wait_for_url(re.compile(r"selectie="))
     wait_for_charts(page)
